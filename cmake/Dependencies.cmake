@@ -1,0 +1,9 @@
+# Every dependency comes from the system (Debian packages, see scripts/install-deps.sh); nothing is vendored.
+# cmake/domain_eventsConfig.cmake.in repeats these lookups for integrators through find_dependency.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET GLOBAL rdkafka>=2.0)
+pkg_check_modules(UUID REQUIRED IMPORTED_TARGET GLOBAL uuid)
+find_package(SQLite3 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(Threads REQUIRED)

@@ -1,0 +1,11 @@
+# DOMAIN_EVENTS_SANITIZE=address,undefined or thread applies to everything this build compiles.
+if(DOMAIN_EVENTS_SANITIZE)
+  if(DOMAIN_EVENTS_SANITIZE MATCHES "thread" AND DOMAIN_EVENTS_SANITIZE MATCHES "address")
+    message(FATAL_ERROR "DOMAIN_EVENTS_SANITIZE='${DOMAIN_EVENTS_SANITIZE}': thread cannot be combined with address")
+  endif()
+  if(NOT DOMAIN_EVENTS_SANITIZE MATCHES "^(address|undefined|thread)(,(address|undefined|thread))*$")
+    message(FATAL_ERROR "DOMAIN_EVENTS_SANITIZE='${DOMAIN_EVENTS_SANITIZE}': expected address,undefined or thread")
+  endif()
+  add_compile_options(-fsanitize=${DOMAIN_EVENTS_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all -g)
+  add_link_options(-fsanitize=${DOMAIN_EVENTS_SANITIZE})
+endif()

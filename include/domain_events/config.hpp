@@ -1,0 +1,48 @@
+#pragma once
+/** @file
+ * Settings: a plain struct with defaults, filled from code or from the environment.
+ */
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "domain_events/topic_routing.hpp"
+#include "domain_events/validation.hpp"
+
+namespace domain_events {
+
+/** @brief Everything the library can be told; see docs/publishing.md for the variables. */
+struct config {
+    std::string bootstrap_servers;                          ///< KAFKA_BOOTSTRAP_SERVERS; empty: embedded cluster
+    bool kafka_enabled = true;                              ///< KAFKA_ENABLED
+    std::string topic_prefix = "healthcore";                ///< KAFKA_TOPIC_PREFIX; empty: none
+    topic_routing routing = topic_routing::per_event_type;  ///< KAFKA_TOPIC_ROUTING
+    std::string database_path = "domain_events.db";         ///< DOMAIN_EVENTS_DB
+    std::map<std::string, std::string> kafka_properties;    ///< KAFKA_PROPERTY_<NAME>, passed to librdkafka
+    std::string source = "domain-events";                   ///< DOMAIN_EVENTS_SOURCE: metadata.source
+    validation_rules validation;  ///< DOMAIN_EVENTS_MAX_PAYLOAD_BYTES, _SENSITIVE_FIELDS, _SENSITIVE_POLICY
+    std::size_t relay_batch_size = 1000;                    ///< DOMAIN_EVENTS_RELAY_BATCH_SIZE (1..100000)
+    int relay_max_attempts = 10;                            ///< DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS (>= 1)
+    std::chrono::milliseconds relay_poll_interval{10};      ///< DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS (1..10000)
+    std::chrono::milliseconds lease_period{10000};          ///< DOMAIN_EVENTS_LEASE_PERIOD_MS (>= 500)
+    std::chrono::seconds published_retention{24 * 3600};    ///< DOMAIN_EVENTS_RETENTION_SECONDS (>= 0)
+};
+
+/** @brief Environment variables by name; tests pass their own instead of calling setenv. */
+using environment = std::map<std::string, std::string, std::less<>>;
+
+/** @brief A snapshot of this process's environment. */
+[[nodiscard]] environment process_environment();
+
+/**
+ * @brief The defaults, overridden by the variables present in `env`, then validated.
+ * @throws config_error listing EVERY bad value as `NAME='value': reason`.
+ */
+[[nodiscard]] config config_from_environment(const environment& env);
+
+/** @brief Checks a config built in code. @throws config_error naming every bad field. */
+void validate(const config& c);
+
+}  // namespace domain_events

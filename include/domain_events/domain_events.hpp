@@ -1,0 +1,21 @@
+#pragma once
+/** @file
+ * The umbrella header: include this one to use domain_events.
+ */
+#define DOMAIN_EVENTS_VERSION "0.1.0"
+/** major * 10000 + minor * 100 + patch */
+#define DOMAIN_EVENTS_VERSION_NUMBER 100
+
+#include "domain_events/config.hpp"
+#include "domain_events/database.hpp"
+#include "domain_events/embedded_cluster.hpp"
+#include "domain_events/error.hpp"
+#include "domain_events/event.hpp"
+#include "domain_events/model_signals.hpp"
+#include "domain_events/model_writes.hpp"
+#include "domain_events/outbox.hpp"
+#include "domain_events/publisher.hpp"
+#include "domain_events/signal.hpp"
+#include "domain_events/statement.hpp"
+#include "domain_events/topic_routing.hpp"
+#include "domain_events/validation.hpp"

@@ -1,0 +1,71 @@
+#pragma once
+/** @file
+ * The envelope every event shares, its JSON form, ids and timestamps.
+ */
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace domain_events {
+
+/** @brief Where an event comes from and how to trace it. */
+struct event_metadata {
+    std::string source = "domain-events";  ///< the producing application
+    std::string version = "1.0";           ///< the envelope's schema version (major.minor)
+    std::optional<std::string> correlation_id;
+    std::optional<std::string> causation_id;
+
+    bool operator==(const event_metadata&) const = default;
+};
+
+/** @brief One domain event: `<aggregate_type>` `<aggregate_id>` reached `<aggregate_version>` by `<event_type>`. */
+struct event {
+    std::string event_id;  ///< UUID v4, lower case
+    std::string event_type;  ///< `resource.action`, e.g. `patient.created`
+    std::chrono::sys_time<std::chrono::milliseconds> timestamp;  ///< UTC, millisecond precision
+    std::string aggregate_type;
+    std::string aggregate_id;
+    std::int64_t aggregate_version = 0;  ///< +1 per event of this aggregate
+    nlohmann::json data = nlohmann::json::object();
+    event_metadata metadata;
+
+    bool operator==(const event&) const = default;
+};
+
+/** @brief A new event with a fresh UUID v4 and the current UTC time (milliseconds). */
+[[nodiscard]] event make_event(std::string event_type, std::string aggregate_type, std::string aggregate_id,
+                               std::int64_t aggregate_version, nlohmann::json data, event_metadata metadata = {});
+
+/** @brief A random UUID v4 from libuuid, as lower-case text. */
+[[nodiscard]] std::string new_event_id();
+
+/** @brief True for the canonical 36-character UUID text form (any version, either case). */
+[[nodiscard]] bool is_uuid(std::string_view text) noexcept;
+
+/** @brief `2025-12-14T19:00:00.123Z`. */
+[[nodiscard]] std::string format_timestamp(std::chrono::sys_time<std::chrono::milliseconds> t);
+
+/**
+ * @brief Parses `YYYY-MM-DDTHH:MM:SS[.fff]` followed by `Z` or `+00:00`.
+ * @throws validation_error naming `field` and the text when it is not such a UTC timestamp.
+ */
+[[nodiscard]] std::chrono::sys_time<std::chrono::milliseconds> parse_timestamp(std::string_view text,
+                                                                                std::string_view field = "timestamp");
+
+/** @brief The envelope as JSON; unset correlation/causation ids are left out. */
+[[nodiscard]] nlohmann::json to_json(const event& e);
+
+/** @brief Compact JSON text of the envelope. */
+[[nodiscard]] std::string serialize(const event& e);
+
+/** @brief Reads an envelope. @throws validation_error naming the missing or ill-typed field. */
+[[nodiscard]] event event_from_json(const nlohmann::json& j);
+
+/** @brief Parses envelope JSON text. @throws validation_error (`envelope` when the text is not JSON). */
+[[nodiscard]] event parse_event(std::string_view json_text);
+
+}  // namespace domain_events

@@ -1,0 +1,46 @@
+#pragma once
+/** @file
+ * Django's model signals (`pre_save`, `post_save`, `pre_delete`, `post_delete`) for models the
+ * library does not know: repositories describe each write as a `model_change`.
+ */
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain_events/signal.hpp"
+
+namespace domain_events {
+
+class database;  // defined in database.hpp
+
+/** @brief What a repository reports about one row being written or deleted. */
+struct model_change {
+    // Every member has an initializer so `model_change{.model = ..., .data = ...}` stays clean
+    // under -Wextra (GCC's -Wmissing-field-initializers flags designated inits otherwise).
+    std::string model{};                      ///< aggregate type and signal sender, e.g. "patient"
+    std::string id{};                         ///< aggregate id as text, e.g. "123"
+    std::int64_t version = 0;                 ///< row version after the write (the event's aggregate_version)
+    nlohmann::json data = nlohmann::json::object();  ///< the row as an event may show it (no sensitive fields)
+    bool created = false;                     ///< post_save: true when the row was inserted
+    std::vector<std::string> changed_fields{};  ///< post_save on update: the fields whose values changed
+    std::optional<std::string> correlation_id = std::nullopt;
+    std::optional<std::string> causation_id = std::nullopt;
+};
+
+/**
+ * @brief The four model signals. No global instance: an application creates one and passes it to
+ *        its repositories and its publisher. Receivers get the connection the write runs on, so
+ *        whatever they write joins the same transaction. Each is sent with the model name as
+ *        sender: connect with `connect_options{.sender = "patient"}` to hear one model only.
+ */
+struct model_signals {
+    signal<database&, const model_change&> pre_save;
+    signal<database&, const model_change&> post_save;
+    signal<database&, const model_change&> pre_delete;
+    signal<database&, const model_change&> post_delete;
+};
+
+}  // namespace domain_events

@@ -1,0 +1,136 @@
+#pragma once
+/** @file
+ * The transactional outbox: events appended in the caller's transaction, read back in commit
+ * order by the relay, marked published after Kafka acknowledged them, or moved to dead letters.
+ */
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain_events/event.hpp"
+
+namespace domain_events {
+
+class database;
+
+/** @brief Wall-clock time with millisecond precision, as the outbox stores it. */
+using time_point_ms = std::chrono::sys_time<std::chrono::milliseconds>;
+
+/** @brief The current time, rounded down to milliseconds. */
+[[nodiscard]] time_point_ms now_ms() noexcept;
+
+/** @brief One pending or published outbox row. */
+struct outbox_record {
+    std::int64_t position = 0;  ///< commit order: every row committed later has a larger position
+    std::string event_id;
+    std::string event_type;
+    std::string aggregate_type;
+    std::string aggregate_id;
+    std::int64_t aggregate_version = 0;
+    std::optional<std::string> correlation_id;
+    std::string payload;  ///< the envelope JSON, exactly as published
+    time_point_ms created_at;
+    int attempts = 0;
+    time_point_ms next_attempt_at;  ///< the relay does not retry before this time
+    std::optional<std::string> last_error;
+};
+
+/** @brief An event the broker refused for good; kept for inspection and replay. */
+struct dead_letter {
+    std::int64_t id = 0;
+    std::int64_t original_position = 0;
+    std::string event_id;
+    std::string event_type;
+    std::string aggregate_type;
+    std::string aggregate_id;
+    std::int64_t aggregate_version = 0;
+    std::optional<std::string> correlation_id;
+    std::string payload;
+    time_point_ms created_at;
+    time_point_ms dead_at;
+    int attempts = 0;
+    std::string error;  ///< the broker's last error
+};
+
+/** @brief What an operator wants to know at a glance. */
+struct outbox_counts {
+    std::int64_t pending = 0;
+    std::int64_t published = 0;  ///< published rows still retained
+    std::int64_t dead = 0;
+    std::optional<std::chrono::milliseconds> oldest_pending_age;  ///< empty when nothing is pending
+};
+
+/**
+ * @brief Operations on the outbox tables of one SQLite file, through one connection.
+ *
+ * Cheap to construct; `install` creates or migrates the schema once per file. Every query is
+ * served by an index, so each costs O(batch), not O(table). Not thread-safe (like `database`).
+ */
+class outbox {
+public:
+    /** @brief The schema version this build writes; stored in `domain_events_schema`. */
+    static constexpr int schema_version = 1;
+
+    /** @brief Binds to `db` without touching the schema. */
+    explicit outbox(database& db) noexcept : db_(db) {}
+
+    /**
+     * @brief Creates or migrates the outbox schema in `db`'s file (idempotent).
+     * @throws storage_error when SQLite fails; error when the file has a newer schema than this build.
+     */
+    static void install(database& db);
+
+    /**
+     * @brief Appends `e` in the caller's open transaction, so it commits or rolls back with the
+     *        domain write. @return the row's position.
+     * @throws usage_error when no transaction is open (an event outside a transaction is a bug).
+     * @throws storage_error when SQLite fails (e.g. the schema was never installed).
+     */
+    std::int64_t append(const event& e);
+
+    /** @brief As above, with the envelope already serialized (`serialize(e)`), e.g. by validation. */
+    std::int64_t append(const event& e, std::string_view payload);
+
+    /** @brief Up to `limit` pending rows after `after_position`, in commit order. */
+    [[nodiscard]] std::vector<outbox_record> next_batch(std::size_t limit, std::int64_t after_position = 0);
+
+    /** @brief Marks rows published in one transaction (joins the caller's if one is open). */
+    void mark_published(std::span<const std::int64_t> positions, time_point_ms published_at);
+
+    /** @brief Counts a failed attempt and when to retry. @return the attempts so far. @throws usage_error for an unknown position. */
+    int record_failure(std::int64_t position, std::string_view error, time_point_ms next_attempt_at);
+
+    /** @brief Moves a pending row to the dead letters with `error`. @throws usage_error for an unknown position. */
+    void move_to_dead_letters(std::int64_t position, std::string_view error, time_point_ms now);
+
+    /** @brief Deletes up to `max_rows` published rows published before `cutoff`. @return rows deleted. */
+    std::size_t delete_published_before(time_point_ms cutoff, std::size_t max_rows);
+
+    /** @brief Pending, retained published and dead counts, and the oldest pending event's age. */
+    [[nodiscard]] outbox_counts counts(time_point_ms now);
+
+    /** @brief Dead letters with an id above `after_id`, oldest first. */
+    [[nodiscard]] std::vector<dead_letter> dead_letters(std::size_t limit, std::int64_t after_id = 0);
+    [[nodiscard]] std::optional<dead_letter> find_dead_letter(std::int64_t id);
+
+    /**
+     * @brief Puts a dead letter back at the end of the pending queue, keeping its `event_id`.
+     * @return the new position. @throws usage_error for an unknown id.
+     */
+    std::int64_t replay_dead_letter(std::int64_t id, time_point_ms now);
+
+    /** @brief Deletes a dead letter for good. @return false when there was none with that id. */
+    bool discard_dead_letter(std::int64_t id);
+
+    [[nodiscard]] database& db() const noexcept { return db_; }
+
+private:
+    database& db_;
+};
+
+}  // namespace domain_events

@@ -1,0 +1,85 @@
+#pragma once
+/** @file
+ * The glue an application turns on once (like registering signal receivers in Django's apps.py):
+ * model signals become outbox rows in the same transaction, and custom events are one call.
+ */
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "domain_events/config.hpp"
+#include "domain_events/event.hpp"
+#include "domain_events/model_signals.hpp"
+#include "domain_events/signal.hpp"
+
+namespace domain_events {
+
+class database;
+
+/** @brief Tracing ids carried into an event's metadata. */
+struct publish_context {
+    std::optional<std::string> correlation_id;
+    std::optional<std::string> causation_id;
+};
+
+/**
+ * @brief Records events in the outbox, from model signals and from explicit calls.
+ *
+ * Connects to `post_save` (`<model>.created` / `<model>.updated`) and `post_delete`
+ * (`<model>.deleted`) with one dispatch uid, so a second publisher on the same signals is not
+ * connected twice. Every event is validated before it is written. Thread-safe as long as each
+ * thread writes through its own `database`.
+ */
+class publisher {
+public:
+    /** @brief The dispatch uid of the publisher's receivers on model signals. */
+    static constexpr const char* dispatch_uid = "domain_events.publisher";
+
+    /**
+     * @brief Installs the outbox schema in `db`'s file and connects to `signals`.
+     * @throws config_error when `settings` is invalid; storage_error when the schema cannot be installed.
+     */
+    publisher(database& db, model_signals& signals, config settings);
+    ~publisher();
+
+    publisher(const publisher&) = delete;
+    publisher& operator=(const publisher&) = delete;
+
+    /**
+     * @brief Records a custom event (e.g. `appointment.booked`) in `db`'s open transaction.
+     * @param aggregate_version the aggregate's row version after this write.
+     * @return the event as written (with its id, timestamp and any redactions).
+     * @throws validation_error for a bad type, oversized payload or sensitive field;
+     *         usage_error when `db` has no open transaction.
+     */
+    event publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
+                  std::int64_t aggregate_version, nlohmann::json data, const publish_context& context = {});
+
+    /**
+     * @brief Records an event built by the caller (see `make_event`) in `db`'s open transaction.
+     * @return the event as written, after any redactions. @throws as the overload above.
+     */
+    event publish(database& db, event e);
+
+    /**
+     * @brief Sent (sender "outbox") after each commit that recorded at least one event; the
+     *        relay connects here to wake at once instead of polling.
+     */
+    [[nodiscard]] signal<>& events_committed() noexcept { return *events_committed_; }
+
+    [[nodiscard]] const config& settings() const noexcept { return settings_; }
+
+private:
+    void record_model_change(database& db, const model_change& change, std::string action);
+
+    config settings_;
+    // Shared so that an on_commit callback outliving the publisher finds no one to wake.
+    std::shared_ptr<signal<>> events_committed_;
+    scoped_connection saved_;
+    scoped_connection deleted_;
+};
+
+}  // namespace domain_events

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what is missing, builds with -Werror, starts
+# a real Kafka broker and a three-node cluster, runs every tier (unit, hermetic, package, kafka),
+# stops the brokers (also when tests fail), then runs unit+hermetic under ASan+UBSan.
+#
+#   scripts/test.sh                       everything
+#   scripts/test.sh --no-sanitize         skip the sanitizer pass
+#   scripts/test.sh --sanitize thread     only unit+hermetic under TSan (or address,undefined)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jobs=$(nproc)
+sanitize_pass="address,undefined"
+sanitize_only=""
+
+usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+while (($#)); do
+  case "$1" in
+    --no-sanitize) sanitize_pass=""; shift ;;
+    --sanitize)
+      [[ $# -ge 2 ]] || { echo "test.sh: --sanitize needs a value (address,undefined or thread)" >&2; exit 2; }
+      sanitize_only="$2"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "test.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+"$repo/scripts/install-deps.sh"
+
+build() {  # build DIR [extra cmake args...]
+  local dir=$1; shift
+  cmake -S "$repo" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOMAIN_EVENTS_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" --parallel "$jobs"
+}
+
+sanitized_tiers() {  # sanitizer-list
+  local dir="$repo/build-$(echo "$1" | tr ',' '-')"
+  echo "== unit + hermetic under -fsanitize=$1 ($dir)"
+  build "$dir" -DDOMAIN_EVENTS_SANITIZE="$1" -DDOMAIN_EVENTS_BUILD_BENCH=OFF
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --test-dir "$dir" -L 'unit|hermetic' --output-on-failure --parallel "$jobs" --timeout 300
+}
+
+if [[ -n "$sanitize_only" ]]; then
+  sanitized_tiers "$sanitize_only"
+  exit 0
+fi
+
+echo "== build ($repo/build)"
+build "$repo/build"
+
+single=test-single
+cluster=test-cluster
+stop_brokers() {
+  "$repo/scripts/kafka.sh" stop --name "$single" >&2 || true
+  "$repo/scripts/kafka.sh" stop --name "$cluster" >&2 || true
+}
+trap stop_brokers EXIT
+
+echo "== starting a single-node Kafka broker and a three-node cluster"
+single_env=$("$repo/scripts/kafka.sh" start --name "$single")
+cluster_env=$("$repo/scripts/kafka.sh" start --nodes 3 --name "$cluster")
+KAFKA_BOOTSTRAP_SERVERS=$(sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p' <<<"$single_env")
+KAFKA_VERSION=$(sed -n 's/^KAFKA_VERSION=//p' <<<"$single_env")
+KAFKA_CLUSTER_BOOTSTRAP_SERVERS=$(sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p' <<<"$cluster_env")
+export KAFKA_BOOTSTRAP_SERVERS KAFKA_CLUSTER_BOOTSTRAP_SERVERS KAFKA_CLUSTER_NAME=$cluster
+echo "Kafka $KAFKA_VERSION broker at $KAFKA_BOOTSTRAP_SERVERS; cluster at $KAFKA_CLUSTER_BOOTSTRAP_SERVERS"
+
+echo "== all tiers: unit, hermetic, package, kafka"
+status=0
+ctest --test-dir "$repo/build" --output-on-failure --parallel "$jobs" --timeout 600 || status=$?
+stop_brokers
+trap - EXIT
+((status == 0)) || { echo "test.sh: tests failed (ctest exit $status)" >&2; exit "$status"; }
+
+if [[ -n "$sanitize_pass" ]]; then
+  sanitized_tiers "$sanitize_pass"
+fi
+echo "test.sh: every tier passed"

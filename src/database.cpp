@@ -1,0 +1,199 @@
+#include "domain_events/database.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include "domain_events/error.hpp"
+#include "sqlite_error.hpp"
+
+namespace domain_events {
+namespace {
+
+std::string_view synchronous_pragma(synchronous_mode mode) {
+    switch (mode) {
+        case synchronous_mode::off: return "PRAGMA synchronous=OFF";
+        case synchronous_mode::normal: return "PRAGMA synchronous=NORMAL";
+        case synchronous_mode::full: return "PRAGMA synchronous=FULL";
+        case synchronous_mode::extra: return "PRAGMA synchronous=EXTRA";
+    }
+    return "PRAGMA synchronous=FULL";
+}
+
+std::string savepoint_name(int depth) { return "domain_events_sp_" + std::to_string(depth); }
+
+}  // namespace
+
+database::database(std::string path) : database(database_options{.path = std::move(path)}) {}
+
+database::database(database_options options) : options_(std::move(options)) {
+    const int flags = (options_.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                      SQLITE_OPEN_NOMUTEX;
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(options_.path.c_str(), &raw, flags, nullptr);
+    db_.reset(raw);  // owned before the check, so a failed open still closes
+    if (rc != SQLITE_OK) throw detail::sqlite_failure(raw, rc, "open", options_.path);
+    sqlite3_extended_result_codes(db_.get(), 1);
+    sqlite3_busy_timeout(db_.get(), static_cast<int>(options_.busy_timeout.count()));
+    if (!options_.read_only) execute("PRAGMA journal_mode=WAL");
+    execute(synchronous_pragma(options_.synchronous));
+    execute("PRAGMA foreign_keys=ON");
+}
+
+database::~database() {
+    if (depth_ > 0) {
+        spdlog::error("database '{}' closed with an open transaction at depth {}; rolling back", options_.path, depth_);
+        depth_ = 1;
+        rollback();
+    }
+    statements_.clear();  // finalize every cached statement before the connection closes
+}
+
+void database::execute(std::string_view sql) {
+    const std::string text(sql);
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message);
+    std::unique_ptr<char, decltype(&sqlite3_free)> owned(message, &sqlite3_free);
+    if (rc != SQLITE_OK) {
+        throw detail::sqlite_failure(db_.get(), sqlite3_extended_errcode(db_.get()), "execute `" + text + "`",
+                                     options_.path);
+    }
+}
+
+statement& database::prepare(std::string_view sql) {
+    auto found = statements_.find(sql);
+    if (found == statements_.end()) {
+        auto prepared = std::make_unique<statement>(db_.get(), sql, options_.path);
+        found = statements_.emplace(std::string(sql), std::move(prepared)).first;
+    } else {
+        found->second->reset();
+    }
+    return *found->second;
+}
+
+void database::on_commit(std::function<void()> callback, std::string_view dedupe_key) {
+    if (depth_ == 0) {
+        callback();
+        return;
+    }
+    if (!dedupe_key.empty()) {
+        // A waiting callback registered at this depth or shallower survives every rollback that
+        // could drop this one, so it already covers this call.
+        const bool covered = std::any_of(on_commit_.begin(), on_commit_.end(), [&](const pending_callback& p) {
+            return p.dedupe_key == dedupe_key && p.depth <= depth_;
+        });
+        if (covered) return;
+    }
+    on_commit_.push_back({depth_, std::string(dedupe_key), std::move(callback)});
+}
+
+std::int64_t database::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }
+
+int database::changes() const noexcept { return sqlite3_changes(db_.get()); }
+
+std::int64_t database::data_version() {
+    auto& query = prepare("PRAGMA data_version");
+    query.step();
+    const auto version = query.column_int64(0);
+    query.reset();
+    return version;
+}
+
+void database::begin() {
+    if (depth_ == 0) {
+        // A statement left mid-result (a single-row SELECT that was stepped once) pins a read
+        // snapshot; once another connection commits, BEGIN IMMEDIATE on a stale snapshot fails
+        // with SQLITE_BUSY_SNAPSHOT at once instead of waiting. No result can span a new
+        // transaction, so finish them here.
+        for (sqlite3_stmt* s = sqlite3_next_stmt(db_.get(), nullptr); s != nullptr; s = sqlite3_next_stmt(db_.get(), s)) {
+            if (sqlite3_stmt_busy(s) != 0) sqlite3_reset(s);
+        }
+    }
+    execute(depth_ == 0 ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT " + savepoint_name(depth_ + 1));
+    ++depth_;
+}
+
+void database::commit() {
+    if (sqlite3_get_autocommit(db_.get()) != 0) {
+        // SQLite already rolled the whole transaction back after an earlier error (disk full, I/O).
+        rollback();
+        throw storage_error("sqlite: cannot commit on '" + options_.path +
+                                "': SQLite rolled the transaction back after an earlier error",
+                            SQLITE_ABORT);
+    }
+    if (depth_ > 1) {
+        execute("RELEASE " + savepoint_name(depth_));
+        for (auto& pending : on_commit_) {
+            if (pending.depth == depth_) pending.depth = depth_ - 1;
+        }
+        --depth_;
+        return;
+    }
+    try {
+        execute("COMMIT");
+    } catch (...) {
+        rollback();
+        throw;
+    }
+    depth_ = 0;
+    run_commit_callbacks();
+}
+
+void database::rollback() noexcept {
+    const int depth = depth_;
+    std::erase_if(on_commit_, [depth](const pending_callback& p) { return p.depth >= depth; });
+    depth_ = depth - 1;
+    if (sqlite3_get_autocommit(db_.get()) != 0) return;  // SQLite already rolled back everything
+    const std::string sql = depth == 1 ? std::string("ROLLBACK")
+                                       : "ROLLBACK TO " + savepoint_name(depth) + "; RELEASE " + savepoint_name(depth);
+    if (const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+        spdlog::error("sqlite: rollback failed on '{}': {} (code {})", options_.path, sqlite3_errmsg(db_.get()), rc);
+    }
+}
+
+void database::run_commit_callbacks() {
+    auto callbacks = std::exchange(on_commit_, {});
+    std::exception_ptr first_failure;
+    for (auto& pending : callbacks) {
+        try {
+            pending.callback();
+        } catch (...) {
+            if (!first_failure) first_failure = std::current_exception();
+        }
+    }
+    if (first_failure) std::rethrow_exception(first_failure);
+}
+
+transaction::transaction(database& db) : db_(db) {
+    db_.begin();
+    depth_ = db_.depth_;
+}
+
+transaction::~transaction() {
+    if (open_) rollback();
+}
+
+void transaction::commit() {
+    if (!open_) throw usage_error("transaction: commit() called on a scope that is already closed");
+    if (db_.depth_ != depth_) {
+        throw usage_error("transaction: commit() at depth " + std::to_string(depth_) + " while depth " +
+                          std::to_string(db_.depth_) + " is still open");
+    }
+    open_ = false;
+    db_.commit();
+}
+
+void transaction::rollback() noexcept {
+    if (!open_) return;
+    open_ = false;
+    if (db_.depth_ != depth_) {
+        spdlog::error("transaction: rollback at depth {} while depth {} is open on '{}'", depth_, db_.depth_,
+                      db_.path());
+    }
+    db_.rollback();
+}
+
+}  // namespace domain_events

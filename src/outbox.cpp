@@ -1,0 +1,208 @@
+#include "domain_events/outbox.hpp"
+
+#include <string>
+
+#include "domain_events/database.hpp"
+#include "domain_events/error.hpp"
+#include "outbox_schema.hpp"
+
+namespace domain_events {
+namespace {
+
+using std::chrono::milliseconds;
+
+time_point_ms from_ms(std::int64_t ms) { return time_point_ms{milliseconds{ms}}; }
+std::int64_t to_ms(time_point_ms t) { return t.time_since_epoch().count(); }
+
+// Columns every event row carries, in outbox and dead letters alike (read by read_event_columns).
+constexpr std::string_view event_columns =
+    "event_id, event_type, aggregate_type, aggregate_id, aggregate_version, correlation_id, payload, created_at_ms";
+
+template <class Row>
+void read_event_columns(const statement& q, int first, Row& row) {
+    row.event_id = q.column_text(first);
+    row.event_type = q.column_text(first + 1);
+    row.aggregate_type = q.column_text(first + 2);
+    row.aggregate_id = q.column_text(first + 3);
+    row.aggregate_version = q.column_int64(first + 4);
+    row.correlation_id = q.column_optional_text(first + 5);
+    row.payload = q.column_text(first + 6);
+    row.created_at = from_ms(q.column_int64(first + 7));
+}
+
+outbox_record read_record(const statement& q) {
+    outbox_record r;
+    r.position = q.column_int64(0);
+    read_event_columns(q, 1, r);
+    r.attempts = static_cast<int>(q.column_int64(9));
+    r.next_attempt_at = from_ms(q.column_int64(10));
+    r.last_error = q.column_optional_text(11);
+    return r;
+}
+
+dead_letter read_dead_letter(const statement& q) {
+    dead_letter d;
+    d.id = q.column_int64(0);
+    d.original_position = q.column_int64(1);
+    read_event_columns(q, 2, d);
+    d.dead_at = from_ms(q.column_int64(10));
+    d.attempts = static_cast<int>(q.column_int64(11));
+    d.error = q.column_text(12);
+    return d;
+}
+
+const std::string select_records = "SELECT position, " + std::string(event_columns) +
+                                   ", attempts, next_attempt_at_ms, last_error FROM domain_events_outbox ";
+const std::string select_dead_letters = "SELECT id, original_position, " + std::string(event_columns) +
+                                        ", dead_at_ms, attempts, error FROM domain_events_dead_letters ";
+
+}  // namespace
+
+time_point_ms now_ms() noexcept {
+    return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
+}
+
+void outbox::install(database& db) { detail::install_outbox_schema(db, schema_version); }
+
+std::int64_t outbox::append(const event& e) { return append(e, serialize(e)); }
+
+std::int64_t outbox::append(const event& e, std::string_view payload) {
+    if (!db_.in_transaction()) {
+        throw usage_error("outbox.append: event " + e.event_id + " (" + e.event_type +
+                          ") appended outside a transaction; open one with domain_events::transaction or "
+                          "database::atomic so it commits with the domain write");
+    }
+    db_.prepare("INSERT INTO domain_events_outbox (" + std::string(event_columns) +
+                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(e.event_id, e.event_type, e.aggregate_type, e.aggregate_id, e.aggregate_version,
+                  e.metadata.correlation_id, payload, to_ms(now_ms()))
+        .run();
+    return db_.last_insert_rowid();
+}
+
+std::vector<outbox_record> outbox::next_batch(std::size_t limit, std::int64_t after_position) {
+    auto& q = db_.prepare(select_records +
+                          "WHERE published_at_ms IS NULL AND position > ? ORDER BY position LIMIT ?");
+    q.bind_all(after_position, static_cast<std::int64_t>(limit));
+    std::vector<outbox_record> batch;
+    batch.reserve(limit);
+    while (q.step()) batch.push_back(read_record(q));
+    q.reset();
+    return batch;
+}
+
+void outbox::mark_published(std::span<const std::int64_t> positions, time_point_ms published_at) {
+    db_.atomic([&] {
+        auto& mark = db_.prepare(
+            "UPDATE domain_events_outbox SET published_at_ms = ? WHERE position = ? AND published_at_ms IS NULL");
+        std::int64_t marked = 0;
+        for (const auto position : positions) {
+            mark.bind_all(to_ms(published_at), position);
+            marked += mark.run();
+            mark.reset();
+        }
+        db_.prepare("UPDATE domain_events_outbox_stats SET published = published + ? WHERE id = 1")
+            .bind_all(marked)
+            .run();
+    });
+}
+
+int outbox::record_failure(std::int64_t position, std::string_view error, time_point_ms next_attempt_at) {
+    auto& q = db_.prepare(
+        "UPDATE domain_events_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at_ms = ? "
+        "WHERE position = ? AND published_at_ms IS NULL RETURNING attempts");
+    q.bind_all(error, to_ms(next_attempt_at), position);
+    if (!q.step()) {
+        q.reset();
+        throw usage_error("outbox.record_failure: no pending event at position " + std::to_string(position));
+    }
+    const auto attempts = static_cast<int>(q.column_int64(0));
+    q.reset();
+    return attempts;
+}
+
+void outbox::move_to_dead_letters(std::int64_t position, std::string_view error, time_point_ms now) {
+    db_.atomic([&] {
+        const int moved =
+            db_.prepare("INSERT INTO domain_events_dead_letters (original_position, " + std::string(event_columns) +
+                        ", dead_at_ms, attempts, error) SELECT position, " + std::string(event_columns) +
+                        ", ?, attempts, ? FROM domain_events_outbox WHERE position = ? AND published_at_ms IS NULL")
+                .bind_all(to_ms(now), error, position)
+                .run();
+        if (moved == 0) {
+            throw usage_error("outbox.move_to_dead_letters: no pending event at position " + std::to_string(position));
+        }
+        db_.prepare("DELETE FROM domain_events_outbox WHERE position = ?").bind_all(position).run();
+    });
+}
+
+std::size_t outbox::delete_published_before(time_point_ms cutoff, std::size_t max_rows) {
+    return db_.atomic([&] {
+        const int deleted =
+            db_.prepare("DELETE FROM domain_events_outbox WHERE position IN (SELECT position FROM domain_events_outbox "
+                        "WHERE published_at_ms IS NOT NULL AND published_at_ms < ? ORDER BY published_at_ms LIMIT ?)")
+                .bind_all(to_ms(cutoff), static_cast<std::int64_t>(max_rows))
+                .run();
+        db_.prepare("UPDATE domain_events_outbox_stats SET published = published - ? WHERE id = 1")
+            .bind_all(deleted)
+            .run();
+        return static_cast<std::size_t>(deleted);
+    });
+}
+
+outbox_counts outbox::counts(time_point_ms now) {
+    outbox_counts c;
+    auto& q = db_.prepare(
+        "SELECT (SELECT count(*) FROM domain_events_outbox WHERE published_at_ms IS NULL), "
+        "(SELECT published FROM domain_events_outbox_stats WHERE id = 1), "
+        "(SELECT count(*) FROM domain_events_dead_letters), "
+        "(SELECT created_at_ms FROM domain_events_outbox WHERE published_at_ms IS NULL ORDER BY position LIMIT 1)");
+    q.step();
+    c.pending = q.column_int64(0);
+    c.published = q.column_int64(1);
+    c.dead = q.column_int64(2);
+    if (!q.column_is_null(3)) c.oldest_pending_age = now - from_ms(q.column_int64(3));
+    q.reset();
+    return c;
+}
+
+std::vector<dead_letter> outbox::dead_letters(std::size_t limit, std::int64_t after_id) {
+    auto& q = db_.prepare(select_dead_letters + "WHERE id > ? ORDER BY id LIMIT ?");
+    q.bind_all(after_id, static_cast<std::int64_t>(limit));
+    std::vector<dead_letter> letters;
+    while (q.step()) letters.push_back(read_dead_letter(q));
+    q.reset();
+    return letters;
+}
+
+std::optional<dead_letter> outbox::find_dead_letter(std::int64_t id) {
+    auto& q = db_.prepare(select_dead_letters + "WHERE id = ?");
+    q.bind_all(id);
+    std::optional<dead_letter> found;
+    if (q.step()) found = read_dead_letter(q);
+    q.reset();
+    return found;
+}
+
+std::int64_t outbox::replay_dead_letter(std::int64_t id, time_point_ms now) {
+    return db_.atomic([&] {
+        // created_at becomes the replay time: the row re-enters the queue now.
+        const int inserted =
+            db_.prepare("INSERT INTO domain_events_outbox (event_id, event_type, aggregate_type, aggregate_id, "
+                        "aggregate_version, correlation_id, payload, created_at_ms) SELECT event_id, event_type, "
+                        "aggregate_type, aggregate_id, aggregate_version, correlation_id, payload, ? "
+                        "FROM domain_events_dead_letters WHERE id = ?")
+                .bind_all(to_ms(now), id)
+                .run();
+        if (inserted == 0) throw usage_error("outbox.replay_dead_letter: no dead letter with id " + std::to_string(id));
+        const auto position = db_.last_insert_rowid();
+        db_.prepare("DELETE FROM domain_events_dead_letters WHERE id = ?").bind_all(id).run();
+        return position;
+    });
+}
+
+bool outbox::discard_dead_letter(std::int64_t id) {
+    return db_.prepare("DELETE FROM domain_events_dead_letters WHERE id = ?").bind_all(id).run() > 0;
+}
+
+}  // namespace domain_events

@@ -1,0 +1,83 @@
+#include "outbox_schema.hpp"
+
+#include <string>
+
+#include "domain_events/database.hpp"
+#include "domain_events/error.hpp"
+
+namespace domain_events::detail {
+namespace {
+
+// Version 1. Positions come from AUTOINCREMENT so they are never reused, even after retention
+// deletes the newest rows: a relay that remembers a position can never skip a later row.
+// Partial indexes keep each relay query O(batch) however many published rows are retained.
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE domain_events_outbox (
+    position           INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id           TEXT    NOT NULL,
+    event_type         TEXT    NOT NULL,
+    aggregate_type     TEXT    NOT NULL,
+    aggregate_id       TEXT    NOT NULL,
+    aggregate_version  INTEGER NOT NULL,
+    correlation_id     TEXT,
+    payload            TEXT    NOT NULL,
+    created_at_ms      INTEGER NOT NULL,
+    published_at_ms    INTEGER,
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at_ms INTEGER NOT NULL DEFAULT 0,
+    last_error         TEXT
+);
+CREATE INDEX domain_events_outbox_pending ON domain_events_outbox (position) WHERE published_at_ms IS NULL;
+CREATE INDEX domain_events_outbox_published ON domain_events_outbox (published_at_ms)
+    WHERE published_at_ms IS NOT NULL;
+CREATE TABLE domain_events_outbox_stats (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    published INTEGER NOT NULL
+);
+INSERT INTO domain_events_outbox_stats (id, published) VALUES (1, 0);
+CREATE TABLE domain_events_dead_letters (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    original_position  INTEGER NOT NULL,
+    event_id           TEXT    NOT NULL,
+    event_type         TEXT    NOT NULL,
+    aggregate_type     TEXT    NOT NULL,
+    aggregate_id       TEXT    NOT NULL,
+    aggregate_version  INTEGER NOT NULL,
+    correlation_id     TEXT,
+    payload            TEXT    NOT NULL,
+    created_at_ms      INTEGER NOT NULL,
+    dead_at_ms         INTEGER NOT NULL,
+    attempts           INTEGER NOT NULL,
+    error              TEXT    NOT NULL
+);
+)sql";
+
+// migrations[i] brings the schema from version i to i + 1.
+constexpr const char* migrations[] = {schema_v1};
+constexpr int latest_version = static_cast<int>(std::size(migrations));
+
+}  // namespace
+
+void install_outbox_schema(database& db, int target_version) {
+    if (target_version > latest_version) {
+        throw usage_error("outbox schema version " + std::to_string(target_version) + " is unknown to this build");
+    }
+    db.atomic([&] {
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS domain_events_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+        auto& query = db.prepare("SELECT version FROM domain_events_schema WHERE component = 'outbox'");
+        const int current = query.step() ? static_cast<int>(query.column_int64(0)) : 0;
+        query.reset();
+        if (current > target_version) {
+            throw error("outbox schema in '" + db.path() + "' is version " + std::to_string(current) +
+                        ", newer than this build's " + std::to_string(target_version) + "; upgrade domain_events");
+        }
+        for (int version = current; version < target_version; ++version) db.execute(migrations[version]);
+        db.prepare("INSERT INTO domain_events_schema (component, version) VALUES ('outbox', ?) "
+                   "ON CONFLICT (component) DO UPDATE SET version = excluded.version")
+            .bind_all(target_version)
+            .run();
+    });
+}
+
+}  // namespace domain_events::detail

@@ -1,0 +1,76 @@
+#include "domain_events/publisher.hpp"
+
+#include <utility>
+
+#include "domain_events/database.hpp"
+#include "domain_events/outbox.hpp"
+#include "domain_events/topic_routing.hpp"
+#include "domain_events/validation.hpp"
+
+namespace domain_events {
+namespace {
+
+constexpr std::string_view wake_key = "domain_events.publisher.events_committed";
+
+// An update's event carries only what changed, with the list of changed field names.
+nlohmann::json changed_data(const model_change& change) {
+    nlohmann::json data = nlohmann::json::object();
+    for (const auto& field : change.changed_fields) {
+        if (auto value = change.data.find(field); value != change.data.end()) data[field] = *value;
+    }
+    data["changed_fields"] = change.changed_fields;
+    return data;
+}
+
+}  // namespace
+
+publisher::publisher(database& db, model_signals& signals, config settings)
+    : settings_(std::move(settings)), events_committed_(std::make_shared<signal<>>()) {
+    validate(settings_);
+    outbox::install(db);
+    const connect_options options{.sender = std::nullopt, .dispatch_uid = dispatch_uid};
+    saved_ = scoped_connection(signals.post_save.connect(
+        [this](database& target, const model_change& change) {
+            record_model_change(target, change, change.created ? "created" : "updated");
+        },
+        options));
+    deleted_ = scoped_connection(signals.post_delete.connect(
+        [this](database& target, const model_change& change) { record_model_change(target, change, "deleted"); },
+        options));
+}
+
+publisher::~publisher() = default;
+
+void publisher::record_model_change(database& db, const model_change& change, std::string action) {
+    const bool updated = action == "updated";
+    publish(db, change.model + "." + action, change.model, change.id, change.version,
+            updated ? changed_data(change) : change.data,
+            publish_context{change.correlation_id, change.causation_id});
+}
+
+event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
+                         std::int64_t aggregate_version, nlohmann::json data, const publish_context& context) {
+    event_metadata metadata;
+    metadata.source = settings_.source;
+    metadata.correlation_id = context.correlation_id;
+    metadata.causation_id = context.causation_id;
+    auto e = make_event(std::move(event_type), std::move(aggregate_type), std::move(aggregate_id), aggregate_version,
+                        std::move(data), std::move(metadata));
+    return publish(db, std::move(e));
+}
+
+event publisher::publish(database& db, event e) {
+    const auto payload = validate_event(e, settings_.validation);
+    validate_topic_name(topic_for(settings_.topic_prefix, settings_.routing, e.event_type, e.aggregate_type),
+                        "event_type");
+    outbox(db).append(e, payload);
+    std::weak_ptr<signal<>> committed = events_committed_;
+    db.on_commit(
+        [committed] {
+            if (auto target = committed.lock()) target->send("outbox");
+        },
+        wake_key);
+    return e;
+}
+
+}  // namespace domain_events
