@@ -549,6 +549,8 @@ EOF
   for ((i = 1; i <= NODES; i++)); do
     # setsid: the broker does not belong to the caller's process group/session;
     # the child writes its own pid (bash exec keeps it) so the pid is exact.
+    # 9>&-: the broker must not inherit the instance lock, or `stop` could
+    # never take it while the broker runs.
     nohup setsid bash -c 'printf "%s\n" "$$" >"$1"; shift; exec "$@"' _ \
       "${STATE}/node-${i}.pid" \
       java "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
@@ -557,7 +559,7 @@ EOF
       -Dlog4j.configuration="file:${STATE}/node-${i}.log4j.properties" \
       -Dkafka.logs.dir="${STATE}" \
       -cp "${LIBS_DIR}/*" kafka.Kafka "${STATE}/node-${i}.properties" \
-      >"${STATE}/node-${i}.out" 2>&1 </dev/null &
+      >"${STATE}/node-${i}.out" 2>&1 </dev/null 9>&- &
   done
   # wait (bounded) for the pid files written by the children
   local deadline=$((SECONDS + 10))

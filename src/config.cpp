@@ -1,13 +1,15 @@
 #include "domain_events/config.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+#include <concepts>
+#include <iterator>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
-
-#include <unistd.h>
 
 #include "domain_events/error.hpp"
 
@@ -15,92 +17,183 @@ namespace domain_events {
 namespace {
 
 constexpr std::string_view property_prefix = "KAFKA_PROPERTY_";
+constexpr std::size_t max_prefix_length = 200;  // leaves 49 characters of the topic for the event type
 
 std::string lower(std::string_view text) {
     std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
     return out;
 }
 
-// Collects every problem so one error names them all.
-class problems {
-public:
-    void add(std::string problem) { list_.push_back(std::move(problem)); }
-    void throw_if_any(std::string_view what) const {
-        if (list_.empty()) return;
-        std::string message(what);
-        for (const auto& p : list_) message += "\n  " + p;
-        throw config_error(message);
-    }
-
-private:
-    std::vector<std::string> list_;
+// One bad value: `name` is a config field or an environment variable.
+struct problem {
+    std::string name;
+    std::string value;
+    std::string reason;
 };
 
-std::optional<long long> parse_integer(std::string_view text) {
-    long long value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return value;
+[[noreturn]] void fail(std::string_view heading, const std::vector<problem>& problems) {
+    std::string message(heading);
+    for (const auto& p : problems) message += "\n  " + p.name + "='" + p.value + "': " + p.reason;
+    throw config_error(message);
 }
 
-std::optional<bool> parse_bool(std::string_view text) {
-    const auto v = lower(text);
-    if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-    return std::nullopt;
+// --- reading one variable: parse_into returns why the text does not parse, or "" ---
+
+using text = const std::string&;
+
+template <std::integral Integer>
+std::string parse_into(text value, Integer& field) {
+    long long number = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (ec == std::errc::result_out_of_range) return "out of range";
+    if (ec != std::errc{} || end != value.data() + value.size()) return "not a decimal integer";
+    // Checked before the cast so that "-1" cannot wrap around into a huge unsigned size.
+    if (!std::in_range<Integer>(number)) return number < 0 ? "must not be negative" : "out of range";
+    field = static_cast<Integer>(number);
+    return {};
 }
 
-std::vector<std::string> split_list(std::string_view text) {
-    std::vector<std::string> items;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const auto comma = std::min(text.find(',', start), text.size());
-        auto item = text.substr(start, comma - start);
-        while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
-        while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
-        if (!item.empty()) items.emplace_back(item);
+template <class Rep, class Period>
+std::string parse_into(text value, std::chrono::duration<Rep, Period>& field) {
+    Rep count{};
+    auto why = parse_into(value, count);
+    if (why.empty()) field = std::chrono::duration<Rep, Period>{count};
+    return why;
+}
+
+template <class Value, std::size_t N>
+std::string parse_keyword(text value, Value& field, const std::pair<std::string_view, Value> (&words)[N],
+                          const char* expected) {
+    const auto key = lower(value);
+    const auto* match = std::find_if(std::begin(words), std::end(words), [&](const auto& w) { return w.first == key; });
+    if (match == std::end(words)) return std::string("expected ") + expected;
+    field = match->second;
+    return {};
+}
+
+std::string parse_into(text value, bool& field) {
+    static constexpr std::pair<std::string_view, bool> words[] = {{"true", true}, {"1", true},  {"yes", true},
+                                                                  {"false", false}, {"0", false}, {"no", false}};
+    return parse_keyword(value, field, words, "true/false, 1/0 or yes/no");
+}
+
+std::string parse_into(text value, topic_routing& field) {
+    const auto parsed = parse_topic_routing(lower(value));
+    if (!parsed) return "expected per_event_type or per_aggregate";
+    field = *parsed;
+    return {};
+}
+
+std::string parse_into(text value, sensitive_field_policy& field) {
+    static constexpr std::pair<std::string_view, sensitive_field_policy> words[] = {
+        {"refuse", sensitive_field_policy::refuse}, {"redact", sensitive_field_policy::redact}};
+    return parse_keyword(value, field, words, "refuse or redact");
+}
+
+// Comma-separated; blanks around items dropped, empty items skipped.
+std::string parse_into(text value, std::vector<std::string>& field) {
+    field.clear();
+    for (std::size_t start = 0; start <= value.size();) {
+        const auto comma = std::min(value.find(',', start), value.size());
+        const auto item = std::string_view(value).substr(start, comma - start);
+        const auto first = item.find_first_not_of(" \t");
+        if (first != std::string_view::npos) {
+            field.emplace_back(item.substr(first, item.find_last_not_of(" \t") + 1 - first));
+        }
         start = comma + 1;
     }
-    return items;
+    return {};
 }
 
-// Reads the variables of `env` into `c`, noting each one that does not parse.
-class reader {
-public:
-    reader(const environment& env, problems& found) : env_(env), found_(found) {}
+std::string parse_into(text value, std::string& field) {
+    field = value;
+    return {};
+}
 
-    template <class Parse>
-    void read(std::string_view name, Parse&& parse) {
-        const auto entry = env_.find(name);
-        if (entry == env_.end()) return;
-        if (const auto why = parse(entry->second); !why.empty()) {
-            found_.add(std::string(name) + "='" + entry->second + "': " + why);
-        }
-    }
-
-    template <class Field>
-    void integer(std::string_view name, Field& field) {
-        read(name, [&](const std::string& text) -> std::string {
-            const auto value = parse_integer(text);
-            if (!value) return "not an integer";
-            field = static_cast<Field>(*value);
-            if (static_cast<long long>(field) != *value) return "out of range";
-            return {};
-        });
-    }
-
-    template <class Duration>
-    void duration(std::string_view name, Duration& field) {
-        auto count = field.count();  // unchanged when the variable is absent or bad
-        integer(name, count);
-        field = Duration{count};
-    }
-
-private:
-    const environment& env_;
-    problems& found_;
+// A variable, the field it sets (named as `validate` names it) and how it is read.
+struct setting {
+    std::string_view variable;
+    std::string_view field;
+    std::string (*read)(config&, text);
 };
+
+constexpr setting settings[] = {
+    {"KAFKA_BOOTSTRAP_SERVERS", "bootstrap_servers",
+     [](config& c, text v) { return parse_into(v, c.bootstrap_servers); }},
+    {"KAFKA_ENABLED", "kafka_enabled", [](config& c, text v) { return parse_into(v, c.kafka_enabled); }},
+    {"KAFKA_TOPIC_PREFIX", "topic_prefix", [](config& c, text v) { return parse_into(v, c.topic_prefix); }},
+    {"KAFKA_TOPIC_ROUTING", "routing", [](config& c, text v) { return parse_into(v, c.routing); }},
+    {"DOMAIN_EVENTS_DB", "database_path", [](config& c, text v) { return parse_into(v, c.database_path); }},
+    {"DOMAIN_EVENTS_SOURCE", "source", [](config& c, text v) { return parse_into(v, c.source); }},
+    {"DOMAIN_EVENTS_MAX_PAYLOAD_BYTES", "validation.max_payload_bytes",
+     [](config& c, text v) { return parse_into(v, c.validation.max_payload_bytes); }},
+    {"DOMAIN_EVENTS_SENSITIVE_FIELDS", "validation.sensitive_fields",
+     [](config& c, text v) { return parse_into(v, c.validation.sensitive_fields); }},
+    {"DOMAIN_EVENTS_SENSITIVE_POLICY", "validation.on_sensitive",
+     [](config& c, text v) { return parse_into(v, c.validation.on_sensitive); }},
+    {"DOMAIN_EVENTS_RELAY_BATCH_SIZE", "relay_batch_size",
+     [](config& c, text v) { return parse_into(v, c.relay_batch_size); }},
+    {"DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS", "relay_max_attempts",
+     [](config& c, text v) { return parse_into(v, c.relay_max_attempts); }},
+    {"DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS", "relay_poll_interval",
+     [](config& c, text v) { return parse_into(v, c.relay_poll_interval); }},
+    {"DOMAIN_EVENTS_LEASE_PERIOD_MS", "lease_period", [](config& c, text v) { return parse_into(v, c.lease_period); }},
+    {"DOMAIN_EVENTS_RETENTION_SECONDS", "published_retention",
+     [](config& c, text v) { return parse_into(v, c.published_retention); }},
+};
+
+std::string property_field(std::string_view name) { return "kafka_properties[" + std::string(name) + "]"; }
+
+// --- the rules, shared by validate() and config_from_environment() ---
+
+std::vector<problem> check(const config& c) {
+    std::vector<problem> found;
+    const auto require = [&](bool ok, std::string_view field, std::string value, std::string reason) {
+        if (!ok) found.push_back({std::string(field), std::move(value), std::move(reason)});
+    };
+    // std::cmp_* compare size_t and signed counts without wrapping.
+    const auto within = [&](std::string_view field, auto value, long long min, std::optional<long long> max,
+                            const char* unit) {
+        const bool ok = std::cmp_greater_equal(value, min) && (!max || std::cmp_less_equal(value, *max));
+        const auto bounds = max ? "within " + std::to_string(min) + ".." + std::to_string(*max)
+                                : ">= " + std::to_string(min);
+        require(ok, field, std::to_string(value), "must be " + bounds + unit);
+    };
+
+    if (!c.topic_prefix.empty()) {
+        const auto why = detail::topic_name_problem(c.topic_prefix);
+        require(why.empty(), "topic_prefix", c.topic_prefix, "not a legal topic prefix: it " + why);
+        require(!why.empty() || c.topic_prefix.size() <= max_prefix_length, "topic_prefix", c.topic_prefix,
+                "is " + std::to_string(c.topic_prefix.size()) + " characters long; at most " +
+                    std::to_string(max_prefix_length) + " leave room for the event type in a topic name");
+    }
+    require(to_string(c.routing) != "invalid", "routing", std::to_string(static_cast<int>(c.routing)),
+            "must be per_event_type or per_aggregate");
+    require(!c.database_path.empty(), "database_path", c.database_path, "must not be empty");
+    require(!c.source.empty(), "source", c.source, "must not be empty");
+    within("validation.max_payload_bytes", c.validation.max_payload_bytes, 1024, std::nullopt, " bytes");
+    for (const auto& name : c.validation.sensitive_fields) {
+        // A name without letters or digits matches no key, not even itself: a typo such as ",,".
+        require(is_sensitive_key(name, name), "validation.sensitive_fields", name,
+                "names no field (no letters or digits)");
+    }
+    const auto policy = c.validation.on_sensitive;
+    require(policy == sensitive_field_policy::refuse || policy == sensitive_field_policy::redact,
+            "validation.on_sensitive", std::to_string(static_cast<int>(policy)), "must be refuse or redact");
+    within("relay_batch_size", c.relay_batch_size, 1, 100000, "");
+    within("relay_max_attempts", c.relay_max_attempts, 1, std::nullopt, "");
+    within("relay_poll_interval", c.relay_poll_interval.count(), 1, 10000, " ms");
+    within("lease_period", c.lease_period.count(), 500, std::nullopt, " ms");
+    within("published_retention", c.published_retention.count(), 0, std::nullopt, " s");
+    for (const auto& [name, value] : c.kafka_properties) {
+        const bool plain = std::all_of(name.begin(), name.end(), [](char ch) { return ch > ' ' && ch != '='; });
+        require(!name.empty() && plain, property_field(name), value,
+                "the librdkafka property name must be non-empty, without blanks or '='");
+    }
+    return found;
+}
 
 }  // namespace
 
@@ -116,89 +209,41 @@ environment process_environment() {
 
 config config_from_environment(const environment& env) {
     config c;
-    problems found;
-    reader r(env, found);
-    const auto text = [](std::string& field) {
-        return [&field](const std::string& value) { field = value; return std::string(); };
-    };
-    r.read("KAFKA_BOOTSTRAP_SERVERS", text(c.bootstrap_servers));
-    r.read("KAFKA_TOPIC_PREFIX", text(c.topic_prefix));
-    r.read("DOMAIN_EVENTS_DB", text(c.database_path));
-    r.read("DOMAIN_EVENTS_SOURCE", text(c.source));
-    r.read("KAFKA_ENABLED", [&](const std::string& value) -> std::string {
-        const auto parsed = parse_bool(value);
-        if (!parsed) return "expected true or false";
-        c.kafka_enabled = *parsed;
-        return {};
-    });
-    r.read("KAFKA_TOPIC_ROUTING", [&](const std::string& value) -> std::string {
-        const auto parsed = parse_topic_routing(value);
-        if (!parsed) return "expected per_event_type or per_aggregate";
-        c.routing = *parsed;
-        return {};
-    });
-    r.read("DOMAIN_EVENTS_SENSITIVE_FIELDS", [&](const std::string& value) {
-        c.validation.sensitive_fields = split_list(value);
-        return std::string();
-    });
-    r.read("DOMAIN_EVENTS_SENSITIVE_POLICY", [&](const std::string& value) -> std::string {
-        const auto v = lower(value);
-        if (v == "refuse") c.validation.on_sensitive = sensitive_field_policy::refuse;
-        else if (v == "redact") c.validation.on_sensitive = sensitive_field_policy::redact;
-        else return "expected refuse or redact";
-        return {};
-    });
-    r.integer("DOMAIN_EVENTS_MAX_PAYLOAD_BYTES", c.validation.max_payload_bytes);
-    r.integer("DOMAIN_EVENTS_RELAY_BATCH_SIZE", c.relay_batch_size);
-    r.integer("DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS", c.relay_max_attempts);
-    r.duration("DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS", c.relay_poll_interval);
-    r.duration("DOMAIN_EVENTS_LEASE_PERIOD_MS", c.lease_period);
-    r.duration("DOMAIN_EVENTS_RETENTION_SECONDS", c.published_retention);
+    std::vector<problem> found;
+    // Which variable set each field, so a rule broken later is reported by the variable's name.
+    std::map<std::string, std::pair<std::string, std::string>, std::less<>> origin;
+    for (const auto& s : settings) {
+        const auto entry = env.find(s.variable);
+        if (entry == env.end()) continue;
+        if (auto why = s.read(c, entry->second); !why.empty()) {
+            found.push_back({entry->first, entry->second, std::move(why)});
+        } else {
+            origin[std::string(s.field)] = *entry;
+        }
+    }
     for (auto it = env.lower_bound(property_prefix); it != env.end() && it->first.starts_with(property_prefix); ++it) {
         auto name = lower(std::string_view(it->first).substr(property_prefix.size()));
         std::replace(name.begin(), name.end(), '_', '.');
-        if (name.empty()) found.add(it->first + "='" + it->second + "': names no librdkafka property");
-        else c.kafka_properties[name] = it->second;
+        if (const auto earlier = origin.find(property_field(name)); earlier != origin.end()) {
+            found.push_back({it->first, it->second, "sets " + name + " as " + earlier->second.first + " does"});
+            continue;
+        }
+        c.kafka_properties[name] = it->second;
+        origin[property_field(name)] = *it;
     }
-    found.throw_if_any("invalid configuration in the environment:");
-    validate(c);
+    for (auto& p : check(c)) {
+        if (const auto source = origin.find(p.name); source != origin.end()) {
+            p.name = source->second.first;
+            p.value = source->second.second;
+        }
+        found.push_back(std::move(p));
+    }
+    if (!found.empty()) fail("invalid configuration in the environment:", found);
     return c;
 }
 
 void validate(const config& c) {
-    problems found;
-    const auto check = [&](bool ok, std::string problem) {
-        if (!ok) found.add(std::move(problem));
-    };
-    if (!c.topic_prefix.empty()) {
-        try {
-            validate_topic_name(c.topic_prefix, "topic_prefix");
-        } catch (const validation_error& e) {
-            found.add(e.what());
-        }
-    }
-    check(c.topic_prefix.size() <= 200, "topic_prefix: '" + c.topic_prefix + "' leaves no room for event types");
-    check(!c.database_path.empty(), "database_path: must not be empty");
-    check(!c.source.empty(), "source: must not be empty");
-    check(c.validation.max_payload_bytes >= 1024, "validation.max_payload_bytes: " +
-                                                      std::to_string(c.validation.max_payload_bytes) +
-                                                      " must be >= 1024");
-    check(c.relay_batch_size >= 1 && c.relay_batch_size <= 100000,
-          "relay_batch_size: " + std::to_string(c.relay_batch_size) + " must be within 1..100000");
-    check(c.relay_max_attempts >= 1, "relay_max_attempts: " + std::to_string(c.relay_max_attempts) + " must be >= 1");
-    check(c.relay_poll_interval.count() >= 1 && c.relay_poll_interval.count() <= 10000,
-          "relay_poll_interval: " + std::to_string(c.relay_poll_interval.count()) + " ms must be within 1..10000");
-    check(c.lease_period.count() >= 500,
-          "lease_period: " + std::to_string(c.lease_period.count()) + " ms must be >= 500");
-    check(c.published_retention.count() >= 0,
-          "published_retention: " + std::to_string(c.published_retention.count()) + " s must be >= 0");
-    for (const auto& [name, value] : c.kafka_properties) {
-        check(!name.empty(), "kafka_properties: a property has an empty name (value '" + value + "')");
-    }
-    for (const auto& name : c.validation.sensitive_fields) {
-        check(!name.empty(), "validation.sensitive_fields: contains an empty name");
-    }
-    found.throw_if_any("invalid configuration:");
+    if (const auto found = check(c); !found.empty()) fail("invalid configuration:", found);
 }
 
 }  // namespace domain_events

@@ -3,8 +3,8 @@
 #include <uuid/uuid.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
+#include <limits>
 
 #include "domain_events/error.hpp"
 
@@ -13,44 +13,78 @@ namespace {
 
 using namespace std::chrono;
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// A value as it appears in an error message; long values are cut so a message stays readable.
 std::string describe(const nlohmann::json& value) {
-    const auto text = value.dump();
+    const auto text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return text.size() > 60 ? text.substr(0, 57) + "..." : text;
 }
 
-const nlohmann::json& member(const nlohmann::json& object, const std::string& name, const std::string& path) {
-    const auto found = object.find(name);
-    if (found == object.end()) throw validation_error(path, "is missing");
-    return *found;
-}
+// The members of one JSON object, read with errors that name `<prefix><member>`.
+class members {
+public:
+    members(const nlohmann::json& object, std::string prefix) : object_(object), prefix_(std::move(prefix)) {}
 
-std::string string_member(const nlohmann::json& object, const std::string& name, const std::string& path) {
-    const auto& value = member(object, name, path);
-    if (!value.is_string()) throw validation_error(path, "expected a string, got " + describe(value));
-    return value.get<std::string>();
-}
+    const nlohmann::json& any(const char* name) const {
+        const auto found = object_.find(name);
+        if (found == object_.end()) throw validation_error(path(name), "is missing");
+        return *found;
+    }
 
-std::optional<std::string> optional_string_member(const nlohmann::json& object, const std::string& name,
-                                                  const std::string& path) {
-    if (!object.contains(name) || object.at(name).is_null()) return std::nullopt;
-    return string_member(object, name, path);
-}
+    std::string string(const char* name) const {
+        const auto& value = any(name);
+        if (!value.is_string()) throw ill_typed(name, "a string", value);
+        return value.get<std::string>();
+    }
 
-const nlohmann::json& object_member(const nlohmann::json& object, const std::string& name, const std::string& path) {
-    const auto& value = member(object, name, path);
-    if (!value.is_object()) throw validation_error(path, "expected an object, got " + describe(value));
-    return value;
-}
+    std::optional<std::string> optional_string(const char* name) const {
+        const auto found = object_.find(name);
+        if (found == object_.end() || found->is_null()) return std::nullopt;
+        return string(name);
+    }
 
-// Reads exactly `digits` decimal digits at `pos`; false when any is missing.
-bool read_number(std::string_view text, std::size_t pos, std::size_t digits, int& out) {
-    if (pos + digits > text.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + digits; ++i) {
-        if (text[i] < '0' || text[i] > '9') return false;
-        out = out * 10 + (text[i] - '0');
+    const nlohmann::json& object(const char* name) const {
+        const auto& value = any(name);
+        if (!value.is_object()) throw ill_typed(name, "an object", value);
+        return value;
+    }
+
+    std::int64_t integer(const char* name) const {
+        const auto& value = any(name);
+        // An unsigned above INT64_MAX is an integer in JSON but not a version we can hold.
+        if (!value.is_number_integer() ||
+            (value.is_number_unsigned() &&
+             value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))) {
+            throw ill_typed(name, "an integer", value);
+        }
+        return value.get<std::int64_t>();
+    }
+
+    std::string path(const char* name) const { return prefix_ + name; }
+
+private:
+    validation_error ill_typed(const char* name, const char* expected, const nlohmann::json& value) const {
+        return validation_error(path(name), std::string("expected ") + expected + ", got " + describe(value));
+    }
+
+    const nlohmann::json& object_;
+    std::string prefix_;
+};
+
+// Reads exactly the digits `pattern` marks with 'd', and checks its other characters literally.
+bool matches(std::string_view text, std::string_view pattern) {
+    if (text.size() < pattern.size()) return false;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == 'd' ? !is_digit(text[i]) : text[i] != pattern[i]) return false;
     }
     return true;
+}
+
+int number_at(std::string_view text, std::size_t pos, std::size_t digits) {
+    int value = 0;
+    for (std::size_t i = pos; i < pos + digits; ++i) value = value * 10 + (text[i] - '0');
+    return value;
 }
 
 }  // namespace
@@ -67,8 +101,9 @@ bool is_uuid(std::string_view text) noexcept {
     if (text.size() != 36) return false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c))) return false;
+        const bool hex = is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash_position ? c != '-' : !hex) return false;
     }
     return true;
 }
@@ -77,7 +112,7 @@ event make_event(std::string event_type, std::string aggregate_type, std::string
                  std::int64_t aggregate_version, nlohmann::json data, event_metadata metadata) {
     return event{new_event_id(),
                  std::move(event_type),
-                 time_point_cast<milliseconds>(system_clock::now()),
+                 floor<milliseconds>(system_clock::now()),
                  std::move(aggregate_type),
                  std::move(aggregate_id),
                  aggregate_version,
@@ -86,44 +121,42 @@ event make_event(std::string event_type, std::string aggregate_type, std::string
 }
 
 std::string format_timestamp(sys_time<milliseconds> t) {
-    const auto day = floor<days>(t);
-    const year_month_day date{day};
-    const hh_mm_ss time{t - day};
-    char text[32];
+    const auto midnight = floor<days>(t);  // floor, not cast: before 1970 the day must not round up
+    const year_month_day date{midnight};
+    const hh_mm_ss clock{t - midnight};
+    char text[40];
     std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
                   static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                  static_cast<int>(time.seconds().count()), static_cast<int>(time.subseconds().count()));
+                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                  static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
     return text;
 }
 
 sys_time<milliseconds> parse_timestamp(std::string_view text, std::string_view field) {
-    const auto bad = [&](const std::string& why) {
+    const auto refuse = [&](const char* why) {
         return validation_error(std::string(field), "'" + std::string(text) + "' is not a UTC ISO-8601 timestamp (" +
-                                                        why + "), expected e.g. 2025-12-14T19:00:00.123Z");
+                                                        why + "); expected e.g. 2025-12-14T19:00:00.123Z");
     };
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
-    if (!read_number(text, 0, 4, y) || text.size() < 19 || text[4] != '-' || !read_number(text, 5, 2, mo) ||
-        text[7] != '-' || !read_number(text, 8, 2, d) || text[10] != 'T' || !read_number(text, 11, 2, h) ||
-        text[13] != ':' || !read_number(text, 14, 2, mi) || text[16] != ':' || !read_number(text, 17, 2, s)) {
-        throw bad("date and time");
-    }
+    if (!matches(text, "dddd-dd-ddTdd:dd:dd")) throw refuse("expected YYYY-MM-DDTHH:MM:SS");
     std::size_t pos = 19;
+    int millis = 0;
     if (pos < text.size() && text[pos] == '.') {
         const std::size_t start = ++pos;
-        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+        while (pos < text.size() && is_digit(text[pos])) ++pos;
         const std::size_t digits = pos - start;
-        if (digits == 0 || digits > 9) throw bad("fraction");
-        int fraction = 0;
-        read_number(text, start, std::min<std::size_t>(digits, 3), fraction);
-        for (std::size_t i = digits; i < 3; ++i) fraction *= 10;
-        ms = fraction;  // finer digits are truncated to milliseconds
+        if (digits == 0 || digits > 9) throw refuse("the fraction must have 1 to 9 digits");
+        const std::size_t kept = std::min<std::size_t>(digits, 3);
+        millis = number_at(text, start, kept);
+        for (std::size_t i = kept; i < 3; ++i) millis *= 10;
     }
     const auto zone = text.substr(pos);
-    if (zone != "Z" && zone != "+00:00") throw bad("zone must be Z or +00:00");
-    const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-    if (!date.ok() || h > 23 || mi > 59 || s > 59) throw bad("no such date or time");
-    return sys_days{date} + hours{h} + minutes{mi} + seconds{s} + milliseconds{ms};
+    if (zone != "Z" && zone != "+00:00") throw refuse("the zone must be Z or +00:00");
+    const year_month_day date{year{number_at(text, 0, 4)}, month{static_cast<unsigned>(number_at(text, 5, 2))},
+                              day{static_cast<unsigned>(number_at(text, 8, 2))}};
+    const int h = number_at(text, 11, 2), m = number_at(text, 14, 2), s = number_at(text, 17, 2);
+    if (!date.ok()) throw refuse("no such date");
+    if (h > 23 || m > 59 || s > 59) throw refuse("no such time of day");
+    return sys_days{date} + hours{h} + minutes{m} + seconds{s} + milliseconds{millis};
 }
 
 nlohmann::json to_json(const event& e) {
@@ -144,30 +177,31 @@ std::string serialize(const event& e) { return to_json(e).dump(); }
 
 event event_from_json(const nlohmann::json& j) {
     if (!j.is_object()) throw validation_error("envelope", "expected a JSON object, got " + describe(j));
+    const members envelope(j, "");
     event e;
-    e.event_id = string_member(j, "event_id", "event_id");
+    e.event_id = envelope.string("event_id");
     if (!is_uuid(e.event_id)) throw validation_error("event_id", "'" + e.event_id + "' is not a UUID");
-    e.event_type = string_member(j, "event_type", "event_type");
-    e.timestamp = parse_timestamp(string_member(j, "timestamp", "timestamp"));
-    e.aggregate_type = string_member(j, "aggregate_type", "aggregate_type");
-    e.aggregate_id = string_member(j, "aggregate_id", "aggregate_id");
-    const auto& version = member(j, "aggregate_version", "aggregate_version");
-    if (!version.is_number_integer()) {
-        throw validation_error("aggregate_version", "expected an integer, got " + describe(version));
-    }
-    e.aggregate_version = version.get<std::int64_t>();
-    e.data = object_member(j, "data", "data");
-    const auto& metadata = object_member(j, "metadata", "metadata");
-    e.metadata.source = string_member(metadata, "source", "metadata.source");
-    e.metadata.version = string_member(metadata, "version", "metadata.version");
-    e.metadata.correlation_id = optional_string_member(metadata, "correlation_id", "metadata.correlation_id");
-    e.metadata.causation_id = optional_string_member(metadata, "causation_id", "metadata.causation_id");
+    e.event_type = envelope.string("event_type");
+    e.timestamp = parse_timestamp(envelope.string("timestamp"), envelope.path("timestamp"));
+    e.aggregate_type = envelope.string("aggregate_type");
+    e.aggregate_id = envelope.string("aggregate_id");
+    e.aggregate_version = envelope.integer("aggregate_version");
+    e.data = envelope.object("data");
+    const members metadata(envelope.object("metadata"), "metadata.");
+    e.metadata.source = metadata.string("source");
+    e.metadata.version = metadata.string("version");
+    e.metadata.correlation_id = metadata.optional_string("correlation_id");
+    e.metadata.causation_id = metadata.optional_string("causation_id");
     return e;
 }
 
 event parse_event(std::string_view json_text) {
-    auto j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) throw validation_error("envelope", "not valid JSON");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(json_text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw validation_error("envelope", std::string("not valid JSON: ") + e.what());
+    }
     return event_from_json(j);
 }
 

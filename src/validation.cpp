@@ -1,86 +1,127 @@
 #include "domain_events/validation.hpp"
 
-#include <cctype>
+#include <algorithm>
 
 #include "domain_events/error.hpp"
 
 namespace domain_events {
 namespace {
 
-bool is_word_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// `[a-z0-9_]+` segments separated by single dots; `min_segments` of them at least.
-bool is_dotted_name(std::string_view text, std::size_t min_segments) {
-    std::size_t segments = 0;
-    std::size_t length = 0;
-    for (const char c : text) {
-        if (c == '.') {
-            if (length == 0) return false;
-            ++segments;
-            length = 0;
-        } else if (is_word_char(c)) {
-            ++length;
-        } else {
-            return false;
-        }
-    }
-    if (length == 0) return false;
-    return segments + 1 >= min_segments;
+// Non-ASCII bytes count as letters, so "tokenü" stays one word.
+bool is_separator(char c) {
+    return static_cast<unsigned char>(c) < 0x80 && !is_lower(c) && !is_upper(c) && !is_digit(c);
 }
 
-// "accessToken" -> "_access_token_", "user-password" -> "_user_password_".
+// `[a-z0-9_]+`
+bool is_word(std::string_view text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return is_lower(c) || is_digit(c) || c == '_'; });
+}
+
+// An upper-case letter starts a word after a lower-case letter or digit ("passwordHash"), or
+// when it ends an acronym ("HTTPToken": the 'T' of "Token").
+bool starts_camel_word(std::string_view key, std::size_t i) {
+    if (i == 0 || !is_upper(key[i])) return false;
+    const char previous = key[i - 1];
+    return is_lower(previous) || is_digit(previous) ||
+           (is_upper(previous) && i + 1 < key.size() && is_lower(key[i + 1]));
+}
+
+// The words of `key` between single underscores: "accessToken" -> "_access_token_",
+// "user--password" -> "_user_password_". A whole-word match is then a substring match.
 std::string word_form(std::string_view key) {
     std::string out = "_";
     for (std::size_t i = 0; i < key.size(); ++i) {
-        const auto c = static_cast<unsigned char>(key[i]);
-        if (std::isupper(c) && i > 0 && std::islower(static_cast<unsigned char>(key[i - 1]))) out += '_';
-        out += std::isalnum(c) ? static_cast<char>(std::tolower(c)) : '_';
+        const char c = key[i];
+        const bool breaks = is_separator(c) || starts_camel_word(key, i);
+        if (breaks && out.back() != '_') out += '_';
+        if (!is_separator(c)) out += is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
     }
-    return out + "_";
+    if (out.back() != '_') out += '_';
+    return out;
 }
 
-void check_sensitive(nlohmann::json& value, const std::string& path, const validation_rules& rules) {
-    if (value.is_object()) {
-        for (auto& [key, child] : value.items()) {
-            const std::string child_path = path + "." + key;
-            for (const auto& name : rules.sensitive_fields) {
-                if (!is_sensitive_key(key, name)) continue;
-                if (rules.on_sensitive == sensitive_field_policy::refuse) {
-                    throw validation_error(child_path, "is a sensitive field ('" + name +
-                                                           "') and must not be published; leave it out or redact it");
-                }
-                child = std::string(redacted_value);
-                break;
-            }
-            check_sensitive(child, child_path, rules);
+// A sensitive name in word form, kept with the name as configured for the error message.
+struct sensitive_name {
+    std::string_view name;
+    std::string form;
+};
+
+class sensitive_scan {
+public:
+    explicit sensitive_scan(const validation_rules& rules) : policy_(rules.on_sensitive) {
+        for (const auto& name : rules.sensitive_fields) {
+            if (auto form = word_form(name); form != "_") names_.push_back({name, std::move(form)});
         }
-    } else if (value.is_array()) {
-        for (std::size_t i = 0; i < value.size(); ++i) {
-            check_sensitive(value[i], path + "[" + std::to_string(i) + "]", rules);
+    }
+
+    void visit(nlohmann::json& value, const std::string& path) const {
+        if (value.is_object()) {
+            for (auto& [key, child] : value.items()) visit_member(key, child, path + "." + key);
+        } else if (value.is_array()) {
+            for (std::size_t i = 0; i < value.size(); ++i) visit(value[i], path + "[" + std::to_string(i) + "]");
         }
+    }
+
+private:
+    void visit_member(const std::string& key, nlohmann::json& child, const std::string& path) const {
+        const auto key_form = word_form(key);
+        const auto match = std::find_if(names_.begin(), names_.end(), [&](const sensitive_name& sensitive) {
+            return key_form.find(sensitive.form) != std::string::npos;
+        });
+        if (match == names_.end()) return visit(child, path);
+        if (policy_ == sensitive_field_policy::refuse) {
+            // The value stays out of the message: it is the secret being kept out of Kafka.
+            throw validation_error(path, "is a sensitive field (matches '" + std::string(match->name) +
+                                             "') and must not be published; leave it out, or set the "
+                                             "sensitive field policy to redact");
+        }
+        child = std::string(redacted_value);
+    }
+
+    sensitive_field_policy policy_;
+    std::vector<sensitive_name> names_;
+};
+
+std::string serialize_checked(const event& e) {
+    try {
+        return serialize(e);
+    } catch (const nlohmann::json::type_error& error) {
+        throw validation_error("envelope", std::string("cannot be serialized: ") + error.what());
     }
 }
 
 }  // namespace
 
 void validate_event_type(std::string_view type) {
-    if (!is_dotted_name(type, 2)) {
+    std::size_t parts = 0;
+    bool words = true;
+    for (std::size_t start = 0; words && start <= type.size(); ++parts) {
+        const auto dot = std::min(type.find('.', start), type.size());
+        words = is_word(type.substr(start, dot - start));
+        start = dot + 1;
+    }
+    if (!words || parts < 2) {
         throw validation_error("event_type", "'" + std::string(type) +
-                                                 "' must be resource.action: lower-case letters, digits and '_' "
-                                                 "in dot-separated parts, e.g. patient.created");
+                                                 "' is not resource.action: it must match "
+                                                 "^[a-z0-9_]+(\\.[a-z0-9_]+)+$, e.g. patient.created");
     }
 }
 
 void validate_aggregate_type(std::string_view type) {
-    if (!is_dotted_name(type, 1) || type.find('.') != std::string_view::npos) {
-        throw validation_error("aggregate_type", "'" + std::string(type) +
-                                                     "' must be lower-case letters, digits and '_', e.g. patient");
+    if (!is_word(type)) {
+        throw validation_error("aggregate_type",
+                               "'" + std::string(type) + "' must match ^[a-z0-9_]+$, e.g. patient or lab_result");
     }
 }
 
 bool is_sensitive_key(std::string_view key, std::string_view sensitive_name) {
-    if (sensitive_name.empty()) return false;
-    return word_form(key).find(word_form(sensitive_name)) != std::string::npos;
+    const auto name_form = word_form(sensitive_name);
+    return name_form != "_" && word_form(key).find(name_form) != std::string::npos;
 }
 
 std::string validate_event(event& e, const validation_rules& rules) {
@@ -89,16 +130,18 @@ std::string validate_event(event& e, const validation_rules& rules) {
     if (!is_uuid(e.event_id)) throw validation_error("event_id", "'" + e.event_id + "' is not a UUID");
     if (e.aggregate_id.empty()) throw validation_error("aggregate_id", "must not be empty");
     if (e.aggregate_version < 1) {
-        throw validation_error("aggregate_version",
-                               std::to_string(e.aggregate_version) + " must be >= 1 (the row's version after the write)");
+        throw validation_error("aggregate_version", std::to_string(e.aggregate_version) +
+                                                        " must be >= 1 (the aggregate's version after the write)");
     }
-    if (!e.data.is_object()) throw validation_error("data", "must be a JSON object");
-    check_sensitive(e.data, "data", rules);
-    auto serialized = serialize(e);
+    if (!e.data.is_object()) {
+        throw validation_error("data", "must be a JSON object, got " + std::string(e.data.type_name()));
+    }
+    sensitive_scan(rules).visit(e.data, "data");
+    auto serialized = serialize_checked(e);
     if (serialized.size() > rules.max_payload_bytes) {
-        throw validation_error("data", "the envelope is " + std::to_string(serialized.size()) +
+        throw validation_error("data", "the serialized envelope is " + std::to_string(serialized.size()) +
                                            " bytes, over the limit of " + std::to_string(rules.max_payload_bytes) +
-                                           " bytes");
+                                           " bytes (max_payload_bytes)");
     }
     return serialized;
 }

@@ -1,6 +1,7 @@
 #pragma once
 /** @file
  * Settings: a plain struct with defaults, filled from code or from the environment.
+ * docs/publishing.md lists every variable.
  */
 #include <chrono>
 #include <cstddef>
@@ -13,36 +14,50 @@
 
 namespace domain_events {
 
-/** @brief Everything the library can be told; see docs/publishing.md for the variables. */
+/** @brief Everything the library can be told; each member names the variable that sets it. */
 struct config {
     std::string bootstrap_servers;                          ///< KAFKA_BOOTSTRAP_SERVERS; empty: embedded cluster
-    bool kafka_enabled = true;                              ///< KAFKA_ENABLED
+    bool kafka_enabled = true;                              ///< KAFKA_ENABLED (true/false, 1/0, yes/no)
     std::string topic_prefix = "healthcore";                ///< KAFKA_TOPIC_PREFIX; empty: none
     topic_routing routing = topic_routing::per_event_type;  ///< KAFKA_TOPIC_ROUTING
     std::string database_path = "domain_events.db";         ///< DOMAIN_EVENTS_DB
-    std::map<std::string, std::string> kafka_properties;    ///< KAFKA_PROPERTY_<NAME>, passed to librdkafka
-    std::string source = "domain-events";                   ///< DOMAIN_EVENTS_SOURCE: metadata.source
-    validation_rules validation;  ///< DOMAIN_EVENTS_MAX_PAYLOAD_BYTES, _SENSITIVE_FIELDS, _SENSITIVE_POLICY
-    std::size_t relay_batch_size = 1000;                    ///< DOMAIN_EVENTS_RELAY_BATCH_SIZE (1..100000)
-    int relay_max_attempts = 10;                            ///< DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS (>= 1)
-    std::chrono::milliseconds relay_poll_interval{10};      ///< DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS (1..10000)
-    std::chrono::milliseconds lease_period{10000};          ///< DOMAIN_EVENTS_LEASE_PERIOD_MS (>= 500)
-    std::chrono::seconds published_retention{24 * 3600};    ///< DOMAIN_EVENTS_RETENTION_SECONDS (>= 0)
+    /// KAFKA_PROPERTY_<NAME>, passed to librdkafka; `<NAME>` lower-cased, `_` -> `.`
+    /// (KAFKA_PROPERTY_SASL_MECHANISMS -> sasl.mechanisms).
+    std::map<std::string, std::string> kafka_properties;
+    std::string source = "domain-events";  ///< DOMAIN_EVENTS_SOURCE: metadata.source of events
+    /// DOMAIN_EVENTS_MAX_PAYLOAD_BYTES, DOMAIN_EVENTS_SENSITIVE_FIELDS (comma list),
+    /// DOMAIN_EVENTS_SENSITIVE_POLICY (refuse|redact).
+    validation_rules validation;
+    std::size_t relay_batch_size = 1000;                  ///< DOMAIN_EVENTS_RELAY_BATCH_SIZE (1..100000)
+    int relay_max_attempts = 10;                          ///< DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS (>= 1)
+    std::chrono::milliseconds relay_poll_interval{10};    ///< DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS (1..10000)
+    std::chrono::milliseconds lease_period{10000};        ///< DOMAIN_EVENTS_LEASE_PERIOD_MS (>= 500)
+    std::chrono::seconds published_retention{24 * 3600};  ///< DOMAIN_EVENTS_RETENTION_SECONDS (>= 0; 0: at once)
 };
 
 /** @brief Environment variables by name; tests pass their own instead of calling setenv. */
 using environment = std::map<std::string, std::string, std::less<>>;
 
-/** @brief A snapshot of this process's environment. */
+/**
+ * @brief A snapshot of this process's environment (`::environ`).
+ * @throws std::bad_alloc only.
+ */
 [[nodiscard]] environment process_environment();
 
 /**
- * @brief The defaults, overridden by the variables present in `env`, then validated.
- * @throws config_error listing EVERY bad value as `NAME='value': reason`.
+ * @brief The defaults, overridden by the variables present in `env`, then checked as `validate`
+ *        does. Keywords (KAFKA_ENABLED, KAFKA_TOPIC_ROUTING, DOMAIN_EVENTS_SENSITIVE_POLICY) are
+ *        case-insensitive; numbers are plain decimal integers.
+ * @throws config_error listing EVERY bad value, whether it does not parse or breaks a rule, one
+ *         per line as `NAME='value': reason`.
  */
 [[nodiscard]] config config_from_environment(const environment& env);
 
-/** @brief Checks a config built in code. @throws config_error naming every bad field. */
+/**
+ * @brief Checks a config built in code: the prefix is a legal topic prefix, the enums hold
+ *        declared values, sizes and periods are in range, names are non-empty.
+ * @throws config_error listing every bad field, one per line as `field='value': reason`.
+ */
 void validate(const config& c);
 
 }  // namespace domain_events

@@ -16,19 +16,19 @@ namespace domain_events {
 struct event_metadata {
     std::string source = "domain-events";  ///< the producing application
     std::string version = "1.0";           ///< the envelope's schema version (major.minor)
-    std::optional<std::string> correlation_id;
-    std::optional<std::string> causation_id;
+    std::optional<std::string> correlation_id;  ///< the request or workflow the event belongs to
+    std::optional<std::string> causation_id;    ///< the event or command that caused this one
 
     bool operator==(const event_metadata&) const = default;
 };
 
 /** @brief One domain event: `<aggregate_type>` `<aggregate_id>` reached `<aggregate_version>` by `<event_type>`. */
 struct event {
-    std::string event_id;  ///< UUID v4, lower case
+    std::string event_id;    ///< UUID, lower case (v4 when made by `make_event`)
     std::string event_type;  ///< `resource.action`, e.g. `patient.created`
     std::chrono::sys_time<std::chrono::milliseconds> timestamp;  ///< UTC, millisecond precision
-    std::string aggregate_type;
-    std::string aggregate_id;
+    std::string aggregate_type;          ///< e.g. `patient`
+    std::string aggregate_id;            ///< the Kafka key: text, whatever the row's key type
     std::int64_t aggregate_version = 0;  ///< +1 per event of this aggregate
     nlohmann::json data = nlohmann::json::object();
     event_metadata metadata;
@@ -36,36 +36,64 @@ struct event {
     bool operator==(const event&) const = default;
 };
 
-/** @brief A new event with a fresh UUID v4 and the current UTC time (milliseconds). */
+/**
+ * @brief A new event with a fresh UUID v4 and the current UTC time, truncated to milliseconds so
+ *        that it survives the JSON round trip unchanged. Nothing is validated here.
+ * @throws std::bad_alloc only.
+ */
 [[nodiscard]] event make_event(std::string event_type, std::string aggregate_type, std::string aggregate_id,
                                std::int64_t aggregate_version, nlohmann::json data, event_metadata metadata = {});
 
-/** @brief A random UUID v4 from libuuid, as lower-case text. */
+/**
+ * @brief A random UUID v4 from libuuid, as 36 characters of lower-case text.
+ * @throws std::bad_alloc only.
+ */
 [[nodiscard]] std::string new_event_id();
 
 /** @brief True for the canonical 36-character UUID text form (any version, either case). */
 [[nodiscard]] bool is_uuid(std::string_view text) noexcept;
 
-/** @brief `2025-12-14T19:00:00.123Z`. */
+/**
+ * @brief `2025-12-14T19:00:00.123Z`: always UTC, always three fraction digits.
+ * @throws std::bad_alloc only.
+ */
 [[nodiscard]] std::string format_timestamp(std::chrono::sys_time<std::chrono::milliseconds> t);
 
 /**
- * @brief Parses `YYYY-MM-DDTHH:MM:SS[.fff]` followed by `Z` or `+00:00`.
+ * @brief Parses `YYYY-MM-DDTHH:MM:SS[.f…]` followed by `Z` or `+00:00`. One to nine fraction
+ *        digits are read (other producers write microseconds); digits past the millisecond are
+ *        dropped.
+ * @param field the field the text came from, reported as the error's field.
  * @throws validation_error naming `field` and the text when it is not such a UTC timestamp.
  */
 [[nodiscard]] std::chrono::sys_time<std::chrono::milliseconds> parse_timestamp(std::string_view text,
                                                                                 std::string_view field = "timestamp");
 
-/** @brief The envelope as JSON; unset correlation/causation ids are left out. */
+/**
+ * @brief The envelope as JSON, in the shape DESIGN.md shows; a correlation or causation id
+ *        that is not set (nullopt) is left out.
+ * @throws std::bad_alloc only.
+ */
 [[nodiscard]] nlohmann::json to_json(const event& e);
 
-/** @brief Compact JSON text of the envelope. */
+/**
+ * @brief Compact JSON text of the envelope: `to_json(e).dump()`.
+ * @throws nlohmann::json::type_error when `e.data` holds a string that is not UTF-8.
+ */
 [[nodiscard]] std::string serialize(const event& e);
 
-/** @brief Reads an envelope. @throws validation_error naming the missing or ill-typed field. */
+/**
+ * @brief Reads an envelope, checking the shape only (see `validate_event` for the rules).
+ *        Unknown members are ignored; null correlation or causation ids read as not set.
+ * @throws validation_error naming the missing or ill-typed field and the value found,
+ *         e.g. `aggregate_version: expected an integer, got "4"`.
+ */
 [[nodiscard]] event event_from_json(const nlohmann::json& j);
 
-/** @brief Parses envelope JSON text. @throws validation_error (`envelope` when the text is not JSON). */
+/**
+ * @brief Parses envelope JSON text.
+ * @throws validation_error with field `envelope` when the text is not JSON, else as `event_from_json`.
+ */
 [[nodiscard]] event parse_event(std::string_view json_text);
 
 }  // namespace domain_events

@@ -37,9 +37,13 @@ struct model_change {
  *        sender: connect with `connect_options{.sender = "patient"}` to hear one model only.
  */
 struct model_signals {
+    /** Sent before a row is inserted or updated. */
     signal<database&, const model_change&> pre_save;
+    /** Sent after a row was inserted or updated; `created` and `changed_fields` say which. */
     signal<database&, const model_change&> post_save;
+    /** Sent before a row is deleted. */
     signal<database&, const model_change&> pre_delete;
+    /** Sent after a row was deleted. */
     signal<database&, const model_change&> post_delete;
 };
 

@@ -12,7 +12,10 @@
 namespace domain_events {
 
 /** @brief What to do with a field whose name is sensitive. */
-enum class sensitive_field_policy { refuse, redact };
+enum class sensitive_field_policy {
+    refuse,  ///< throw, naming the field's path
+    redact,  ///< replace the value with `redacted_value` and go on
+};
 
 /** @brief Configurable limits; the defaults are what DESIGN.md promises. */
 struct validation_rules {
@@ -24,24 +27,35 @@ struct validation_rules {
 /** @brief The value a redacted field gets. */
 inline constexpr std::string_view redacted_value = "[REDACTED]";
 
-/** @brief `resource.action`: `^[a-z0-9_]+(\.[a-z0-9_]+)+$`. @throws validation_error naming the value. */
+/**
+ * @brief Checks `resource.action`: `^[a-z0-9_]+(\.[a-z0-9_]+)+$`, e.g. `patient.created`.
+ * @throws validation_error on field `event_type` naming the value and the rule.
+ */
 void validate_event_type(std::string_view type);
 
-/** @brief `^[a-z0-9_]+$` (it may become a topic name). @throws validation_error naming the value. */
+/**
+ * @brief Checks `^[a-z0-9_]+$`, e.g. `patient` (it becomes a topic name under per_aggregate routing).
+ * @throws validation_error on field `aggregate_type` naming the value and the rule.
+ */
 void validate_aggregate_type(std::string_view type);
 
 /**
- * @brief True when `key` contains `sensitive_name` as a run of whole words, after camelCase is
- *        turned into snake_case and everything lower-cased (`accessToken` matches `token`,
- *        `tokenizer` does not).
+ * @brief True when `key` holds `sensitive_name` as a run of whole words, comparing both after
+ *        camelCase is turned into snake_case, other separators into `_`, and all is lower-cased:
+ *        `accessToken`, `user_password`, `HTTPToken` match; `tokenizer`, `secretary` do not.
  */
 [[nodiscard]] bool is_sensitive_key(std::string_view key, std::string_view sensitive_name);
 
 /**
- * @brief Checks an event against `rules`: type, aggregate fields, sensitive fields (refused, or
- *        redacted in `e.data` per policy) and the serialized size.
+ * @brief Checks an event against `rules`, in this order: event type, aggregate type, event id
+ *        (a UUID), aggregate id (non-empty), aggregate version (>= 1), data (an object whose
+ *        sensitive fields, at any depth, are refused or redacted per policy), and the size of
+ *        the serialized envelope. Does not check the topic name (that depends on the config;
+ *        see `validate_topic_name`).
+ * @param e mutated only to redact sensitive values in `e.data`.
  * @return the serialized envelope that passed, so the caller need not serialize it again.
- * @throws validation_error whose `field()` names the culprit, e.g. `data.credentials.password`.
+ * @throws validation_error whose `field()` names the culprit, e.g. `data.credentials.password`
+ *         or `data.items[2].token`; a sensitive value itself never appears in the message.
  */
 std::string validate_event(event& e, const validation_rules& rules);
 

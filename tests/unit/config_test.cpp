@@ -3,12 +3,16 @@
 #include <domain_events/config.hpp>
 #include <domain_events/error.hpp>
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace de = domain_events;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string config_failure(const de::environment& env) {
+// what() of the config_error reading `env` raises, or "accepted".
+std::string env_failure(const de::environment& env) {
     try {
         (void)de::config_from_environment(env);
     } catch (const de::config_error& e) {
@@ -17,43 +21,60 @@ std::string config_failure(const de::environment& env) {
     return "accepted";
 }
 
+std::string code_failure(const de::config& c) {
+    try {
+        de::validate(c);
+    } catch (const de::config_error& e) {
+        return e.what();
+    }
+    return "accepted";
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 }  // namespace
 
 TEST(config, defaults_match_the_documentation) {
     const auto c = de::config_from_environment({});
-    EXPECT_EQ(c.topic_prefix, "healthcore");
-    EXPECT_TRUE(c.kafka_enabled);
-    EXPECT_EQ(c.routing, de::topic_routing::per_event_type);
     EXPECT_TRUE(c.bootstrap_servers.empty());
+    EXPECT_TRUE(c.kafka_enabled);
+    EXPECT_EQ(c.topic_prefix, "healthcore");
+    EXPECT_EQ(c.routing, de::topic_routing::per_event_type);
     EXPECT_EQ(c.database_path, "domain_events.db");
+    EXPECT_TRUE(c.kafka_properties.empty());
+    EXPECT_EQ(c.source, "domain-events");
     EXPECT_EQ(c.validation.max_payload_bytes, 1024u * 1024u);
     EXPECT_EQ(c.validation.sensitive_fields, (std::vector<std::string>{"password", "token", "secret", "ssn"}));
-    EXPECT_LE(c.relay_poll_interval, 10ms);
+    EXPECT_EQ(c.validation.on_sensitive, de::sensitive_field_policy::refuse);
+    EXPECT_EQ(c.relay_batch_size, 1000u);
+    EXPECT_EQ(c.relay_max_attempts, 10);
+    EXPECT_EQ(c.relay_poll_interval, 10ms);
+    EXPECT_EQ(c.lease_period, 10s);
     EXPECT_EQ(c.published_retention, 24h);
+    EXPECT_EQ(code_failure(de::config{}), "accepted");
 }
 
 TEST(config, every_variable_is_read) {
     const auto c = de::config_from_environment({
-        {"KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"},
+        {"KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092,127.0.0.1:19093"},
         {"KAFKA_ENABLED", "False"},
-        {"KAFKA_TOPIC_PREFIX", ""},
+        {"KAFKA_TOPIC_PREFIX", "acme.prod"},
         {"KAFKA_TOPIC_ROUTING", "per_aggregate"},
         {"DOMAIN_EVENTS_DB", "/var/lib/app/outbox.db"},
         {"DOMAIN_EVENTS_SOURCE", "healthcore-api"},
         {"DOMAIN_EVENTS_MAX_PAYLOAD_BYTES", "65536"},
-        {"DOMAIN_EVENTS_SENSITIVE_FIELDS", "password, national_id"},
+        {"DOMAIN_EVENTS_SENSITIVE_FIELDS", " password, national_id ,,"},
         {"DOMAIN_EVENTS_SENSITIVE_POLICY", "redact"},
         {"DOMAIN_EVENTS_RELAY_BATCH_SIZE", "500"},
         {"DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS", "3"},
         {"DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS", "5"},
         {"DOMAIN_EVENTS_LEASE_PERIOD_MS", "2000"},
         {"DOMAIN_EVENTS_RETENTION_SECONDS", "0"},
-        {"KAFKA_PROPERTY_SASL_MECHANISMS", "PLAIN"},
-        {"KAFKA_PROPERTY_SECURITY_PROTOCOL", "SASL_SSL"},
+        {"UNRELATED", "ignored"},
     });
-    EXPECT_EQ(c.bootstrap_servers, "127.0.0.1:19092");
+    EXPECT_EQ(c.bootstrap_servers, "127.0.0.1:19092,127.0.0.1:19093");
     EXPECT_FALSE(c.kafka_enabled);
-    EXPECT_EQ(c.topic_prefix, "");
+    EXPECT_EQ(c.topic_prefix, "acme.prod");
     EXPECT_EQ(c.routing, de::topic_routing::per_aggregate);
     EXPECT_EQ(c.database_path, "/var/lib/app/outbox.db");
     EXPECT_EQ(c.source, "healthcore-api");
@@ -65,45 +86,145 @@ TEST(config, every_variable_is_read) {
     EXPECT_EQ(c.relay_poll_interval, 5ms);
     EXPECT_EQ(c.lease_period, 2000ms);
     EXPECT_EQ(c.published_retention, 0s);
+}
+
+TEST(config, an_empty_prefix_or_sensitive_list_is_allowed) {
+    const auto c = de::config_from_environment({{"KAFKA_TOPIC_PREFIX", ""}, {"DOMAIN_EVENTS_SENSITIVE_FIELDS", ""}});
+    EXPECT_EQ(c.topic_prefix, "");
+    EXPECT_TRUE(c.validation.sensitive_fields.empty());
+}
+
+TEST(config, booleans_and_keywords_are_case_insensitive) {
+    for (const auto& [text, expected] : std::vector<std::pair<std::string, bool>>{
+             {"true", true}, {"TRUE", true}, {"1", true}, {"yes", true}, {"Yes", true},
+             {"false", false}, {"False", false}, {"0", false}, {"no", false}, {"NO", false}}) {
+        EXPECT_EQ(de::config_from_environment({{"KAFKA_ENABLED", text}}).kafka_enabled, expected) << text;
+    }
+    EXPECT_EQ(de::config_from_environment({{"KAFKA_TOPIC_ROUTING", "Per_Aggregate"}}).routing,
+              de::topic_routing::per_aggregate);
+    EXPECT_EQ(de::config_from_environment({{"DOMAIN_EVENTS_SENSITIVE_POLICY", "REDACT"}}).validation.on_sensitive,
+              de::sensitive_field_policy::redact);
+}
+
+TEST(config, kafka_properties_are_passed_through_with_librdkafka_names) {
+    const auto c = de::config_from_environment({
+        {"KAFKA_PROPERTY_SASL_MECHANISMS", "PLAIN"},
+        {"KAFKA_PROPERTY_SECURITY_PROTOCOL", "SASL_SSL"},
+        {"KAFKA_PROPERTY_SSL_CA_LOCATION", "/etc/ssl/ca.pem"},
+        {"KAFKA_PROPERTY_LINGER_MS", "5"},
+        {"KAFKA_PROPERTYX", "not a property"},
+    });
     EXPECT_EQ(c.kafka_properties, (std::map<std::string, std::string>{{"sasl.mechanisms", "PLAIN"},
-                                                                      {"security.protocol", "SASL_SSL"}}));
+                                                                      {"security.protocol", "SASL_SSL"},
+                                                                      {"ssl.ca.location", "/etc/ssl/ca.pem"},
+                                                                      {"linger.ms", "5"}}));
+}
+
+TEST(config, kafka_property_variables_that_name_nothing_or_collide_are_named) {
+    EXPECT_TRUE(has(env_failure({{"KAFKA_PROPERTY_", "x"}}), "KAFKA_PROPERTY_='x': the librdkafka property name"));
+    const auto message = env_failure({{"KAFKA_PROPERTY_SASL_MECHANISMS", "PLAIN"},
+                                      {"KAFKA_PROPERTY_sasl_mechanisms", "SCRAM"}});
+    EXPECT_TRUE(has(message, "KAFKA_PROPERTY_sasl_mechanisms='SCRAM': sets sasl.mechanisms as "
+                             "KAFKA_PROPERTY_SASL_MECHANISMS does"))
+        << message;
 }
 
 TEST(config, every_bad_value_is_named_in_one_error) {
-    const auto message = config_failure({{"KAFKA_ENABLED", "maybe"},
-                                         {"DOMAIN_EVENTS_RELAY_BATCH_SIZE", "lots"},
-                                         {"KAFKA_TOPIC_ROUTING", "round_robin"},
-                                         {"DOMAIN_EVENTS_SENSITIVE_POLICY", "ignore"}});
-    EXPECT_NE(message.find("KAFKA_ENABLED='maybe'"), std::string::npos) << message;
-    EXPECT_NE(message.find("DOMAIN_EVENTS_RELAY_BATCH_SIZE='lots': not an integer"), std::string::npos) << message;
-    EXPECT_NE(message.find("KAFKA_TOPIC_ROUTING='round_robin'"), std::string::npos) << message;
-    EXPECT_NE(message.find("DOMAIN_EVENTS_SENSITIVE_POLICY='ignore'"), std::string::npos) << message;
+    const auto message = env_failure({{"KAFKA_ENABLED", "maybe"},
+                                      {"DOMAIN_EVENTS_RELAY_BATCH_SIZE", "0"},
+                                      {"DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS", "lots"},
+                                      {"KAFKA_TOPIC_ROUTING", "round_robin"},
+                                      {"DOMAIN_EVENTS_SENSITIVE_POLICY", "ignore"},
+                                      {"DOMAIN_EVENTS_LEASE_PERIOD_MS", "10"},
+                                      {"KAFKA_TOPIC_PREFIX", "health core"}});
+    EXPECT_TRUE(has(message, "KAFKA_ENABLED='maybe': expected true/false, 1/0 or yes/no")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RELAY_BATCH_SIZE='0': must be within 1..100000")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS='lots': not a decimal integer")) << message;
+    EXPECT_TRUE(has(message, "KAFKA_TOPIC_ROUTING='round_robin': expected per_event_type or per_aggregate"))
+        << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_SENSITIVE_POLICY='ignore': expected refuse or redact")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_LEASE_PERIOD_MS='10': must be >= 500 ms")) << message;
+    EXPECT_TRUE(has(message, "KAFKA_TOPIC_PREFIX='health core': not a legal topic prefix: it has the character ' '"))
+        << message;
+    EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 7) << "one line per bad value:\n" << message;
 }
 
-TEST(config, values_that_parse_but_break_a_rule_are_named_too) {
-    const auto message = config_failure({{"DOMAIN_EVENTS_RELAY_BATCH_SIZE", "0"},
-                                         {"KAFKA_TOPIC_PREFIX", "health core"},
-                                         {"DOMAIN_EVENTS_LEASE_PERIOD_MS", "10"}});
-    EXPECT_NE(message.find("relay_batch_size: 0 must be within 1..100000"), std::string::npos) << message;
-    EXPECT_NE(message.find("topic 'health core'"), std::string::npos) << message;
-    EXPECT_NE(message.find("lease_period: 10 ms"), std::string::npos) << message;
+TEST(config, numbers_must_be_plain_in_range_integers) {
+    const auto message = env_failure({{"DOMAIN_EVENTS_MAX_PAYLOAD_BYTES", "-1"},
+                                      {"DOMAIN_EVENTS_RELAY_BATCH_SIZE", "99999999999999999999"},
+                                      {"DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS", "3000000000"},
+                                      {"DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS", "5ms"},
+                                      {"DOMAIN_EVENTS_LEASE_PERIOD_MS", " 600"},
+                                      {"DOMAIN_EVENTS_RETENTION_SECONDS", "-5"}});
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_MAX_PAYLOAD_BYTES='-1': must not be negative")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RELAY_BATCH_SIZE='99999999999999999999': out of range")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS='3000000000': out of range")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS='5ms': not a decimal integer")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_LEASE_PERIOD_MS=' 600': not a decimal integer")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RETENTION_SECONDS='-5': must be >= 0 s")) << message;
+    EXPECT_TRUE(has(env_failure({{"DOMAIN_EVENTS_MAX_PAYLOAD_BYTES", "100"}}),
+                    "DOMAIN_EVENTS_MAX_PAYLOAD_BYTES='100': must be >= 1024 bytes"));
 }
 
-TEST(config, a_config_built_in_code_is_validated_the_same_way) {
+TEST(config, empty_names_and_paths_are_refused) {
+    const auto message = env_failure({{"DOMAIN_EVENTS_DB", ""},
+                                      {"DOMAIN_EVENTS_SOURCE", ""},
+                                      {"DOMAIN_EVENTS_SENSITIVE_FIELDS", "password, --"}});
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_DB='': must not be empty")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_SOURCE='': must not be empty")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_SENSITIVE_FIELDS='password, --': names no field")) << message;
+}
+
+TEST(config, a_config_built_in_code_is_validated_with_every_bad_field_named) {
     de::config c;
-    EXPECT_NO_THROW(de::validate(c));
+    c.topic_prefix = std::string(201, 'p');
+    c.routing = static_cast<de::topic_routing>(9);
+    c.database_path.clear();
+    c.validation.max_payload_bytes = 10;
+    c.validation.on_sensitive = static_cast<de::sensitive_field_policy>(4);
+    c.relay_batch_size = 100001;
     c.relay_max_attempts = 0;
-    c.kafka_properties[""] = "x";
-    try {
-        de::validate(c);
-        FAIL() << "expected config_error";
-    } catch (const de::config_error& e) {
-        EXPECT_NE(std::string(e.what()).find("relay_max_attempts: 0"), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("kafka_properties"), std::string::npos) << e.what();
+    c.relay_poll_interval = 10001ms;
+    c.lease_period = 499ms;
+    c.published_retention = -1s;
+    c.kafka_properties["sasl mechanisms"] = "PLAIN";
+    const auto message = code_failure(c);
+    EXPECT_EQ(message.rfind("invalid configuration:\n", 0), 0u) << message;
+    for (const std::string& part : {
+             "topic_prefix='" + c.topic_prefix + "': is 201 characters long; at most 200",
+             std::string("routing='9': must be per_event_type or per_aggregate"),
+             std::string("database_path='': must not be empty"),
+             std::string("validation.max_payload_bytes='10': must be >= 1024 bytes"),
+             std::string("validation.on_sensitive='4': must be refuse or redact"),
+             std::string("relay_batch_size='100001': must be within 1..100000"),
+             std::string("relay_max_attempts='0': must be >= 1"),
+             std::string("relay_poll_interval='10001': must be within 1..10000 ms"),
+             std::string("lease_period='499': must be >= 500 ms"),
+             std::string("published_retention='-1': must be >= 0 s"),
+             std::string("kafka_properties[sasl mechanisms]='PLAIN': the librdkafka property name"),
+         }) {
+        EXPECT_TRUE(has(message, part)) << "missing: " << part << "\nin:\n" << message;
     }
+    EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 11) << message;
+}
+
+TEST(config, the_limits_themselves_are_accepted) {
+    de::config c;
+    c.topic_prefix = std::string(200, 'p');
+    c.validation.max_payload_bytes = 1024;
+    c.relay_batch_size = 100000;
+    c.relay_max_attempts = 1;
+    c.relay_poll_interval = 1ms;
+    c.lease_period = 500ms;
+    c.published_retention = 0s;
+    EXPECT_EQ(code_failure(c), "accepted");
+    c.relay_batch_size = 1;
+    c.relay_poll_interval = 10000ms;
+    EXPECT_EQ(code_failure(c), "accepted");
 }
 
 TEST(config, process_environment_reads_this_process) {
     const auto env = de::process_environment();
-    EXPECT_TRUE(env.contains("PATH"));
+    ASSERT_TRUE(env.contains("PATH"));
+    EXPECT_EQ(env.at("PATH"), std::getenv("PATH"));
 }

@@ -3,8 +3,12 @@
 #include <domain_events/error.hpp>
 #include <domain_events/event.hpp>
 
+#include <limits>
 #include <regex>
 #include <set>
+#include <tuple>
+#include <unordered_set>
+#include <vector>
 
 namespace de = domain_events;
 using namespace std::chrono;
@@ -18,7 +22,8 @@ de::event sample() {
                           metadata);
 }
 
-std::string field_of_error(const nlohmann::json& j) {
+// "<field> | <what()>" of the validation_error reading `j` raises, or "no error".
+std::string refusal(const nlohmann::json& j) {
     try {
         (void)de::event_from_json(j);
     } catch (const de::validation_error& e) {
@@ -27,97 +32,186 @@ std::string field_of_error(const nlohmann::json& j) {
     return "no error";
 }
 
+std::set<std::string> keys_of(const nlohmann::json& object) {
+    std::set<std::string> keys;
+    for (const auto& [key, value] : object.items()) keys.insert(key);
+    return keys;
+}
+
 }  // namespace
 
 TEST(event, ids_are_lower_case_uuid_v4_and_unique) {
     const std::regex v4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
-    std::set<std::string> seen;
+    std::unordered_set<std::string> seen;
     for (int i = 0; i < 10000; ++i) {
         const auto id = de::new_event_id();
         ASSERT_TRUE(std::regex_match(id, v4)) << id;
         seen.insert(id);
     }
     EXPECT_EQ(seen.size(), 10000u);
+    EXPECT_TRUE(de::is_uuid(sample().event_id));
+}
+
+TEST(event, is_uuid_accepts_only_the_canonical_text_form) {
+    EXPECT_TRUE(de::is_uuid("550e8400-e29b-41d4-a716-446655440000"));
+    EXPECT_TRUE(de::is_uuid("550E8400-E29B-41D4-A716-446655440000"));
+    for (const char* bad : {"", "550e8400e29b41d4a716446655440000", "550e8400-e29b-41d4-a716-44665544000",
+                            "550e8400-e29b-41d4-a716-4466554400000", "550e8400-e29b-41d4-a716_446655440000",
+                            "g50e8400-e29b-41d4-a716-446655440000", "{50e8400-e29b-41d4-a716-446655440000}"}) {
+        EXPECT_FALSE(de::is_uuid(bad)) << bad;
+    }
 }
 
 TEST(event, timestamps_are_utc_iso_8601_with_milliseconds) {
     const auto leap = sys_days{2024y / February / 29} + 23h + 59min + 59s + 999ms;
     EXPECT_EQ(de::format_timestamp(leap), "2024-02-29T23:59:59.999Z");
     EXPECT_EQ(de::parse_timestamp("2024-02-29T23:59:59.999Z"), leap);
-    EXPECT_EQ(de::parse_timestamp("2024-02-29T23:59:59.999+00:00"), leap);
-    EXPECT_EQ(de::parse_timestamp("2024-02-29T23:59:59Z"), leap - 999ms);
+    EXPECT_EQ(de::format_timestamp(sys_days{2025y / December / 14} + 19h + 123ms), "2025-12-14T19:00:00.123Z");
     EXPECT_EQ(de::format_timestamp(sys_days{1970y / January / 1} + 5ms), "1970-01-01T00:00:00.005Z");
+    // Before the epoch the day must be floored, not truncated towards zero.
+    EXPECT_EQ(de::format_timestamp(sys_days{1970y / January / 1} - 1ms), "1969-12-31T23:59:59.999Z");
 }
 
-TEST(event, malformed_timestamps_are_refused_naming_the_text) {
-    for (const char* bad : {"2025-13-01T00:00:00Z", "2025-02-30T00:00:00Z", "2025-12-14 19:00:00Z",
-                            "2025-12-14T19:00:00", "2025-12-14T19:00:00+02:00", "2025-12-14T25:00:00Z", "yesterday",
-                            "2025-12-14T19:00:00.Z"}) {
+TEST(event, timestamps_parse_back_to_the_same_instant) {
+    for (const auto t : {sys_days{2024y / February / 29} + 23h + 59min + 59s + 999ms,
+                         sys_days{2000y / January / 1} + 0ms, sys_days{1969y / December / 31} + 12h + 1ms,
+                         floor<milliseconds>(system_clock::now())}) {
+        EXPECT_EQ(de::parse_timestamp(de::format_timestamp(t)), t) << de::format_timestamp(t);
+    }
+    const auto leap = sys_days{2024y / February / 29} + 23h + 59min + 59s + 999ms;
+    EXPECT_EQ(de::parse_timestamp("2024-02-29T23:59:59.999+00:00"), leap);
+    EXPECT_EQ(de::parse_timestamp("2024-02-29T23:59:59Z"), leap - 999ms);
+    EXPECT_EQ(de::parse_timestamp("2024-02-29T23:59:59.9Z"), leap - 99ms);
+    EXPECT_EQ(de::parse_timestamp("2024-02-29T23:59:59.999999Z"), leap) << "microseconds are truncated";
+}
+
+TEST(event, malformed_timestamps_are_refused_naming_the_field_and_text) {
+    for (const char* bad : {"2025-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2025-02-30T00:00:00Z",
+                            "2025-12-14 19:00:00Z", "2025-12-14t19:00:00Z", "2025-12-14T19:00:00",
+                            "2025-12-14T19:00:00+02:00", "2025-12-14T19:00:00z", "2025-12-14T24:00:00Z",
+                            "2025-12-14T19:60:00Z", "2025-12-14T19:00:60Z", "2025-12-14T19:00:00.Z",
+                            "2025-12-14T19:00:00.1234567890Z", "2025-12-14T19:00:00.123Z ", "25-12-14T19:00:00Z",
+                            "2025-1-14T19:00:00Z", "yesterday", ""}) {
         try {
             (void)de::parse_timestamp(bad, "scheduled_at");
-            ADD_FAILURE() << "accepted " << bad;
+            ADD_FAILURE() << "accepted '" << bad << "'";
         } catch (const de::validation_error& e) {
             EXPECT_EQ(e.field(), "scheduled_at");
-            EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(std::string("'") + bad + "'"), std::string::npos) << e.what();
         }
     }
 }
 
 TEST(event, make_event_stamps_now_at_millisecond_precision) {
-    const auto before = time_point_cast<milliseconds>(system_clock::now());
+    const auto before = floor<milliseconds>(system_clock::now());
     const auto e = sample();
     EXPECT_GE(e.timestamp, before);
     EXPECT_LE(e.timestamp, system_clock::now());
+    EXPECT_EQ(e.event_type, "patient.created");
+    EXPECT_EQ(e.aggregate_type, "patient");
+    EXPECT_EQ(e.aggregate_id, "123");
     EXPECT_EQ(e.aggregate_version, 4);
+    EXPECT_EQ(e.metadata.source, "healthcore-api");
+    EXPECT_EQ(de::make_event("a.b", "a", "1", 1, {}).metadata, de::event_metadata{});
 }
 
 TEST(event, json_has_exactly_the_design_shape) {
     auto e = sample();
+    e.metadata.causation_id = "evt-1";
     const auto j = de::to_json(e);
-    std::set<std::string> keys;
-    for (const auto& [key, _] : j.items()) keys.insert(key);
-    EXPECT_EQ(keys, (std::set<std::string>{"event_id", "event_type", "timestamp", "aggregate_type", "aggregate_id",
-                                           "aggregate_version", "data", "metadata"}));
-    EXPECT_EQ(j["metadata"], (nlohmann::json{{"source", "healthcore-api"}, {"version", "1.0"},
-                                             {"correlation_id", "req-7"}}));
+    EXPECT_EQ(keys_of(j), (std::set<std::string>{"event_id", "event_type", "timestamp", "aggregate_type",
+                                                 "aggregate_id", "aggregate_version", "data", "metadata"}));
+    EXPECT_EQ(j["event_id"], e.event_id);
+    EXPECT_EQ(j["event_type"], "patient.created");
+    EXPECT_EQ(j["timestamp"], de::format_timestamp(e.timestamp));
+    EXPECT_EQ(j["aggregate_type"], "patient");
+    EXPECT_EQ(j["aggregate_id"], "123");
     EXPECT_TRUE(j["aggregate_version"].is_number_integer());
-    EXPECT_TRUE(j["aggregate_id"].is_string());
+    EXPECT_EQ(j["aggregate_version"], 4);
+    EXPECT_EQ(j["data"], (nlohmann::json{{"patient_id", 123}, {"name", "John Doe"}}));
+    EXPECT_EQ(j["metadata"], (nlohmann::json{{"source", "healthcore-api"}, {"version", "1.0"},
+                                             {"correlation_id", "req-7"}, {"causation_id", "evt-1"}}));
+}
+
+TEST(event, unset_trace_ids_are_left_out) {
+    const auto j = de::to_json(de::make_event("patient.created", "patient", "1", 1, {}));
+    EXPECT_EQ(keys_of(j["metadata"]), (std::set<std::string>{"source", "version"}));
 }
 
 TEST(event, round_trips_exactly) {
-    const auto e = sample();
+    auto e = sample();
+    e.data["nested"] = {{"list", {1, 2.5, "three", nullptr, true}}, {"empty", nlohmann::json::object()}};
+    e.data["unicode"] = "Zoë 東京";
     EXPECT_EQ(de::event_from_json(de::to_json(e)), e);
     const auto text = de::serialize(e);
+    EXPECT_EQ(text, de::to_json(e).dump());
     EXPECT_EQ(de::serialize(de::parse_event(text)), text);
     EXPECT_EQ(de::parse_event(text), e);
+    e.metadata.correlation_id.reset();
+    e.aggregate_version = std::numeric_limits<std::int64_t>::max();
+    EXPECT_EQ(de::parse_event(de::serialize(e)), e);
 }
 
-TEST(event, reading_names_each_missing_or_ill_typed_field) {
+TEST(event, null_trace_ids_read_as_unset) {
+    auto j = de::to_json(sample());
+    j["metadata"]["correlation_id"] = nullptr;
+    EXPECT_FALSE(de::event_from_json(j).metadata.correlation_id.has_value());
+}
+
+TEST(event, reading_names_each_missing_field) {
     const auto good = de::to_json(sample());
-    for (const char* key : {"event_id", "event_type", "timestamp", "aggregate_type", "aggregate_id",
-                            "aggregate_version", "data", "metadata"}) {
+    for (const std::string key : {"event_id", "event_type", "timestamp", "aggregate_type", "aggregate_id",
+                                  "aggregate_version", "data", "metadata"}) {
         auto j = good;
         j.erase(key);
-        EXPECT_EQ(field_of_error(j).substr(0, std::string(key).size() + 3), std::string(key) + " | ");
+        EXPECT_EQ(refusal(j), key + " | " + key + ": is missing");
     }
-    auto j = good;
-    j["aggregate_version"] = "4";
-    EXPECT_NE(field_of_error(j).find("aggregate_version | aggregate_version: expected an integer, got \"4\""),
-              std::string::npos)
-        << field_of_error(j);
-    j = good;
-    j["event_id"] = "not-a-uuid";
-    EXPECT_EQ(field_of_error(j).substr(0, 11), "event_id | ");
-    j = good;
-    j["metadata"].erase("source");
-    EXPECT_EQ(field_of_error(j).substr(0, 18), "metadata.source | ");
-    j = good;
-    j["data"] = nlohmann::json::array();
-    EXPECT_EQ(field_of_error(j).substr(0, 7), "data | ");
-    EXPECT_THROW((void)de::parse_event("{not json"), de::validation_error);
-    try {
-        (void)de::parse_event("[1,2]");
-    } catch (const de::validation_error& e) {
-        EXPECT_EQ(e.field(), "envelope");
+    for (const std::string key : {"source", "version"}) {
+        auto j = good;
+        j["metadata"].erase(key);
+        EXPECT_EQ(refusal(j), "metadata." + key + " | metadata." + key + ": is missing");
     }
+}
+
+TEST(event, reading_names_each_ill_typed_field_and_the_value) {
+    const auto good = de::to_json(sample());
+    const std::vector<std::tuple<std::string, nlohmann::json, std::string>> cases = {
+        {"/event_id", 5, "event_id: expected a string, got 5"},
+        {"/event_id", "not-a-uuid", "event_id: 'not-a-uuid' is not a UUID"},
+        {"/event_type", nullptr, "event_type: expected a string, got null"},
+        {"/timestamp", 1734202800123, "timestamp: expected a string, got 1734202800123"},
+        {"/timestamp", "2025-12-14", "timestamp: '2025-12-14' is not a UTC ISO-8601 timestamp"},
+        {"/aggregate_type", true, "aggregate_type: expected a string, got true"},
+        {"/aggregate_id", 123, "aggregate_id: expected a string, got 123"},
+        {"/aggregate_version", "4", "aggregate_version: expected an integer, got \"4\""},
+        {"/aggregate_version", 4.5, "aggregate_version: expected an integer, got 4.5"},
+        {"/aggregate_version", 18446744073709551615u, "aggregate_version: expected an integer, got 1844"},
+        {"/data", nlohmann::json::array({1}), "data: expected an object, got [1]"},
+        {"/metadata", "x", "metadata: expected an object, got \"x\""},
+        {"/metadata/source", 1, "metadata.source: expected a string, got 1"},
+        {"/metadata/version", 1.0, "metadata.version: expected a string, got 1.0"},
+        {"/metadata/correlation_id", 7, "metadata.correlation_id: expected a string, got 7"},
+        {"/metadata/causation_id", nlohmann::json::object(), "metadata.causation_id: expected a string, got {}"},
+    };
+    for (const auto& [pointer, value, expected] : cases) {
+        auto j = good;
+        j[nlohmann::json::json_pointer(pointer)] = value;
+        const auto message = refusal(j);
+        const auto field = expected.substr(0, expected.find(':'));
+        EXPECT_EQ(message.substr(0, field.size() + 3), field + " | ") << message;
+        EXPECT_NE(message.find(expected), std::string::npos) << message;
+    }
+}
+
+TEST(event, unparsable_text_is_refused_as_the_envelope) {
+    for (const char* text : {"{not json", "", "{\"event_id\": 1,}"}) {
+        try {
+            (void)de::parse_event(text);
+            ADD_FAILURE() << "accepted " << text;
+        } catch (const de::validation_error& e) {
+            EXPECT_EQ(e.field(), "envelope");
+            EXPECT_EQ(std::string(e.what()).rfind("envelope: not valid JSON: ", 0), 0u) << e.what();
+        }
+    }
+    EXPECT_EQ(refusal(nlohmann::json::array({1, 2})), "envelope | envelope: expected a JSON object, got [1,2]");
 }

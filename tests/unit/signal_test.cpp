@@ -164,7 +164,7 @@ TEST(signal_test, send_robust_runs_all_and_reports_each_error) {
     EXPECT_FALSE(errors[1].dispatch_uid.has_value());
     EXPECT_EQ(errors[1].what, "unknown exception");
     EXPECT_THROW(std::rethrow_exception(errors[1].error), int);
-    EXPECT_TRUE(sig.send_robust("doctor", 1).size() == 2U);
+    EXPECT_EQ(sig.send_robust("doctor", 1).size(), 2U);
 }
 
 TEST(signal_test, receiver_connected_during_send_runs_from_the_next_send) {
