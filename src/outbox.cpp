@@ -14,9 +14,10 @@ using std::chrono::milliseconds;
 time_point_ms from_ms(std::int64_t ms) { return time_point_ms{milliseconds{ms}}; }
 std::int64_t to_ms(time_point_ms t) { return t.time_since_epoch().count(); }
 
-// Columns every event row carries, in outbox and dead letters alike (read by read_event_columns).
+// Columns every event row carries, in outbox and dead letters alike (read by read_event_columns,
+// followed there by created_at_ms, which a replay replaces).
 constexpr std::string_view event_columns =
-    "event_id, event_type, aggregate_type, aggregate_id, aggregate_version, correlation_id, payload, created_at_ms";
+    "event_id, event_type, aggregate_type, aggregate_id, aggregate_version, correlation_id, schema_version, payload";
 
 template <class Row>
 void read_event_columns(const statement& q, int first, Row& row) {
@@ -26,17 +27,18 @@ void read_event_columns(const statement& q, int first, Row& row) {
     row.aggregate_id = q.column_text(first + 3);
     row.aggregate_version = q.column_int64(first + 4);
     row.correlation_id = q.column_optional_text(first + 5);
-    row.payload = q.column_text(first + 6);
-    row.created_at = from_ms(q.column_int64(first + 7));
+    row.schema_version = q.column_text(first + 6);
+    row.payload = q.column_text(first + 7);
+    row.created_at = from_ms(q.column_int64(first + 8));
 }
 
 outbox_record read_record(const statement& q) {
     outbox_record r;
     r.position = q.column_int64(0);
     read_event_columns(q, 1, r);
-    r.attempts = static_cast<int>(q.column_int64(9));
-    r.next_attempt_at = from_ms(q.column_int64(10));
-    r.last_error = q.column_optional_text(11);
+    r.attempts = static_cast<int>(q.column_int64(10));
+    r.next_attempt_at = from_ms(q.column_int64(11));
+    r.last_error = q.column_optional_text(12);
     return r;
 }
 
@@ -45,16 +47,16 @@ dead_letter read_dead_letter(const statement& q) {
     d.id = q.column_int64(0);
     d.original_position = q.column_int64(1);
     read_event_columns(q, 2, d);
-    d.dead_at = from_ms(q.column_int64(10));
-    d.attempts = static_cast<int>(q.column_int64(11));
-    d.error = q.column_text(12);
+    d.dead_at = from_ms(q.column_int64(11));
+    d.attempts = static_cast<int>(q.column_int64(12));
+    d.error = q.column_text(13);
     return d;
 }
 
 const std::string select_records = "SELECT position, " + std::string(event_columns) +
-                                   ", attempts, next_attempt_at_ms, last_error FROM domain_events_outbox ";
+                                   ", created_at_ms, attempts, next_attempt_at_ms, last_error FROM domain_events_outbox ";
 const std::string select_dead_letters = "SELECT id, original_position, " + std::string(event_columns) +
-                                        ", dead_at_ms, attempts, error FROM domain_events_dead_letters ";
+                                        ", created_at_ms, dead_at_ms, attempts, error FROM domain_events_dead_letters ";
 
 }  // namespace
 
@@ -73,9 +75,9 @@ std::int64_t outbox::append(const event& e, std::string_view payload) {
                           "database::atomic so it commits with the domain write");
     }
     db_.prepare("INSERT INTO domain_events_outbox (" + std::string(event_columns) +
-                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                ", created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind_all(e.event_id, e.event_type, e.aggregate_type, e.aggregate_id, e.aggregate_version,
-                  e.metadata.correlation_id, payload, to_ms(now_ms()))
+                  e.metadata.correlation_id, e.metadata.version, payload, to_ms(now_ms()))
         .run();
     return db_.last_insert_rowid();
 }
@@ -125,8 +127,8 @@ void outbox::move_to_dead_letters(std::int64_t position, std::string_view error,
     db_.atomic([&] {
         const int moved =
             db_.prepare("INSERT INTO domain_events_dead_letters (original_position, " + std::string(event_columns) +
-                        ", dead_at_ms, attempts, error) SELECT position, " + std::string(event_columns) +
-                        ", ?, attempts, ? FROM domain_events_outbox WHERE position = ? AND published_at_ms IS NULL")
+                        ", created_at_ms, dead_at_ms, attempts, error) SELECT position, " +
+                        std::string(event_columns) + ", created_at_ms, ?, attempts, ? FROM domain_events_outbox WHERE position = ? AND published_at_ms IS NULL")
                 .bind_all(to_ms(now), error, position)
                 .run();
         if (moved == 0) {
@@ -188,10 +190,8 @@ std::int64_t outbox::replay_dead_letter(std::int64_t id, time_point_ms now) {
     return db_.atomic([&] {
         // created_at becomes the replay time: the row re-enters the queue now.
         const int inserted =
-            db_.prepare("INSERT INTO domain_events_outbox (event_id, event_type, aggregate_type, aggregate_id, "
-                        "aggregate_version, correlation_id, payload, created_at_ms) SELECT event_id, event_type, "
-                        "aggregate_type, aggregate_id, aggregate_version, correlation_id, payload, ? "
-                        "FROM domain_events_dead_letters WHERE id = ?")
+            db_.prepare("INSERT INTO domain_events_outbox (" + std::string(event_columns) + ", created_at_ms) SELECT " +
+                        std::string(event_columns) + ", ? FROM domain_events_dead_letters WHERE id = ?")
                 .bind_all(to_ms(now), id)
                 .run();
         if (inserted == 0) throw usage_error("outbox.replay_dead_letter: no dead letter with id " + std::to_string(id));

@@ -20,6 +20,7 @@ CREATE TABLE domain_events_outbox (
     aggregate_id       TEXT    NOT NULL,
     aggregate_version  INTEGER NOT NULL,
     correlation_id     TEXT,
+    schema_version     TEXT    NOT NULL,
     payload            TEXT    NOT NULL,
     created_at_ms      INTEGER NOT NULL,
     published_at_ms    INTEGER,
@@ -44,12 +45,21 @@ CREATE TABLE domain_events_dead_letters (
     aggregate_id       TEXT    NOT NULL,
     aggregate_version  INTEGER NOT NULL,
     correlation_id     TEXT,
+    schema_version     TEXT    NOT NULL,
     payload            TEXT    NOT NULL,
     created_at_ms      INTEGER NOT NULL,
     dead_at_ms         INTEGER NOT NULL,
     attempts           INTEGER NOT NULL,
     error              TEXT    NOT NULL
 );
+-- One row: the relay that may publish, until when. Expiry is wall-clock ms, shared by every
+-- process on the host; an empty owner means nobody.
+CREATE TABLE domain_events_relay_lease (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    owner         TEXT    NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+);
+INSERT INTO domain_events_relay_lease (id, owner, expires_at_ms) VALUES (1, '', 0);
 )sql";
 
 // migrations[i] brings the schema from version i to i + 1.

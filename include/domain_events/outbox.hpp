@@ -33,6 +33,7 @@ struct outbox_record {
     std::string aggregate_id;
     std::int64_t aggregate_version = 0;
     std::optional<std::string> correlation_id;
+    std::string schema_version;  ///< the envelope's metadata.version, sent as a header
     std::string payload;  ///< the envelope JSON, exactly as published
     time_point_ms created_at;
     int attempts = 0;
@@ -50,6 +51,7 @@ struct dead_letter {
     std::string aggregate_id;
     std::int64_t aggregate_version = 0;
     std::optional<std::string> correlation_id;
+    std::string schema_version;
     std::string payload;
     time_point_ms created_at;
     time_point_ms dead_at;

@@ -1,10 +1,10 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <domain_events/error.hpp>
 #include <domain_events/event.hpp>
 
 #include <limits>
-#include <regex>
 #include <set>
 #include <tuple>
 #include <unordered_set>
@@ -41,11 +41,12 @@ std::set<std::string> keys_of(const nlohmann::json& object) {
 }  // namespace
 
 TEST(event, ids_are_lower_case_uuid_v4_and_unique) {
-    const std::regex v4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+    // gmock's POSIX regex: g++ 12 warns falsely inside std::regex under the sanitizers.
+    const auto v4 = ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
     std::unordered_set<std::string> seen;
     for (int i = 0; i < 10000; ++i) {
         const auto id = de::new_event_id();
-        ASSERT_TRUE(std::regex_match(id, v4)) << id;
+        ASSERT_THAT(id, v4);
         seen.insert(id);
     }
     EXPECT_EQ(seen.size(), 10000u);

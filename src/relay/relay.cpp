@@ -1,0 +1,159 @@
+#include "domain_events/relay.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <array>
+#include <random>
+
+#include "domain_events/error.hpp"
+#include "domain_events/outbox.hpp"
+#include "domain_events/publisher.hpp"
+#include "relay_producer.hpp"
+#include "relay_state.hpp"
+#include "relay_worker.hpp"
+
+namespace domain_events {
+namespace {
+
+std::string default_owner_id() {
+    std::array<char, 256> host{};
+    if (gethostname(host.data(), host.size() - 1) != 0) host = {'h', 'o', 's', 't'};
+    std::random_device random;
+    char suffix[9];
+    std::snprintf(suffix, sizeof suffix, "%08x", random());
+    return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" + suffix;
+}
+
+}  // namespace
+
+relay::relay(config settings, relay_options options) : state_(std::make_unique<state>()) {
+    validate(settings);
+    if (settings.kafka_enabled && settings.bootstrap_servers.empty()) {
+        throw config_error("KAFKA_BOOTSTRAP_SERVERS='': the relay needs a broker address (or KAFKA_ENABLED=false)");
+    }
+    if (options.owner_id.empty()) options.owner_id = default_owner_id();
+    state_->log = options.logger ? options.logger : spdlog::default_logger();
+    state_->producer_properties =
+        detail::relay_producer_properties(settings.bootstrap_servers, options.linger, settings.kafka_properties);
+    state_->settings = std::move(settings);
+    state_->options = std::move(options);
+    // Let librdkafka check every property now, so a typo fails here and not on the thread.
+    if (state_->settings.kafka_enabled) detail::relay_producer probe(state_->producer_properties, *state_->log);
+}
+
+relay::~relay() { stop(); }
+
+void relay::start() {
+    auto& s = *state_;
+    if (s.worker.joinable()) throw usage_error("relay.start: relay " + s.options.owner_id + " is already started");
+    {
+        std::lock_guard lock(s.query_mutex);
+        if (!s.query_db) {
+            s.query_db = std::make_unique<database>(s.settings.database_path);
+            outbox::install(*s.query_db);
+        }
+    }
+    if (!s.settings.kafka_enabled) {
+        s.log->warn("relay: Kafka is disabled (KAFKA_ENABLED=false); events stay in the outbox of {} until a relay "
+                    "runs with Kafka enabled",
+                    s.settings.database_path);
+        return;
+    }
+    auto worker_db = std::make_unique<database>(s.settings.database_path);
+    {
+        std::lock_guard lock(s.mutex);
+        s.stop_requested = false;
+        s.wake_requested = false;
+    }
+    s.running.store(true);
+    s.worker = std::thread([&s, db = std::move(worker_db)]() mutable {
+        detail::relay_worker(s, std::move(db), s.options.owner_id).run();
+        s.running.store(false);
+    });
+}
+
+bool relay::stop(std::chrono::milliseconds timeout) {
+    auto& s = *state_;
+    if (!s.worker.joinable()) return true;
+    {
+        std::lock_guard lock(s.mutex);
+        s.stop_requested = true;
+        s.stop_deadline = std::chrono::steady_clock::now() + timeout;
+    }
+    s.wake_cv.notify_all();
+    s.worker.join();
+    return !s.abandoned_in_flight.load();
+}
+
+void relay::wake() noexcept {
+    {
+        std::lock_guard lock(state_->mutex);
+        state_->wake_requested = true;
+    }
+    state_->wake_cv.notify_all();
+}
+
+scoped_connection relay::wake_on_commit(publisher& p) {
+    return scoped_connection(p.events_committed().connect([this] { wake(); }));
+}
+
+bool relay::wait_until_published(std::chrono::milliseconds timeout) {
+    auto& s = *state_;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::lock_guard query_lock(s.query_mutex);
+    if (!s.query_db) throw usage_error("relay.wait_until_published: relay " + s.options.owner_id + " was never started");
+    auto& db = *s.query_db;
+    auto& last = db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'domain_events_outbox'), 0)");
+    last.step();
+    const auto target = last.column_int64(0);
+    last.reset();
+    while (true) {
+        std::uint64_t seen_progress = 0;
+        {
+            std::lock_guard lock(s.mutex);
+            seen_progress = s.progress_seq;
+        }
+        auto& pending = db.prepare(
+            "SELECT EXISTS (SELECT 1 FROM domain_events_outbox WHERE published_at_ms IS NULL AND position <= ?)");
+        pending.bind_all(target);
+        pending.step();
+        const bool waiting = pending.column_int64(0) != 0;
+        pending.reset();
+        if (!waiting) return true;
+        std::unique_lock lock(s.mutex);
+        // Progress of another relay process is only seen by polling, hence the bounded wait.
+        const auto until = std::min(deadline, std::chrono::steady_clock::now() + s.settings.relay_poll_interval * 10);
+        s.progress_cv.wait_until(lock, until, [&] { return s.progress_seq != seen_progress; });
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+    }
+}
+
+relay_counters relay::counters() const {
+    auto& s = *state_;
+    relay_counters c;
+    c.published = s.published.load();
+    c.failed_attempts = s.failed_attempts.load();
+    c.dead_lettered = s.dead_lettered.load();
+    c.rewinds = s.rewinds.load();
+    c.producer_recreations = s.producer_recreations.load();
+    c.lease_held = s.lease_held.load();
+    c.commit_to_ack = s.commit_to_ack.snapshot();
+    {
+        std::lock_guard lock(s.mutex);
+        c.last_error = s.last_error;
+    }
+    std::lock_guard lock(s.query_mutex);
+    if (s.query_db) {
+        const auto counts = outbox(*s.query_db).counts(now_ms());
+        c.pending = counts.pending;
+        c.oldest_pending_age = counts.oldest_pending_age;
+    }
+    return c;
+}
+
+bool relay::running() const noexcept { return state_->running.load(); }
+
+const std::string& relay::owner_id() const noexcept { return state_->options.owner_id; }
+
+}  // namespace domain_events

@@ -1,0 +1,131 @@
+#include "relay_producer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+#include "../kafka_conf.hpp"
+#include "domain_events/error.hpp"
+
+namespace domain_events::detail {
+namespace {
+
+void* as_opaque(std::int64_t position) noexcept { return reinterpret_cast<void*>(static_cast<std::intptr_t>(position)); }
+std::int64_t from_opaque(void* opaque) noexcept { return static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(opaque)); }
+
+void add_header(rd_kafka_headers_t* headers, const char* name, const std::string& value) {
+    rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
+}
+
+}  // namespace
+
+std::map<std::string, std::string> relay_producer_properties(const std::string& bootstrap_servers,
+                                                             std::chrono::milliseconds linger,
+                                                             const std::map<std::string, std::string>& user) {
+    // Idempotence gives acks=all and in-order retries without duplicates; gapless turns any
+    // failure that could leave a hole behind later messages into a fatal error, after which the
+    // relay replaces the producer and re-sends from the hole, so nothing overtakes it. The
+    // relay decides when to give up, so librdkafka never times a message out by itself.
+    std::map<std::string, std::string> properties = {
+        {"bootstrap.servers", bootstrap_servers},
+        {"enable.idempotence", "true"},
+        {"enable.gapless.guarantee", "true"},
+        {"message.timeout.ms", "0"},
+        {"linger.ms", std::to_string(linger.count())},
+        {"batch.num.messages", "10000"},
+        {"log_level", "4"},
+    };
+    for (const auto& [name, value] : user) {
+        if ((name == "enable.idempotence" || name == "enable.gapless.guarantee") && value != "true") {
+            throw config_error("relay: librdkafka property " + name + "='" + value +
+                               "' would let a failed message be overtaken; the relay requires true");
+        }
+        if (name == "acks" && value != "all" && value != "-1") {
+            throw config_error("relay: librdkafka property acks='" + value +
+                               "' does not wait for every in-sync replica; the relay requires all");
+        }
+        properties[name] = value;
+    }
+    return properties;
+}
+
+bool is_permanent_refusal(rd_kafka_resp_err_t error) noexcept {
+    switch (error) {
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_INVALID_MSG:
+        case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+        case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+        case RD_KAFKA_RESP_ERR__INVALID_ARG:
+        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+            return true;
+        default:
+            return false;
+    }
+}
+
+relay_producer::relay_producer(const std::map<std::string, std::string>& properties, spdlog::logger& log_to) {
+    logger = &log_to;
+    auto conf = make_kafka_conf(properties, "relay");
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &relay_producer::on_delivery);
+    rd_kafka_conf_set_error_cb(conf.get(), &relay_producer::on_error);
+    route_kafka_logs(conf.get(), this);
+    client_ = make_kafka_client(RD_KAFKA_PRODUCER, std::move(conf), "relay");
+}
+
+relay_producer::~relay_producer() {
+    // Whatever is still queued is reported as purged, never as delivered; the rows stay pending.
+    if (client_) rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+}
+
+rd_kafka_resp_err_t relay_producer::produce(const outbox_record& record, const std::string& topic) {
+    kafka_headers headers(rd_kafka_headers_new(5));
+    add_header(headers.get(), "event_id", record.event_id);
+    add_header(headers.get(), "event_type", record.event_type);
+    add_header(headers.get(), "content-type", "application/json");
+    add_header(headers.get(), "schema-version", record.schema_version);
+    if (record.correlation_id) add_header(headers.get(), "correlation_id", *record.correlation_id);
+    const auto error = rd_kafka_producev(
+        client_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_KEY(record.aggregate_id.data(), record.aggregate_id.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(record.payload.data()), record.payload.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()),
+        RD_KAFKA_V_OPAQUE(as_opaque(record.position)), RD_KAFKA_V_END);
+    if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        static_cast<void>(headers.release());  // the message owns them now
+        ++in_flight_;
+    }
+    return error;
+}
+
+void relay_producer::poll(std::chrono::milliseconds timeout) {
+    rd_kafka_poll(client_.get(), static_cast<int>(timeout.count()));
+}
+
+std::vector<delivery> relay_producer::take_deliveries() { return std::exchange(deliveries_, {}); }
+
+void relay_producer::purge() { rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT); }
+
+void relay_producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* self_opaque) {
+    auto& self = from(self_opaque);
+    --self.in_flight_;
+    delivery d{from_opaque(message->_private), message->err, {}};
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) d.reason = kafka_error_text(message->err);
+    self.deliveries_.push_back(std::move(d));
+}
+
+void relay_producer::on_error(rd_kafka_t* client, int error, const char* reason, void* self_opaque) {
+    auto& self = from(self_opaque);
+    if (error == RD_KAFKA_RESP_ERR__FATAL) {
+        std::array<char, 512> fatal_reason{};
+        const auto cause = rd_kafka_fatal_error(client, fatal_reason.data(), fatal_reason.size());
+        self.fatal_ = kafka_error_text(cause) + ": " + fatal_reason.data();
+        self.logger->error("relay producer fatal error: {}", *self.fatal_);
+        return;
+    }
+    // Transport errors repeat while a broker is away; librdkafka keeps retrying on its own.
+    self.logger->warn("relay producer: {}: {}", kafka_error_text(static_cast<rd_kafka_resp_err_t>(error)), reason);
+}
+
+}  // namespace domain_events::detail

@@ -1,0 +1,79 @@
+#pragma once
+// The relay's librdkafka producer: idempotent, gapless, never timing messages out on its own,
+// with every delivery report turned into a `delivery` the relay loop acts on. Internal.
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain_events/detail/handles.hpp"
+#include "domain_events/outbox.hpp"
+#include "../kafka_log.hpp"
+
+namespace spdlog { class logger; }
+
+namespace domain_events::detail {
+
+/** @brief The outcome of one produced message. */
+struct delivery {
+    std::int64_t position = 0;
+    rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+    std::string reason;  ///< librdkafka's text, empty on success
+};
+
+/** @brief What the relay fixes in the producer configuration; the user's properties come on top. */
+[[nodiscard]] std::map<std::string, std::string> relay_producer_properties(const std::string& bootstrap_servers,
+                                                                           std::chrono::milliseconds linger,
+                                                                           const std::map<std::string, std::string>& user);
+
+/** @brief True for refusals that will not change on retry (the event is dead-lettered after N). */
+[[nodiscard]] bool is_permanent_refusal(rd_kafka_resp_err_t error) noexcept;
+
+class relay_producer : private kafka_log_target {
+public:
+    /** @throws config_error when librdkafka refuses a property. */
+    relay_producer(const std::map<std::string, std::string>& properties, spdlog::logger& log_to);
+    ~relay_producer();
+
+    relay_producer(const relay_producer&) = delete;
+    relay_producer& operator=(const relay_producer&) = delete;
+
+    /**
+     * @brief Queues `record` for `topic` (key aggregate id, value the envelope, event headers).
+     * @return librdkafka's immediate error (e.g. QUEUE_FULL, MSG_SIZE_TOO_LARGE), NO_ERROR when queued.
+     */
+    rd_kafka_resp_err_t produce(const outbox_record& record, const std::string& topic);
+
+    /** @brief Serves delivery reports and errors for up to `timeout`. */
+    void poll(std::chrono::milliseconds timeout);
+
+    /** @brief The delivery reports served since the last call. */
+    [[nodiscard]] std::vector<delivery> take_deliveries();
+
+    /** @brief Messages produced whose delivery report has not been taken yet. */
+    [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
+
+    /** @brief Fails everything queued or in flight (reports with _PURGE_QUEUE/_PURGE_INFLIGHT). */
+    void purge();
+
+    /** @brief The fatal error that ended this producer, if any (then it must be replaced). */
+    [[nodiscard]] const std::optional<std::string>& fatal_error() const noexcept { return fatal_; }
+
+private:
+    static relay_producer& from(void* opaque) {
+        return static_cast<relay_producer&>(*static_cast<kafka_log_target*>(opaque));
+    }
+    static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* self);
+    static void on_error(rd_kafka_t*, int error, const char* reason, void* self);
+
+    std::vector<delivery> deliveries_;
+    std::size_t in_flight_ = 0;
+    std::optional<std::string> fatal_;
+    kafka_handle client_;  // last: destroyed first, while the members its callbacks touch live
+};
+
+}  // namespace domain_events::detail

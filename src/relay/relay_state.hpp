@@ -1,0 +1,64 @@
+#pragma once
+// What the relay's public object and its worker thread share. Internal.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "domain_events/config.hpp"
+#include "domain_events/database.hpp"
+#include "domain_events/latency_histogram.hpp"
+#include "domain_events/relay.hpp"
+
+namespace spdlog { class logger; }
+
+namespace domain_events {
+
+struct relay::state {
+    config settings;
+    relay_options options;
+    std::shared_ptr<spdlog::logger> log;
+    std::map<std::string, std::string> producer_properties;
+
+    // Wake-ups and stopping: guarded by `mutex`.
+    std::mutex mutex;
+    std::condition_variable wake_cv;
+    bool wake_requested = false;
+    bool stop_requested = false;
+    std::chrono::steady_clock::time_point stop_deadline;
+    std::string last_error;
+
+    // Tells waiters in wait_until_published that something was acknowledged or dead-lettered.
+    std::condition_variable progress_cv;
+    std::uint64_t progress_seq = 0;
+
+    std::atomic<bool> running{false};
+    std::atomic<bool> lease_held{false};
+    std::atomic<bool> abandoned_in_flight{false};
+    std::atomic<std::uint64_t> published{0}, failed_attempts{0}, dead_lettered{0}, rewinds{0}, producer_recreations{0};
+    latency_histogram commit_to_ack;
+
+    // A connection for callers' queries (counters, wait_until_published), never the worker's.
+    std::mutex query_mutex;
+    std::unique_ptr<database> query_db;
+
+    std::thread worker;
+
+    void note_error(std::string message) {
+        std::lock_guard lock(mutex);
+        last_error = std::move(message);
+    }
+    void notify_progress() {
+        {
+            std::lock_guard lock(mutex);
+            ++progress_seq;
+        }
+        progress_cv.notify_all();
+    }
+};
+
+}  // namespace domain_events

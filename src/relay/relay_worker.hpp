@@ -1,0 +1,69 @@
+#pragma once
+// The relay's thread: lease, fetch in commit order, produce, mark acknowledged rows published,
+// rewind after failures. Internal; see docs/relay.md for why each step is as it is.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "backoff.hpp"
+#include "domain_events/database.hpp"
+#include "domain_events/outbox.hpp"
+#include "domain_events/relay_lease.hpp"
+#include "relay_producer.hpp"
+#include "relay_state.hpp"
+
+namespace domain_events::detail {
+
+class relay_worker {
+public:
+    relay_worker(relay::state& shared, std::unique_ptr<database> db, std::string owner);
+
+    /** @brief Runs until the shared state asks it to stop; never throws. */
+    void run() noexcept;
+
+private:
+    using steady = std::chrono::steady_clock;
+
+    void step();
+    bool maintain_lease();
+    void ensure_producer();
+    void fill_pipeline();
+    bool produce(const outbox_record& row);
+    void serve_deliveries(std::chrono::milliseconds timeout);
+    void mark_acknowledged(const std::vector<std::int64_t>& positions);
+    void rewind();
+    void settle_failures();
+    void drain(steady::time_point deadline);
+    void delete_expired();
+    void wait_for_work(std::chrono::milliseconds at_most);
+    void shutdown();
+    bool stop_requested();
+
+    relay::state& shared_;
+    spdlog::logger& log_;
+    std::unique_ptr<database> db_;
+    outbox outbox_;
+    relay_lease lease_;
+    backoff backoff_;
+    std::unique_ptr<relay_producer> producer_;
+
+    bool lease_held_ = false;
+    std::int64_t cursor_ = 0;  ///< highest position produced since the last rewind
+    bool caught_up_ = false;
+    std::int64_t seen_data_version_ = -1;
+    std::vector<delivery> failures_;                            ///< failed deliveries awaiting a rewind
+    std::unordered_map<std::int64_t, time_point_ms> created_;   ///< in flight: position -> commit time
+    steady::time_point next_lease_check_{};
+    steady::time_point next_retention_{};
+    steady::time_point resume_at_{};  ///< no producing before this (backoff after a failure)
+    /// After a refused batch, events up to here go one at a time, so only the culprit is charged
+    /// an attempt (a whole batch fails together) and innocent neighbours are never dead-lettered.
+    std::int64_t isolate_through_ = 0;
+};
+
+}  // namespace domain_events::detail
