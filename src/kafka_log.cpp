@@ -10,6 +10,8 @@ namespace {
 spdlog::level::level_enum to_spdlog(int syslog_level, std::string_view facility) {
     // CONFWARN flags settings librdkafka calls experimental, which we chose on purpose.
     if (facility == "CONFWARN") return spdlog::level::debug;
+    // FAIL: a connection attempt failed; librdkafka retries, and the error callback reports it.
+    if (facility == "FAIL") return spdlog::level::info;
     if (syslog_level <= 3) return spdlog::level::err;
     if (syslog_level == 4) return spdlog::level::warn;
     if (syslog_level <= 6) return spdlog::level::info;

@@ -9,6 +9,7 @@
 #include "domain_events/error.hpp"
 #include "domain_events/outbox.hpp"
 #include "domain_events/publisher.hpp"
+#include "../kafka_conf.hpp"
 #include "relay_producer.hpp"
 #include "relay_state.hpp"
 #include "relay_worker.hpp"
@@ -39,7 +40,7 @@ relay::relay(config settings, relay_options options) : state_(std::make_unique<s
     state_->settings = std::move(settings);
     state_->options = std::move(options);
     // Let librdkafka check every property now, so a typo fails here and not on the thread.
-    if (state_->settings.kafka_enabled) detail::relay_producer probe(state_->producer_properties, *state_->log);
+    if (state_->settings.kafka_enabled) static_cast<void>(detail::make_kafka_conf(state_->producer_properties, "relay"));
 }
 
 relay::~relay() { stop(); }

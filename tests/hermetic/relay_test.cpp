@@ -6,13 +6,18 @@
 #include <domain_events/database.hpp>
 #include <domain_events/embedded_cluster.hpp>
 #include <domain_events/outbox.hpp>
+#include <domain_events/model_signals.hpp>
+#include <domain_events/publisher.hpp>
 #include <domain_events/relay.hpp>
+#include <domain_events/relay_lease.hpp>
 #include <domain_events/topic_routing.hpp>
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <thread>
 
+#include "delivery_verifier.hpp"
 #include "kafka_client.hpp"
 #include "outbox_fill.hpp"
 #include "temp_dir.hpp"
@@ -49,6 +54,26 @@ protected:
         de::database db(settings().database_path);
         return de::outbox(db).counts(de::now_ms());
     }
+    // Reads every topic back and checks the guarantees: nothing lost, no reorder per key.
+    de::testing::verification verify_delivery(const de::config& c) {
+        const auto committed = de::testing::committed_events(c.database_path, c);
+        std::set<std::string> topics;
+        for (const auto& e : committed) topics.insert(e.topic);
+        const auto delivered =
+            de::testing::read_all(c.bootstrap_servers, std::vector<std::string>(topics.begin(), topics.end()), 60s);
+        auto result = de::testing::verify(committed, delivered);
+        EXPECT_TRUE(result.ok()) << de::testing::describe(result);
+        return result;
+    }
+    static void await_lease(de::relay& relay) {
+        for (int i = 0; i < 3000 && !relay.counters().lease_held; ++i) std::this_thread::sleep_for(10ms);
+        ASSERT_TRUE(relay.counters().lease_held);
+    }
+    // Blocks until at least `count` events were acknowledged (bounded), for faults mid-drain.
+    static void await_published(de::relay& relay, std::uint64_t count) {
+        for (int i = 0; i < 6000 && relay.counters().published < count; ++i) std::this_thread::sleep_for(10ms);
+        ASSERT_GE(relay.counters().published, count);
+    }
 };
 
 TEST_F(relay_hermetic, publishes_a_backlog_with_key_headers_and_marks_it_published) {
@@ -74,34 +99,197 @@ TEST_F(relay_hermetic, publishes_a_backlog_with_key_headers_and_marks_it_publish
     EXPECT_TRUE(relay.stop());
 }
 
-}  // namespace
+constexpr std::int16_t produce_api = 0;  // Kafka's Produce request
+const std::vector<std::string> types = {"patient.created", "patient.updated"};
 
-namespace {
-
-constexpr std::int16_t produce_api = 0;
-
-TEST_F(relay_hermetic, EXPERIMENT_permanent_error_once) {
-    create_topics({"patient.created", "patient.updated"}, 1);
-    de::testing::fill_outbox(settings().database_path, {.events = 50, .aggregates = 5});
-    cluster.push_request_errors(produce_api, {29 /*TOPIC_AUTHORIZATION_FAILED*/});
-    de::relay relay(settings(), fast_options());
+TEST_F(relay_hermetic, a_publisher_commit_wakes_the_relay_before_its_poll_interval) {
+    create_topics({"patient.created"});
+    auto c = settings();
+    c.relay_poll_interval = 10'000ms;  // the longest allowed: only the wake-up can be in time
+    de::database db(c.database_path);
+    de::model_signals signals;
+    de::publisher publisher(db, signals, c);
+    de::relay relay(c, fast_options());
+    const auto wake = relay.wake_on_commit(publisher);
     relay.start();
-    ASSERT_TRUE(relay.wait_until_published(30s));
-    const auto c = relay.counters();
-    std::cerr << "published=" << c.published << " failed=" << c.failed_attempts << " rewinds=" << c.rewinds
-              << " recreations=" << c.producer_recreations << " dead=" << c.dead_lettered << " err=" << c.last_error << "\n";
+    await_lease(relay);
+    db.atomic([&] { publisher.publish(db, "patient.created", "patient", "p-1", 1, {{"name", "x"}}); });
+    EXPECT_TRUE(relay.wait_until_published(5s));
 }
 
-TEST_F(relay_hermetic, EXPERIMENT_transient_errors) {
-    create_topics({"patient.created", "patient.updated"}, 1);
-    de::testing::fill_outbox(settings().database_path, {.events = 50, .aggregates = 5});
-    cluster.push_request_errors(produce_api, {19, 19, 19, 6, 7});
+TEST_F(relay_hermetic, events_committed_by_another_connection_while_running_are_published) {
+    create_topics(types);
     de::relay relay(settings(), fast_options());
     relay.start();
+    de::testing::fill_outbox(settings().database_path, {.events = 300, .aggregates = 7});
     ASSERT_TRUE(relay.wait_until_published(30s));
+    const auto v = verify_delivery(settings());
+    EXPECT_EQ(v.delivered, 300u);
+}
+
+TEST_F(relay_hermetic, survives_every_broker_going_down_mid_drain) {
+    create_topics(types);
+    de::testing::fill_outbox(settings().database_path, {.events = 20'000, .aggregates = 200});
+    de::relay relay(settings(), fast_options());
+    relay.start();
+    await_published(relay, 2'000);
+    for (int broker = 1; broker <= 3; ++broker) cluster.set_broker_down(broker, true);
+    std::this_thread::sleep_for(1500ms);  // the outage, not a timing assertion
+    for (int broker = 1; broker <= 3; ++broker) cluster.set_broker_down(broker, false);
+    ASSERT_TRUE(relay.wait_until_published(120s));
+    verify_delivery(settings());
+}
+
+TEST_F(relay_hermetic, transient_produce_errors_are_retried_without_loss_or_reorder) {
+    create_topics(types);
+    de::testing::fill_outbox(settings().database_path, {.events = 5'000, .aggregates = 50});
+    // NOT_ENOUGH_REPLICAS, NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT
+    cluster.push_request_errors(produce_api, {19, 19, 6, 7, 19, 6});
+    de::relay relay(settings(), fast_options());
+    relay.start();
+    ASSERT_TRUE(relay.wait_until_published(60s));
+    verify_delivery(settings());
+    EXPECT_EQ(counts().dead, 0);
+}
+
+TEST_F(relay_hermetic, a_refused_batch_replaces_the_producer_and_resends_from_the_hole) {
+    create_topics(types, 1);
+    de::testing::fill_outbox(settings().database_path, {.events = 2'000, .aggregates = 20});
+    cluster.push_request_errors(produce_api, {29});  // TOPIC_AUTHORIZATION_FAILED, once
+    de::relay relay(settings(), fast_options());
+    relay.start();
+    ASSERT_TRUE(relay.wait_until_published(60s));
     const auto c = relay.counters();
-    std::cerr << "published=" << c.published << " failed=" << c.failed_attempts << " rewinds=" << c.rewinds
-              << " recreations=" << c.producer_recreations << " dead=" << c.dead_lettered << " err=" << c.last_error << "\n";
+    EXPECT_GE(c.rewinds, 1u);
+    EXPECT_GE(c.producer_recreations, 1u);  // the gapless guarantee made it fatal
+    EXPECT_GE(c.failed_attempts, 1u);
+    EXPECT_EQ(c.dead_lettered, 0u);  // one refusal is below the attempt limit
+    verify_delivery(settings());
+}
+
+TEST_F(relay_hermetic, an_event_refused_for_good_is_dead_lettered_and_the_rest_proceed) {
+    create_topics(types);
+    auto c = settings();
+    c.kafka_properties["message.max.bytes"] = "10000";
+    c.relay_max_attempts = 3;
+    de::testing::fill_outbox(c.database_path, {.events = 20, .aggregates = 4});
+    const auto huge = de::testing::fill_outbox(c.database_path, {.events = 1, .aggregates = 1, .payload_bytes = 20'000});
+    de::testing::fill_outbox(c.database_path, {.events = 20, .aggregates = 4});
+    de::relay relay(c, fast_options());
+    relay.start();
+    ASSERT_TRUE(relay.wait_until_published(30s));
+    EXPECT_EQ(relay.counters().dead_lettered, 1u);
+
+    de::database db(c.database_path);
+    const auto dead = de::outbox(db).dead_letters(10);
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].original_position, huge.at(0));
+    EXPECT_EQ(dead[0].attempts, 3);
+    EXPECT_THAT(dead[0].error, ::testing::HasSubstr("MSG_SIZE_TOO_LARGE"));
+    const auto v = verify_delivery(c);
+    EXPECT_EQ(v.delivered, 40u);
+}
+
+TEST_F(relay_hermetic, high_round_trip_time_only_slows_it_down) {
+    create_topics(types);
+    for (int broker = 1; broker <= 3; ++broker) cluster.set_round_trip_time(broker, 50ms);
+    de::testing::fill_outbox(settings().database_path, {.events = 3'000, .aggregates = 30});
+    de::relay relay(settings(), fast_options());
+    relay.start();
+    ASSERT_TRUE(relay.wait_until_published(60s));
+    verify_delivery(settings());
+}
+
+TEST_F(relay_hermetic, a_leaderless_partition_holds_its_events_until_a_leader_returns) {
+    create_topics(types);
+    const auto topic = de::topic_for_event_type(prefix, "patient.created");
+    cluster.set_partition_leader(topic, 0, -1);
+    de::testing::fill_outbox(settings().database_path, {.events = 2'000, .aggregates = 40});
+    de::relay relay(settings(), fast_options());
+    relay.start();
+    EXPECT_FALSE(relay.wait_until_published(1s));  // partition 0's events cannot be acknowledged
+    cluster.set_partition_leader(topic, 0, 1);
+    ASSERT_TRUE(relay.wait_until_published(60s));
+    verify_delivery(settings());
+}
+
+TEST_F(relay_hermetic, with_kafka_disabled_events_wait_in_the_outbox_until_a_relay_is_enabled) {
+    create_topics(types);
+    auto disabled = settings();
+    disabled.kafka_enabled = false;
+    de::relay off(disabled);
+    off.start();
+    EXPECT_FALSE(off.running());
+    de::testing::fill_outbox(disabled.database_path, {.events = 50, .aggregates = 5});
+    EXPECT_EQ(counts().pending, 50);
+
+    de::relay on(settings(), fast_options());
+    on.start();
+    ASSERT_TRUE(on.wait_until_published(30s));
+    EXPECT_EQ(verify_delivery(settings()).delivered, 50u);
+}
+
+TEST_F(relay_hermetic, only_the_lease_holder_publishes_and_another_takes_over_when_it_stops) {
+    create_topics(types);
+    auto c = settings();
+    c.lease_period = 1000ms;
+    de::relay first(c, fast_options());
+    first.start();
+    await_lease(first);
+    de::relay second(c, fast_options());
+    second.start();
+    de::testing::fill_outbox(c.database_path, {.events = 500, .aggregates = 10});
+    ASSERT_TRUE(first.wait_until_published(30s));
+    EXPECT_EQ(first.counters().published, 500u);
+    EXPECT_EQ(second.counters().published, 0u);
+    EXPECT_FALSE(second.counters().lease_held);
+
+    first.stop();  // releases the lease: no need to wait for its expiry
+    de::testing::fill_outbox(c.database_path, {.events = 100, .aggregates = 10});
+    ASSERT_TRUE(second.wait_until_published(30s));
+    EXPECT_EQ(second.counters().published, 100u);
+    verify_delivery(c);
+}
+
+TEST_F(relay_hermetic, retention_zero_deletes_published_rows_soon_after) {
+    create_topics(types);
+    auto c = settings();
+    c.published_retention = 0s;
+    auto options = fast_options();
+    options.retention_interval = 10ms;
+    de::testing::fill_outbox(c.database_path, {.events = 100, .aggregates = 5});
+    de::relay relay(c, options);
+    relay.start();
+    ASSERT_TRUE(relay.wait_until_published(30s));
+    for (int i = 0; i < 1000 && counts().published > 0; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(counts().published, 0);
+    EXPECT_EQ(counts().pending, 0);
+}
+
+TEST_F(relay_hermetic, stopping_with_the_brokers_down_leaves_unacknowledged_events_pending) {
+    create_topics(types);
+    de::testing::fill_outbox(settings().database_path, {.events = 100, .aggregates = 5});
+    for (int broker = 1; broker <= 3; ++broker) cluster.set_broker_down(broker, true);
+    de::relay relay(settings(), fast_options());
+    relay.start();
+    await_lease(relay);
+    EXPECT_FALSE(relay.stop(300ms));
+    EXPECT_EQ(counts().pending, 100);
+    de::database db(settings().database_path);
+    EXPECT_FALSE(de::read_lease(db).has_value());  // released for the next relay
+}
+
+TEST_F(relay_hermetic, per_aggregate_routing_keeps_each_aggregate_in_one_partition_in_version_order) {
+    auto c = settings();
+    c.routing = de::topic_routing::per_aggregate;
+    cluster.create_topic(de::topic_for(prefix, c.routing, "patient.created", "patient"), 4, 3);
+    de::testing::fill_outbox(c.database_path,
+                             {.events = 1'000, .aggregates = 20, .types = {"patient.created", "patient.updated", "patient.deleted"}});
+    de::relay relay(c, fast_options());
+    relay.start();
+    ASSERT_TRUE(relay.wait_until_published(30s));
+    const auto v = verify_delivery(c);  // one partition per key, positions (hence versions) increasing
+    EXPECT_EQ(v.delivered, 1'000u);
 }
 
 }  // namespace

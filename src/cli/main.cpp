@@ -1,0 +1,51 @@
+// `domain-events`: run the relay as a process and look into an outbox. `--help` on any
+// subcommand lists its options; docs/operations.md describes them.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <iostream>
+
+#include "commands.hpp"
+#include "domain_events/domain_events.hpp"
+
+namespace {
+
+void configure_logging(const domain_events::environment& env) {
+    const auto level = env.find("LOG_LEVEL");
+    if (level != env.end()) spdlog::set_level(spdlog::level::from_str(level->second));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    namespace de = domain_events;
+    CLI::App app{"Operate a domain_events outbox: relay it to Kafka, inspect it.", "domain-events"};
+    app.set_version_flag("--version", DOMAIN_EVENTS_VERSION);
+    app.require_subcommand(1);
+    int status = 0;
+    try {
+        const auto env = de::process_environment();
+        configure_logging(env);
+        const std::array commands = {de::cli::add_relay_command(app, env), de::cli::add_status_command(app, env)};
+        try {
+            app.parse(argc, argv);
+        } catch (const CLI::ParseError& e) {
+            // Help and version exit 0; every other parse problem is a usage error.
+            return app.exit(e) == 0 ? 0 : 2;
+        }
+        for (const auto& c : commands) {
+            if (c.app->parsed()) status = c.run();
+        }
+    } catch (const de::config_error& e) {
+        std::cerr << "domain-events: " << e.what() << '\n';
+        return 2;
+    } catch (const de::usage_error& e) {
+        std::cerr << "domain-events: " << e.what() << '\n';
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "domain-events: error: " << e.what() << '\n';
+        return 1;
+    }
+    return status;
+}
