@@ -59,8 +59,9 @@ stop_brokers() {
 trap stop_brokers EXIT
 
 echo "== starting a single-node Kafka broker and a three-node cluster"
-single_env=$("$repo/scripts/kafka.sh" start --name "$single")
-cluster_env=$("$repo/scripts/kafka.sh" start --nodes 3 --name "$cluster")
+# Auto-creation off: every topic the tests use exists because the relay (or a test) created it.
+single_env=$(KAFKA_AUTO_CREATE_TOPICS=false "$repo/scripts/kafka.sh" start --name "$single")
+cluster_env=$(KAFKA_AUTO_CREATE_TOPICS=false "$repo/scripts/kafka.sh" start --nodes 3 --name "$cluster")
 KAFKA_BOOTSTRAP_SERVERS=$(sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p' <<<"$single_env")
 KAFKA_VERSION=$(sed -n 's/^KAFKA_VERSION=//p' <<<"$single_env")
 KAFKA_CLUSTER_BOOTSTRAP_SERVERS=$(sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p' <<<"$cluster_env")

@@ -142,6 +142,11 @@ constexpr setting settings[] = {
     {"DOMAIN_EVENTS_LEASE_PERIOD_MS", "lease_period", [](config& c, text v) { return parse_into(v, c.lease_period); }},
     {"DOMAIN_EVENTS_RETENTION_SECONDS", "published_retention",
      [](config& c, text v) { return parse_into(v, c.published_retention); }},
+    {"KAFKA_TOPIC_PARTITIONS", "topics.partitions", [](config& c, text v) { return parse_into(v, c.topics.partitions); }},
+    {"KAFKA_TOPIC_REPLICATION_FACTOR", "topics.replication_factor",
+     [](config& c, text v) { return parse_into(v, c.topics.replication_factor); }},
+    {"KAFKA_TOPIC_RETENTION_MS", "topics.retention_ms",
+     [](config& c, text v) { return parse_into(v, c.topics.retention_ms); }},
 };
 
 std::string property_field(std::string_view name) { return "kafka_properties[" + std::string(name) + "]"; }
@@ -187,6 +192,14 @@ std::vector<problem> check(const config& c) {
     within("relay_poll_interval", c.relay_poll_interval.count(), 1, 10000, " ms");
     within("lease_period", c.lease_period.count(), 500, std::nullopt, " ms");
     within("published_retention", c.published_retention.count(), 0, std::nullopt, " s");
+    const auto check_topic = [&](const std::string& where, const topic_settings& t) {
+        within(where + ".partitions", t.partitions, 1, std::nullopt, "");
+        require(t.replication_factor == -1 || t.replication_factor >= 1, where + ".replication_factor",
+                std::to_string(t.replication_factor), "must be -1 (broker default) or >= 1");
+        within(where + ".retention_ms", t.retention_ms, -1, std::nullopt, " ms (-1: forever, 0: broker default)");
+    };
+    check_topic("topics", c.topics);
+    for (const auto& [name, t] : c.topic_overrides) check_topic("topic_overrides[" + name + "]", t);
     for (const auto& [name, value] : c.kafka_properties) {
         const bool plain = std::all_of(name.begin(), name.end(), [](char ch) { return ch > ' ' && ch != '='; });
         require(!name.empty() && plain, property_field(name), value,

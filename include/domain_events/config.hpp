@@ -5,6 +5,7 @@
  */
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -13,6 +14,13 @@
 #include "domain_events/validation.hpp"
 
 namespace domain_events {
+
+/** @brief How a topic is created when the relay first needs it (see docs/topics.md). */
+struct topic_settings {
+    int partitions = 3;           ///< >= 1
+    int replication_factor = -1;  ///< -1: the broker's default.replication.factor; else >= 1
+    std::int64_t retention_ms = 0;  ///< retention.ms: 0 leaves the broker's default, -1 keeps forever
+};
 
 /** @brief Everything the library can be told; each member names the variable that sets it. */
 struct config {
@@ -33,6 +41,11 @@ struct config {
     std::chrono::milliseconds relay_poll_interval{10};    ///< DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS (1..10000)
     std::chrono::milliseconds lease_period{10000};        ///< DOMAIN_EVENTS_LEASE_PERIOD_MS (>= 500)
     std::chrono::seconds published_retention{24 * 3600};  ///< DOMAIN_EVENTS_RETENTION_SECONDS (>= 0; 0: at once)
+    /// KAFKA_TOPIC_PARTITIONS, KAFKA_TOPIC_REPLICATION_FACTOR, KAFKA_TOPIC_RETENTION_MS
+    topic_settings topics;
+    /// Per topic, keyed by what follows the prefix (the event type under per_event_type, the
+    /// aggregate type under per_aggregate); code only.
+    std::map<std::string, topic_settings, std::less<>> topic_overrides;
 };
 
 /** @brief Environment variables by name; tests pass their own instead of calling setenv. */

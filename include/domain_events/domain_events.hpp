@@ -20,5 +20,6 @@
 #include "domain_events/relay_lease.hpp"
 #include "domain_events/signal.hpp"
 #include "domain_events/statement.hpp"
+#include "domain_events/topic_admin.hpp"
 #include "domain_events/topic_routing.hpp"
 #include "domain_events/validation.hpp"

@@ -142,6 +142,7 @@ void relay_worker::fill_pipeline() {
 bool relay_worker::produce(const outbox_record& row) {
     const auto topic = topic_for(shared_.settings.topic_prefix, shared_.settings.routing, row.event_type,
                                  row.aggregate_type);
+    if (!ready_topics_.contains(topic)) ensure_topic(row, topic);
     auto error = producer_->produce(row, topic);
     for (int waits = 0; error == RD_KAFKA_RESP_ERR__QUEUE_FULL && waits < 10'000 && !stop_requested(); ++waits) {
         serve_deliveries(milliseconds{10});  // room appears as deliveries are reported
@@ -156,6 +157,16 @@ bool relay_worker::produce(const outbox_record& row) {
     created_.emplace(row.position, row.created_at);
     cursor_ = row.position;
     return true;
+}
+
+void relay_worker::ensure_topic(const outbox_record& row, const std::string& topic) {
+    if (!admin_) admin_ = std::make_unique<topic_admin>(shared_.settings, std::chrono::seconds{5}, shared_.log);
+    // Throws publish_error when the cluster cannot be reached: the step is retried after a pause.
+    const auto outcome = admin_->ensure(topic_spec_for(shared_.settings, row.event_type, row.aggregate_type));
+    if (outcome == topic_outcome::unsupported) {
+        log_.info("relay: the cluster has no Admin API; topic {} is left to auto-creation", topic);
+    }
+    ready_topics_.insert(topic);
 }
 
 void relay_worker::serve_deliveries(milliseconds timeout) {
@@ -209,6 +220,7 @@ void relay_worker::rewind() {
     }
     settle_failures();
     created_.clear();
+    ready_topics_.clear();  // a failure may mean a topic went away: look again before using it
     cursor_ = 0;
     caught_up_ = false;
 }

@@ -14,6 +14,7 @@
 #include "domain_events/database.hpp"
 #include "domain_events/outbox.hpp"
 #include "domain_events/relay_lease.hpp"
+#include "domain_events/topic_admin.hpp"
 #include "relay_producer.hpp"
 #include "relay_state.hpp"
 
@@ -34,6 +35,7 @@ private:
     void ensure_producer();
     void fill_pipeline();
     bool produce(const outbox_record& row);
+    void ensure_topic(const outbox_record& row, const std::string& topic);
     void serve_deliveries(std::chrono::milliseconds timeout);
     void mark_acknowledged(const std::vector<std::int64_t>& positions);
     void rewind();
@@ -51,6 +53,8 @@ private:
     relay_lease lease_;
     backoff backoff_;
     std::unique_ptr<relay_producer> producer_;
+    std::unique_ptr<topic_admin> admin_;
+    std::set<std::string, std::less<>> ready_topics_;  ///< ensured (or left to auto-creation) this run
 
     bool lease_held_ = false;
     std::int64_t cursor_ = 0;  ///< highest position produced since the last rewind

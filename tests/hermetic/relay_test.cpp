@@ -5,6 +5,7 @@
 #include <domain_events/config.hpp>
 #include <domain_events/database.hpp>
 #include <domain_events/embedded_cluster.hpp>
+#include <domain_events/error.hpp>
 #include <domain_events/outbox.hpp>
 #include <domain_events/model_signals.hpp>
 #include <domain_events/publisher.hpp>
@@ -268,12 +269,14 @@ TEST_F(relay_hermetic, retention_zero_deletes_published_rows_soon_after) {
 
 TEST_F(relay_hermetic, stopping_with_the_brokers_down_leaves_unacknowledged_events_pending) {
     create_topics(types);
-    de::testing::fill_outbox(settings().database_path, {.events = 100, .aggregates = 5});
-    for (int broker = 1; broker <= 3; ++broker) cluster.set_broker_down(broker, true);
+    de::testing::fill_outbox(settings().database_path, {.events = 2, .aggregates = 1});
     de::relay relay(settings(), fast_options());
     relay.start();
-    await_lease(relay);
-    EXPECT_FALSE(relay.stop(300ms));
+    ASSERT_TRUE(relay.wait_until_published(30s));  // topics looked up, producer connected
+    for (int broker = 1; broker <= 3; ++broker) cluster.set_broker_down(broker, true);
+    de::testing::fill_outbox(settings().database_path, {.events = 100, .aggregates = 5});
+    EXPECT_FALSE(relay.wait_until_published(500ms));  // produced, never acknowledged
+    EXPECT_FALSE(relay.stop(300ms));                  // in flight at the deadline: given back
     EXPECT_EQ(counts().pending, 100);
     de::database db(settings().database_path);
     EXPECT_FALSE(de::read_lease(db).has_value());  // released for the next relay
@@ -290,6 +293,38 @@ TEST_F(relay_hermetic, per_aggregate_routing_keeps_each_aggregate_in_one_partiti
     ASSERT_TRUE(relay.wait_until_published(30s));
     const auto v = verify_delivery(c);  // one partition per key, positions (hence versions) increasing
     EXPECT_EQ(v.delivered, 1'000u);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(relay_topics, without_an_admin_api_the_topics_are_left_to_auto_creation) {
+    de::embedded_cluster cluster(1);
+    de::testing::temp_dir dir;
+    de::config c;
+    c.bootstrap_servers = cluster.bootstrap_servers();
+    c.topic_prefix = de::testing::unique_topic("auto");
+    c.database_path = dir.file("outbox.db");
+    de::testing::fill_outbox(c.database_path, {.events = 20, .aggregates = 2});
+    de::relay relay(c);
+    relay.start();
+    ASSERT_TRUE(relay.wait_until_published(30s));
+    EXPECT_EQ(relay.counters().published, 20u);
+}
+
+TEST(relay_config, refuses_producer_settings_that_would_break_ordering) {
+    de::config c;
+    c.bootstrap_servers = "127.0.0.1:1";
+    c.kafka_properties["enable.idempotence"] = "false";
+    EXPECT_THROW(de::relay{c}, de::config_error);
+    c.kafka_properties = {{"acks", "1"}};
+    EXPECT_THROW(de::relay{c}, de::config_error);
+    c.kafka_properties = {{"no.such.property", "1"}};
+    EXPECT_THROW(de::relay{c}, de::config_error);
+    c.kafka_properties = {};
+    c.bootstrap_servers.clear();
+    EXPECT_THROW(de::relay{c}, de::config_error);
 }
 
 }  // namespace

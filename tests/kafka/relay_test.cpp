@@ -1,0 +1,84 @@
+// The relay against a real Kafka broker (scripts/test.sh starts it with topic auto-creation
+// disabled, so every topic here exists only because the relay ensured it).
+#include <gtest/gtest.h>
+
+#include <domain_events/relay.hpp>
+#include <domain_events/topic_admin.hpp>
+#include <domain_events/topic_routing.hpp>
+
+#include <set>
+
+#include "delivery_verifier.hpp"
+#include "kafka_client.hpp"
+#include "kafka_tier.hpp"
+#include "outbox_fill.hpp"
+#include "temp_dir.hpp"
+
+namespace de = domain_events;
+using namespace std::chrono_literals;
+
+namespace {
+
+class kafka_relay : public de::testing::kafka_tier {
+protected:
+    de::testing::temp_dir dir;
+
+    de::config settings(const std::string& stem) const {
+        de::config c;
+        c.bootstrap_servers = bootstrap_;
+        c.topic_prefix = de::testing::unique_topic(stem);
+        c.database_path = dir.file("outbox.db");
+        return c;
+    }
+};
+
+de::testing::verification verify_all(const de::config& c) {
+    const auto committed = de::testing::committed_events(c.database_path, c);
+    std::set<std::string> topics;
+    for (const auto& e : committed) topics.insert(e.topic);
+    const auto delivered =
+        de::testing::read_all(c.bootstrap_servers, std::vector<std::string>(topics.begin(), topics.end()), 180s);
+    return de::testing::verify(committed, delivered);
+}
+
+TEST_F(kafka_relay, drains_100k_events_into_topics_it_created_with_nothing_lost_or_reordered) {
+    auto c = settings("drain");
+    c.topics.partitions = 6;
+    de::testing::fill_outbox(c.database_path, {.events = 100'000, .aggregates = 1'000});
+    de::relay relay(c);
+    relay.start();
+    ASSERT_TRUE(relay.wait_until_published(300s));
+    EXPECT_EQ(relay.counters().published, 100'000u);
+    for (const auto* type : {"patient.created", "patient.updated"}) {
+        EXPECT_EQ(de::testing::replica_counts(bootstrap_, de::topic_for_event_type(c.topic_prefix, type)).size(), 6u)
+            << "the relay creates topics with the configured partitions";
+    }
+    const auto v = verify_all(c);
+    EXPECT_TRUE(v.ok()) << de::testing::describe(v);
+    EXPECT_EQ(v.delivered, 100'000u);
+}
+
+TEST_F(kafka_relay, topic_admin_creates_once_then_finds_the_topic) {
+    auto c = settings("admin");
+    de::topic_admin admin(c);
+    const de::topic_spec spec{c.topic_prefix + ".patient.created", {.partitions = 2, .replication_factor = 1,
+                                                                     .retention_ms = 3'600'000}};
+    EXPECT_EQ(admin.ensure(spec), de::topic_outcome::created);
+    EXPECT_EQ(admin.ensure(spec), de::topic_outcome::exists);
+    EXPECT_EQ(de::testing::replica_counts(bootstrap_, spec.name).size(), 2u);
+    EXPECT_THROW(admin.ensure({"bad topic name", {}}), de::validation_error);
+}
+
+TEST_F(kafka_relay, per_aggregate_routing_reads_back_in_version_order_per_key) {
+    auto c = settings("peragg");
+    c.routing = de::topic_routing::per_aggregate;
+    de::testing::fill_outbox(c.database_path,
+                             {.events = 5'000, .aggregates = 50, .types = {"patient.created", "patient.updated"}});
+    de::relay relay(c);
+    relay.start();
+    ASSERT_TRUE(relay.wait_until_published(120s));
+    const auto v = verify_all(c);
+    EXPECT_TRUE(v.ok()) << de::testing::describe(v);
+}
+
+}  // namespace
