@@ -89,9 +89,10 @@ int main(int argc, char** argv) {
             .bind_all("John Doe", "john@example.com")
             .run();
         baseline.db.prepare("INSERT INTO domain_events_outbox (event_id, event_type, aggregate_type, aggregate_id, "
-                            "aggregate_version, correlation_id, payload, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                            "aggregate_version, correlation_id, schema_version, payload, created_at_ms) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind_all("550e8400-e29b-41d4-a716-446655440000", "patient.created", "patient",
-                      std::to_string(baseline.db.last_insert_rowid()), std::int64_t{1}, nullptr, sample,
+                      std::to_string(baseline.db.last_insert_rowid()), std::int64_t{1}, nullptr, "1.0", sample,
                       std::int64_t{i})
             .run();
         baseline.db.execute("COMMIT");

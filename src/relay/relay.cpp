@@ -121,7 +121,10 @@ bool relay::wait_until_published(std::chrono::milliseconds timeout) {
         pending.step();
         const bool waiting = pending.column_int64(0) != 0;
         pending.reset();
-        if (!waiting) return true;
+        if (!waiting) {
+            std::lock_guard counted(s.mark_mutex);  // the counters include what the query saw
+            return true;
+        }
         std::unique_lock lock(s.mutex);
         // Progress of another relay process is only seen by polling, hence the bounded wait.
         const auto until = std::min(deadline, std::chrono::steady_clock::now() + s.settings.relay_poll_interval * 10);

@@ -36,6 +36,10 @@ struct relay::state {
     std::condition_variable progress_cv;
     std::uint64_t progress_seq = 0;
 
+    // Held by the worker across "commit a mark, then count it", so that a caller who saw the
+    // commit (wait_until_published) also sees the count once it takes this mutex.
+    std::mutex mark_mutex;
+
     std::atomic<bool> running{false};
     std::atomic<bool> lease_held{false};
     std::atomic<bool> abandoned_in_flight{false};

@@ -190,8 +190,11 @@ void relay_worker::serve_deliveries(milliseconds timeout) {
 
 void relay_worker::mark_acknowledged(const std::vector<std::int64_t>& positions) {
     if (positions.empty()) return;
-    outbox_.mark_published(positions, now_ms());
-    shared_.published.fetch_add(positions.size());
+    {
+        std::lock_guard counted(shared_.mark_mutex);
+        outbox_.mark_published(positions, now_ms());
+        shared_.published.fetch_add(positions.size());
+    }
     if (failures_.empty()) backoff_.reset();
     if (shared_.options.on_published) shared_.options.on_published(positions);
     shared_.notify_progress();
@@ -242,6 +245,7 @@ void relay_worker::settle_failures() {
         shared_.failed_attempts.fetch_add(1);
         const int attempts = outbox_.record_failure(f.position, f.reason, now + pause);
         if (alone && is_permanent_refusal(f.error) && attempts >= shared_.settings.relay_max_attempts) {
+            std::lock_guard counted(shared_.mark_mutex);
             outbox_.move_to_dead_letters(f.position, f.reason, now);
             shared_.dead_lettered.fetch_add(1);
             ++dead;
