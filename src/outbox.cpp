@@ -58,6 +58,14 @@ const std::string select_records = "SELECT position, " + std::string(event_colum
 const std::string select_dead_letters = "SELECT id, original_position, " + std::string(event_columns) +
                                         ", created_at_ms, dead_at_ms, attempts, error FROM domain_events_dead_letters ";
 
+// A row of domain_events_outbox (as itself or as `o`) that no one has published yet, and where
+// every relay query starts: below the watermark everything is published or gone.
+const std::string pending_row =
+    "NOT EXISTS (SELECT 1 FROM domain_events_outbox_published p WHERE p.position = domain_events_outbox.position)";
+constexpr const char* pending_row_of_o =
+    "NOT EXISTS (SELECT 1 FROM domain_events_outbox_published p WHERE p.position = o.position)";
+const std::string watermark = "(SELECT published_through FROM domain_events_outbox_stats WHERE id = 1)";
+
 }  // namespace
 
 time_point_ms now_ms() noexcept {
@@ -83,8 +91,8 @@ std::int64_t outbox::append(const event& e, std::string_view payload) {
 }
 
 std::vector<outbox_record> outbox::next_batch(std::size_t limit, std::int64_t after_position) {
-    auto& q = db_.prepare(select_records +
-                          "WHERE published_at_ms IS NULL AND position > ? ORDER BY position LIMIT ?");
+    auto& q = db_.prepare(select_records + "WHERE position > max(?, " + watermark + ") AND " + pending_row +
+                          " ORDER BY position LIMIT ?");
     q.bind_all(after_position, static_cast<std::int64_t>(limit));
     std::vector<outbox_record> batch;
     batch.reserve(limit);
@@ -95,8 +103,10 @@ std::vector<outbox_record> outbox::next_batch(std::size_t limit, std::int64_t af
 
 void outbox::mark_published(std::span<const std::int64_t> positions, time_point_ms published_at) {
     db_.atomic([&] {
+        // Only rows still pending count: a row marked twice (a duplicate report) or gone is skipped.
         auto& mark = db_.prepare(
-            "UPDATE domain_events_outbox SET published_at_ms = ? WHERE position = ? AND published_at_ms IS NULL");
+            "INSERT OR IGNORE INTO domain_events_outbox_published (position, published_at_ms) "
+            "SELECT position, ? FROM domain_events_outbox WHERE position = ?");
         std::int64_t marked = 0;
         for (const auto position : positions) {
             mark.bind_all(to_ms(published_at), position);
@@ -106,13 +116,43 @@ void outbox::mark_published(std::span<const std::int64_t> positions, time_point_
         db_.prepare("UPDATE domain_events_outbox_stats SET published = published + ? WHERE id = 1")
             .bind_all(marked)
             .run();
+        advance_watermark();
     });
+}
+
+std::int64_t outbox::last_position() {
+    auto& q = db_.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'domain_events_outbox'), 0)");
+    q.step();
+    const auto last = q.column_int64(0);
+    q.reset();
+    return last;
+}
+
+bool outbox::pending_through(std::int64_t position) {
+    auto& q = db_.prepare("SELECT EXISTS (SELECT 1 FROM domain_events_outbox WHERE position > " + watermark +
+                          " AND position <= ? AND " + pending_row + ")");
+    q.bind_all(position);
+    q.step();
+    const bool pending = q.column_int64(0) != 0;
+    q.reset();
+    return pending;
+}
+
+void outbox::advance_watermark() {
+    // Up to just below the oldest pending row; everything, when nothing is pending. Run inside
+    // the write transaction, so no row can commit in between with a smaller position.
+    db_.execute(
+        "UPDATE domain_events_outbox_stats SET published_through = coalesce("
+        "(SELECT position - 1 FROM domain_events_outbox o WHERE position > published_through AND " +
+        std::string(pending_row_of_o) +
+        " ORDER BY position LIMIT 1), "
+        "(SELECT seq FROM sqlite_sequence WHERE name = 'domain_events_outbox'), published_through) WHERE id = 1");
 }
 
 int outbox::record_failure(std::int64_t position, std::string_view error, time_point_ms next_attempt_at) {
     auto& q = db_.prepare(
         "UPDATE domain_events_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at_ms = ? "
-        "WHERE position = ? AND published_at_ms IS NULL RETURNING attempts");
+        "WHERE position = ? AND " + pending_row + " RETURNING attempts");
     q.bind_all(error, to_ms(next_attempt_at), position);
     if (!q.step()) {
         q.reset();
@@ -128,37 +168,45 @@ void outbox::move_to_dead_letters(std::int64_t position, std::string_view error,
         const int moved =
             db_.prepare("INSERT INTO domain_events_dead_letters (original_position, " + std::string(event_columns) +
                         ", created_at_ms, dead_at_ms, attempts, error) SELECT position, " +
-                        std::string(event_columns) + ", created_at_ms, ?, attempts, ? FROM domain_events_outbox WHERE position = ? AND published_at_ms IS NULL")
+                        std::string(event_columns) + ", created_at_ms, ?, attempts, ? FROM domain_events_outbox WHERE position = ? AND " + pending_row)
                 .bind_all(to_ms(now), error, position)
                 .run();
         if (moved == 0) {
             throw usage_error("outbox.move_to_dead_letters: no pending event at position " + std::to_string(position));
         }
         db_.prepare("DELETE FROM domain_events_outbox WHERE position = ?").bind_all(position).run();
+        advance_watermark();
     });
 }
 
 std::size_t outbox::delete_published_before(time_point_ms cutoff, std::size_t max_rows) {
     return db_.atomic([&] {
-        const int deleted =
-            db_.prepare("DELETE FROM domain_events_outbox WHERE position IN (SELECT position FROM domain_events_outbox "
-                        "WHERE published_at_ms IS NOT NULL AND published_at_ms < ? ORDER BY published_at_ms LIMIT ?)")
-                .bind_all(to_ms(cutoff), static_cast<std::int64_t>(max_rows))
-                .run();
+        db_.execute("CREATE TEMP TABLE IF NOT EXISTS domain_events_expired (position INTEGER PRIMARY KEY)");
+        db_.execute("DELETE FROM temp.domain_events_expired");
+        const int expired = db_.prepare("INSERT INTO temp.domain_events_expired SELECT position FROM "
+                                        "domain_events_outbox_published WHERE published_at_ms < ? "
+                                        "ORDER BY published_at_ms LIMIT ?")
+                                .bind_all(to_ms(cutoff), static_cast<std::int64_t>(max_rows))
+                                .run();
+        db_.execute("DELETE FROM domain_events_outbox WHERE position IN (SELECT position FROM temp.domain_events_expired)");
+        db_.execute("DELETE FROM domain_events_outbox_published WHERE position IN "
+                    "(SELECT position FROM temp.domain_events_expired)");
         db_.prepare("UPDATE domain_events_outbox_stats SET published = published - ? WHERE id = 1")
-            .bind_all(deleted)
+            .bind_all(expired)
             .run();
-        return static_cast<std::size_t>(deleted);
+        return static_cast<std::size_t>(expired);
     });
 }
 
 outbox_counts outbox::counts(time_point_ms now) {
     outbox_counts c;
     auto& q = db_.prepare(
-        "SELECT (SELECT count(*) FROM domain_events_outbox WHERE published_at_ms IS NULL), "
+        "SELECT (SELECT count(*) FROM domain_events_outbox WHERE position > " + watermark + ") - "
+        "(SELECT count(*) FROM domain_events_outbox_published WHERE position > " + watermark + "), "
         "(SELECT published FROM domain_events_outbox_stats WHERE id = 1), "
         "(SELECT count(*) FROM domain_events_dead_letters), "
-        "(SELECT created_at_ms FROM domain_events_outbox WHERE published_at_ms IS NULL ORDER BY position LIMIT 1)");
+        "(SELECT created_at_ms FROM domain_events_outbox WHERE position > " + watermark + " AND " + pending_row +
+        " ORDER BY position LIMIT 1)");
     q.step();
     c.pending = q.column_int64(0);
     c.published = q.column_int64(1);

@@ -10,7 +10,10 @@ namespace {
 
 // Version 1. Positions come from AUTOINCREMENT so they are never reused, even after retention
 // deletes the newest rows: a relay that remembers a position can never skip a later row.
-// Partial indexes keep each relay query O(batch) however many published rows are retained.
+// Publishing never rewrites an event's row: it inserts a narrow row into the published table
+// (rewriting wide rows would cost the relay a page write per few events) and advances the
+// watermark `published_through`, below which every row is published or gone. Each relay query
+// starts at the watermark, so it stays O(batch) however many published rows are retained.
 constexpr const char* schema_v1 = R"sql(
 CREATE TABLE domain_events_outbox (
     position           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -23,19 +26,21 @@ CREATE TABLE domain_events_outbox (
     schema_version     TEXT    NOT NULL,
     payload            TEXT    NOT NULL,
     created_at_ms      INTEGER NOT NULL,
-    published_at_ms    INTEGER,
     attempts           INTEGER NOT NULL DEFAULT 0,
     next_attempt_at_ms INTEGER NOT NULL DEFAULT 0,
     last_error         TEXT
 );
-CREATE INDEX domain_events_outbox_pending ON domain_events_outbox (position) WHERE published_at_ms IS NULL;
-CREATE INDEX domain_events_outbox_published ON domain_events_outbox (published_at_ms)
-    WHERE published_at_ms IS NOT NULL;
-CREATE TABLE domain_events_outbox_stats (
-    id        INTEGER PRIMARY KEY CHECK (id = 1),
-    published INTEGER NOT NULL
+CREATE TABLE domain_events_outbox_published (
+    position        INTEGER PRIMARY KEY,
+    published_at_ms INTEGER NOT NULL
 );
-INSERT INTO domain_events_outbox_stats (id, published) VALUES (1, 0);
+CREATE INDEX domain_events_outbox_published_at ON domain_events_outbox_published (published_at_ms);
+CREATE TABLE domain_events_outbox_stats (
+    id                INTEGER PRIMARY KEY CHECK (id = 1),
+    published         INTEGER NOT NULL,
+    published_through INTEGER NOT NULL
+);
+INSERT INTO domain_events_outbox_stats (id, published, published_through) VALUES (1, 0, 0);
 CREATE TABLE domain_events_dead_letters (
     id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     original_position  INTEGER NOT NULL,

@@ -101,6 +101,10 @@ public:
     /** @brief Up to `limit` pending rows after `after_position`, in commit order. */
     [[nodiscard]] std::vector<outbox_record> next_batch(std::size_t limit, std::int64_t after_position = 0);
 
+    /** @brief The largest position ever appended (0 for none), whether or not the row is still there. */
+    [[nodiscard]] std::int64_t last_position();
+    /** @brief Whether any row at or below `position` is still pending (neither published nor dead). */
+    [[nodiscard]] bool pending_through(std::int64_t position);
     /** @brief Marks rows published in one transaction (joins the caller's if one is open). */
     void mark_published(std::span<const std::int64_t> positions, time_point_ms published_at);
 
@@ -132,6 +136,8 @@ public:
     [[nodiscard]] database& db() const noexcept { return db_; }
 
 private:
+    void advance_watermark();
+
     database& db_;
 };
 

@@ -104,23 +104,15 @@ bool relay::wait_until_published(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::lock_guard query_lock(s.query_mutex);
     if (!s.query_db) throw usage_error("relay.wait_until_published: relay " + s.options.owner_id + " was never started");
-    auto& db = *s.query_db;
-    auto& last = db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'domain_events_outbox'), 0)");
-    last.step();
-    const auto target = last.column_int64(0);
-    last.reset();
+    outbox box(*s.query_db);
+    const auto target = box.last_position();
     while (true) {
         std::uint64_t seen_progress = 0;
         {
             std::lock_guard lock(s.mutex);
             seen_progress = s.progress_seq;
         }
-        auto& pending = db.prepare(
-            "SELECT EXISTS (SELECT 1 FROM domain_events_outbox WHERE published_at_ms IS NULL AND position <= ?)");
-        pending.bind_all(target);
-        pending.step();
-        const bool waiting = pending.column_int64(0) != 0;
-        pending.reset();
+        const bool waiting = box.pending_through(target);
         if (!waiting) {
             std::lock_guard counted(s.mark_mutex);  // the counters include what the query saw
             return true;
