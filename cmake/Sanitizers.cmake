@@ -9,3 +9,10 @@ if(DOMAIN_EVENTS_SANITIZE)
   add_compile_options(-fsanitize=${DOMAIN_EVENTS_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all -g)
   add_link_options(-fsanitize=${DOMAIN_EVENTS_SANITIZE})
 endif()
+# TSan cannot see librdkafka's C11 threads and locks through glibc; see cmake/tsan_c11_threads.c.
+if(DOMAIN_EVENTS_SANITIZE MATCHES "thread")
+  enable_language(C)
+  add_library(domain_events_tsan_c11_threads OBJECT ${CMAKE_CURRENT_LIST_DIR}/tsan_c11_threads.c)
+  link_libraries($<BUILD_INTERFACE:$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:domain_events_tsan_c11_threads>>)
+endif()
+

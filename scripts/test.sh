@@ -38,7 +38,7 @@ sanitized_tiers() {  # sanitizer-list
   echo "== unit + hermetic under -fsanitize=$1 ($dir)"
   build "$dir" -DDOMAIN_EVENTS_SANITIZE="$1" -DDOMAIN_EVENTS_BUILD_BENCH=OFF
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$repo/tests/tsan.supp" \
     ctest --test-dir "$dir" -L 'unit|hermetic' --output-on-failure --parallel "$jobs" --timeout 300
 }
 
