@@ -2,7 +2,7 @@
 // per tick through the publisher; the relay, woken by the commit, publishes it; the time from
 // the commit's return to the moment the acknowledgement is recorded is measured per event.
 //
-//   build/bench/bench_commit_to_ack [--rate PER_SECOND] [--seconds S] [--bootstrap-servers S]
+//   build/bench/bench_commit_to_ack [--rate PER_SECOND] [--seconds S] [--bootstrap-servers S] [--linger-ms L]
 #include <domain_events/domain_events.hpp>
 #include <spdlog/spdlog.h>
 
@@ -16,7 +16,7 @@ namespace de = domain_events;
 using steady = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
-    const bench::flags args(argc, argv, {{"rate", "1000"}, {"seconds", "10"}, {"bootstrap-servers", ""}});
+    const bench::flags args(argc, argv, {{"rate", "1000"}, {"seconds", "10"}, {"bootstrap-servers", ""}, {"linger-ms", std::to_string(de::relay_options{}.linger.count())}});
     const long rate = std::max(1L, args.number("rate"));
     const long total = rate * args.number("seconds");
     spdlog::set_level(spdlog::level::warn);
@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     std::mutex mutex;
     std::unordered_map<std::int64_t, steady::time_point> committed, acknowledged;
     de::relay_options options;
+    options.linger = std::chrono::milliseconds{args.number("linger-ms")};
     options.on_published = [&](std::span<const std::int64_t> positions) {
         const auto now = steady::now();
         std::lock_guard lock(mutex);
@@ -72,8 +73,8 @@ int main(int argc, char** argv) {
             latencies_ms.push_back(std::max(0.0, std::chrono::duration<double, std::milli>(ack->second - at).count()));
         }
     }
-    std::printf("commit_to_ack: %ld events at %ld/s into the %s (%zu acknowledged)\n", total, rate, cluster.kind(),
-                latencies_ms.size());
+    std::printf("commit_to_ack: %ld events at %ld/s into the %s, linger.ms=%ld (%zu acknowledged)\n", total, rate,
+                cluster.kind(), args.number("linger-ms"), latencies_ms.size());
     std::printf("  p50 %.3f ms (target < 2)   p99 %.3f ms (target < 10)   max %.3f ms\n",
                 bench::percentile(latencies_ms, 0.5), bench::percentile(latencies_ms, 0.99),
                 bench::percentile(latencies_ms, 1.0));

@@ -46,7 +46,7 @@ double raw_rate(const de::config& c, const std::string& path, long events) {
     }
     auto logger = spdlog::default_logger();
     de::detail::relay_producer producer(
-        de::detail::relay_producer_properties(c.bootstrap_servers, std::chrono::milliseconds{1}, {}), *logger);
+        de::detail::relay_producer_properties(c.bootstrap_servers, de::relay_options{}.linger, {}), *logger);
     const auto start = std::chrono::steady_clock::now();
     long acknowledged = 0;
     for (const auto& row : rows) {

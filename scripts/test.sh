@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what is missing, builds with -Werror, starts
 # a real Kafka broker and a three-node cluster, runs every tier (unit, hermetic, package, kafka),
-# stops the brokers (also when tests fail), then runs unit+hermetic under ASan+UBSan.
+# stops the brokers (also when tests fail), then runs unit+hermetic under ASan+UBSan and TSan.
 #
 #   scripts/test.sh                       everything
-#   scripts/test.sh --no-sanitize         skip the sanitizer pass
+#   scripts/test.sh --no-sanitize         skip the sanitizer passes
 #   scripts/test.sh --sanitize thread     only unit+hermetic under TSan (or address,undefined)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc)
-sanitize_pass="address,undefined"
+sanitize_passes=("address,undefined" "thread")
 sanitize_only=""
 
 usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
-    --no-sanitize) sanitize_pass=""; shift ;;
+    --no-sanitize) sanitize_passes=(); shift ;;
     --sanitize)
       [[ $# -ge 2 ]] || { echo "test.sh: --sanitize needs a value (address,undefined or thread)" >&2; exit 2; }
       sanitize_only="$2"; shift 2 ;;
@@ -75,7 +75,7 @@ stop_brokers
 trap - EXIT
 ((status == 0)) || { echo "test.sh: tests failed (ctest exit $status)" >&2; exit "$status"; }
 
-if [[ -n "$sanitize_pass" ]]; then
-  sanitized_tiers "$sanitize_pass"
-fi
+for pass in "${sanitize_passes[@]}"; do
+  sanitized_tiers "$pass"
+done
 echo "test.sh: every tier passed"

@@ -27,7 +27,9 @@ namespace detail { class relay_worker; }
 struct relay_options {
     /// Lease owner name; empty: `<hostname>:<pid>:<random>`, unique per relay object.
     std::string owner_id;
-    /// librdkafka `linger.ms`: small, so an event committed alone is sent at once.
+    /// librdkafka `linger.ms`: short, so an event committed alone goes out within a millisecond.
+    /// 0 sends every message in its own request, which queues up behind acks=all on a real
+    /// broker (docs/benchmarks.md has the figures).
     std::chrono::milliseconds linger{1};
     /// Most messages produced but not yet acknowledged; the relay reads no further ahead.
     std::size_t max_in_flight = 100'000;

@@ -47,6 +47,7 @@ relay::~relay() { stop(); }
 
 void relay::start() {
     auto& s = *state_;
+    std::lock_guard lifecycle(s.lifecycle_mutex);
     if (s.worker.joinable()) throw usage_error("relay.start: relay " + s.options.owner_id + " is already started");
     {
         std::lock_guard lock(s.query_mutex);
@@ -76,6 +77,7 @@ void relay::start() {
 
 bool relay::stop(std::chrono::milliseconds timeout) {
     auto& s = *state_;
+    std::lock_guard lifecycle(s.lifecycle_mutex);
     if (!s.worker.joinable()) return true;
     {
         std::lock_guard lock(s.mutex);
@@ -102,18 +104,21 @@ scoped_connection relay::wake_on_commit(publisher& p) {
 bool relay::wait_until_published(std::chrono::milliseconds timeout) {
     auto& s = *state_;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::lock_guard query_lock(s.query_mutex);
-    if (!s.query_db) throw usage_error("relay.wait_until_published: relay " + s.options.owner_id + " was never started");
-    outbox box(*s.query_db);
-    const auto target = box.last_position();
+    // The query connection is locked per query, not across the wait: counters() stays available.
+    const auto query = [&s](auto&& ask) {
+        std::lock_guard query_lock(s.query_mutex);
+        if (!s.query_db) throw usage_error("relay.wait_until_published: relay " + s.options.owner_id + " was never started");
+        outbox box(*s.query_db);
+        return ask(box);
+    };
+    const auto target = query([](outbox& box) { return box.last_position(); });
     while (true) {
         std::uint64_t seen_progress = 0;
         {
             std::lock_guard lock(s.mutex);
             seen_progress = s.progress_seq;
         }
-        const bool waiting = box.pending_through(target);
-        if (!waiting) {
+        if (!query([target](outbox& box) { return box.pending_through(target); })) {
             std::lock_guard counted(s.mark_mutex);  // the counters include what the query saw
             return true;
         }

@@ -50,6 +50,7 @@ struct relay::state {
     std::mutex query_mutex;
     std::unique_ptr<database> query_db;
 
+    std::mutex lifecycle_mutex;  // start() and stop() from any threads, one at a time
     std::thread worker;
 
     void note_error(std::string message) {
