@@ -55,7 +55,9 @@ struct delivered_message {
  *
  * Throws std::runtime_error when `timeout` (counted from the call, metadata included) passes
  * first, naming each topic[partition] not read to its end and the last Kafka error seen; when a
- * topic does not exist or has no partitions; when Kafka refuses a partition for good.
+ * topic does not exist (still unknown after 5 s) or has no partitions; when Kafka refuses a
+ * partition for good. (The mock cluster creates a missing topic on the metadata request, so
+ * there it reads as empty.)
  */
 std::vector<delivered_message> read_all(const std::string& bootstrap_servers, const std::vector<std::string>& topics,
                                         std::chrono::milliseconds timeout);
