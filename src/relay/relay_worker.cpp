@@ -73,8 +73,14 @@ void relay_worker::step() {
     ensure_producer();
     delete_expired();
     if (steady::now() >= resume_at_) fill_pipeline();
-    const bool waiting_on_acks = producer_->in_flight() > 0 && (caught_up_ || cursor_ < isolate_through_);
-    serve_deliveries(waiting_on_acks ? milliseconds{1} : milliseconds{0});
+    // Block on delivery reports (poll returns as soon as one arrives) rather than spin, when
+    // there is nothing else to do: caught up, one-at-a-time after a refused batch, or the
+    // pipeline full (a slow or absent broker). Caught up waits briefly, to see new commits soon.
+    const auto in_flight = producer_->in_flight();
+    const bool pipeline_full = in_flight >= shared_.options.max_in_flight || cursor_ < isolate_through_;
+    serve_deliveries(in_flight == 0 ? milliseconds{0} : pipeline_full ? milliseconds{10}
+                                                      : caught_up_   ? milliseconds{1}
+                                                                     : milliseconds{0});
     if (!failures_.empty() || producer_->fatal_error()) rewind();
     const auto now = steady::now();
     if (producer_ && producer_->in_flight() == 0 && (caught_up_ || now < resume_at_)) {
