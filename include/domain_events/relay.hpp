@@ -101,7 +101,10 @@ public:
     /** @brief Wakes the relay now (cheap; call it after committing events). */
     void wake() noexcept;
 
-    /** @brief Wakes the relay whenever `p` commits events, for as long as the connection lives. */
+    /**
+     * @brief Wakes the relay whenever `p` commits events, for as long as the connection lives.
+     *        The connection must not outlive the relay: declare it after the relay.
+     */
     [[nodiscard]] scoped_connection wake_on_commit(publisher& p);
 
     /**
