@@ -78,12 +78,8 @@ protected:
     void verify_everything_delivered() {
         de::config c;
         c.topic_prefix = prefix;
-        const auto committed = de::testing::committed_events(db_path, c);
-        std::set<std::string> topics;
-        for (const auto& e : committed) topics.insert(e.topic);
-        const auto delivered = de::testing::read_all(cluster.bootstrap_servers(),
-                                                     std::vector<std::string>(topics.begin(), topics.end()), 120s);
-        const auto result = de::testing::verify(committed, delivered);
+        c.bootstrap_servers = cluster.bootstrap_servers();
+        const auto result = de::testing::verify_outbox_delivered(db_path, c, 120s);
         EXPECT_TRUE(result.ok()) << de::testing::describe(result);
         std::cout << "[ verified ] " << de::testing::describe(result) << '\n';
         EXPECT_EQ(result.lost, 0u);

@@ -57,12 +57,7 @@ protected:
     }
     // Reads every topic back and checks the guarantees: nothing lost, no reorder per key.
     de::testing::verification verify_delivery(const de::config& c) {
-        const auto committed = de::testing::committed_events(c.database_path, c);
-        std::set<std::string> topics;
-        for (const auto& e : committed) topics.insert(e.topic);
-        const auto delivered =
-            de::testing::read_all(c.bootstrap_servers, std::vector<std::string>(topics.begin(), topics.end()), 60s);
-        auto result = de::testing::verify(committed, delivered);
+        auto result = de::testing::verify_outbox_delivered(c.database_path, c, 60s);
         EXPECT_TRUE(result.ok()) << de::testing::describe(result);
         return result;
     }

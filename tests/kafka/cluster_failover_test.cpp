@@ -44,11 +44,7 @@ TEST_F(kafka_cluster_failover, a_node_killed_during_the_drain_loses_nothing_ackn
     const auto topic = de::topic_for_event_type(c.topic_prefix, "patient.created");
     for (const int replicas : de::testing::replica_counts(bootstrap_, topic)) EXPECT_EQ(replicas, 3);
 
-    const auto committed = de::testing::committed_events(c.database_path, c);
-    std::set<std::string> topics;
-    for (const auto& e : committed) topics.insert(e.topic);
-    const auto delivered = de::testing::read_all(bootstrap_, std::vector<std::string>(topics.begin(), topics.end()), 180s);
-    const auto v = de::testing::verify(committed, delivered);
+    const auto v = de::testing::verify_outbox_delivered(c.database_path, c, 180s);
     EXPECT_TRUE(v.ok()) << de::testing::describe(v);
     EXPECT_EQ(v.delivered, 30'000u);
 }

@@ -33,12 +33,7 @@ protected:
 };
 
 de::testing::verification verify_all(const de::config& c) {
-    const auto committed = de::testing::committed_events(c.database_path, c);
-    std::set<std::string> topics;
-    for (const auto& e : committed) topics.insert(e.topic);
-    const auto delivered =
-        de::testing::read_all(c.bootstrap_servers, std::vector<std::string>(topics.begin(), topics.end()), 180s);
-    return de::testing::verify(committed, delivered);
+    return de::testing::verify_outbox_delivered(c.database_path, c, 180s);
 }
 
 TEST_F(kafka_relay, drains_100k_events_into_topics_it_created_with_nothing_lost_or_reordered) {

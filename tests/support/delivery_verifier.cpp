@@ -342,4 +342,10 @@ std::string describe(const verification& v) {
     return out.str();
 }
 
+verification verify_outbox_delivered(const std::string& db_path, const config& settings,
+                                     std::chrono::milliseconds timeout) {
+    const auto committed = committed_events(db_path, settings);
+    return verify(committed, read_all(settings.bootstrap_servers, topics_of(committed), timeout));
+}
+
 }  // namespace domain_events::testing

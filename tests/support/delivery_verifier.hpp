@@ -98,4 +98,9 @@ verification verify(const std::vector<committed_event>& committed, const std::ve
 /** `committed 5 (dead 0), delivered 5, lost 0, duplicates 2, reorders 0, unexpected 0`, then one problem per line. */
 std::string describe(const verification& v);
 
+/** Everything above in one call: the outbox at `db_path` (routed by `settings`) against what
+ *  `settings.bootstrap_servers` holds in its topics. */
+verification verify_outbox_delivered(const std::string& db_path, const config& settings,
+                                     std::chrono::milliseconds timeout);
+
 }  // namespace domain_events::testing
