@@ -199,7 +199,28 @@ std::vector<problem> check(const config& c) {
         within(where + ".retention_ms", t.retention_ms, -1, std::nullopt, " ms (-1: forever, 0: broker default)");
     };
     check_topic("topics", c.topics);
-    for (const auto& [name, t] : c.topic_overrides) check_topic("topic_overrides[" + name + "]", t);
+    // An override is looked up by what the routing puts after the prefix; a key of the other
+    // kind (or a typo) would never apply, silently.
+    const bool by_aggregate = c.routing == topic_routing::per_aggregate;
+    for (const auto& [name, t] : c.topic_overrides) {
+        const auto where = "topic_overrides[" + name + "]";
+        check_topic(where, t);
+        try {
+            by_aggregate ? validate_aggregate_type(name) : validate_event_type(name);
+        } catch (const validation_error&) {
+            require(false, where, name,
+                    by_aggregate ? "is not an aggregate type (^[a-z0-9_]+$); per_aggregate routing looks "
+                                   "overrides up by aggregate type"
+                                 : "is not an event type (resource.action); per_event_type routing looks "
+                                   "overrides up by event type");
+            continue;
+        }
+        // Its characters are legal (a bad prefix is reported above); only the length can break the topic.
+        const auto length = prefixed_topic(c.topic_prefix, name).size();
+        require(length <= max_topic_length, where, name,
+                "with the prefix its topic is " + std::to_string(length) + " characters long; Kafka allows at most " +
+                    std::to_string(max_topic_length));
+    }
     for (const auto& [name, value] : c.kafka_properties) {
         const bool plain = std::all_of(name.begin(), name.end(), [](char ch) { return ch > ' ' && ch != '='; });
         require(!name.empty() && plain, property_field(name), value,

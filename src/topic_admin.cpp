@@ -2,35 +2,177 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <thread>
+#include <utility>
+
 #include "domain_events/error.hpp"
 #include "domain_events/topic_routing.hpp"
-#include "domain_events/validation.hpp"
 #include "kafka_conf.hpp"
 #include "kafka_log.hpp"
 
 namespace domain_events {
 namespace {
 
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+constexpr milliseconds max_timeout{3'600'000};
+// How long to wait for a queue's answer beyond the request timeout librdkafka enforces itself.
+constexpr milliseconds hand_over{1000};
+// Between metadata requests while a topic the broker says exists is not in its metadata yet.
+constexpr milliseconds metadata_retry{100};
+
 struct admin_options_deleter { void operator()(rd_kafka_AdminOptions_t* o) const noexcept { rd_kafka_AdminOptions_destroy(o); } };
 struct new_topic_deleter { void operator()(rd_kafka_NewTopic_t* t) const noexcept { rd_kafka_NewTopic_destroy(t); } };
+struct config_resource_deleter {
+    void operator()(rd_kafka_ConfigResource_t* r) const noexcept { rd_kafka_ConfigResource_destroy(r); }
+};
 struct queue_deleter { void operator()(rd_kafka_queue_t* q) const noexcept { rd_kafka_queue_destroy(q); } };
 struct event_deleter { void operator()(rd_kafka_event_t* e) const noexcept { rd_kafka_event_destroy(e); } };
 struct metadata_deleter {
     void operator()(const rd_kafka_metadata_t* m) const noexcept { rd_kafka_metadata_destroy(m); }
 };
 
+using admin_options = std::unique_ptr<rd_kafka_AdminOptions_t, admin_options_deleter>;
+using new_topic = std::unique_ptr<rd_kafka_NewTopic_t, new_topic_deleter>;
+using config_resource = std::unique_ptr<rd_kafka_ConfigResource_t, config_resource_deleter>;
+using queue = std::unique_ptr<rd_kafka_queue_t, queue_deleter>;
+using admin_event = std::unique_ptr<rd_kafka_event_t, event_deleter>;
+using metadata = std::unique_ptr<const rd_kafka_metadata_t, metadata_deleter>;
+
+// Old brokers answer an API they lack with UNSUPPORTED_VERSION; librdkafka refuses locally with
+// UNSUPPORTED_FEATURE when the broker's ApiVersions lack it.
 bool no_admin_api(rd_kafka_resp_err_t err) noexcept {
-    return err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE || err == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION ||
-           err == RD_KAFKA_RESP_ERR_INVALID_REQUEST;
+    return err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE || err == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION;
+}
+
+// A topic as the cluster's metadata shows it.
+struct existing_topic {
+    int partitions = 0;
+    int min_replicas = 0;  // replication factor: the fewest and most replicas of any partition
+    int max_replicas = 0;
+};
+
+struct cluster_view {
+    bool admin_api = false;
+    std::map<std::string, existing_topic, std::less<>> topics;  // only those asked about
+};
+
+// What went wrong for one topic, gathered so one publish_error names every topic that failed.
+struct failure {
+    std::string topic;
+    std::string what;
+    rd_kafka_resp_err_t err;
+};
+
+[[noreturn]] void fail(const std::vector<failure>& failures) {
+    if (failures.size() == 1) {
+        const auto& f = failures.front();
+        throw publish_error("ensuring topic '" + f.topic + "': " + f.what, f.err);
+    }
+    std::string message = "ensuring topics failed for " + std::to_string(failures.size()) + " of them:";
+    for (const auto& f : failures) message += "\n  '" + f.topic + "': " + f.what;
+    throw publish_error(message, failures.front().err);
+}
+
+std::string error_text(rd_kafka_resp_err_t err, const char* broker_message) {
+    auto text = detail::kafka_error_text(err);
+    if (broker_message != nullptr && *broker_message != '\0') text += ": " + std::string(broker_message);
+    return text;
+}
+
+std::string replicas_text(const existing_topic& have) {
+    return have.min_replicas == have.max_replicas
+               ? std::to_string(have.min_replicas)
+               : std::to_string(have.min_replicas) + ".." + std::to_string(have.max_replicas);
+}
+
+// Each setting that was asked for and is not what the cluster has; empty when all match.
+std::string differences(const topic_settings& want, const existing_topic& have,
+                        const std::optional<std::string>& have_retention) {
+    std::string out;
+    const auto add = [&](std::string_view setting, const std::string& wanted, const std::string& found) {
+        out += (out.empty() ? "" : "; ") + std::string(setting) + ": want " + wanted + ", have " + found;
+    };
+    if (want.partitions != have.partitions) {
+        add("partitions", std::to_string(want.partitions), std::to_string(have.partitions));
+    }
+    if (want.replication_factor != -1 &&
+        (have.min_replicas != want.replication_factor || have.max_replicas != want.replication_factor)) {
+        add("replication_factor", std::to_string(want.replication_factor), replicas_text(have));
+    }
+    if (want.retention_ms != 0 && have_retention != std::to_string(want.retention_ms)) {
+        add("retention.ms", std::to_string(want.retention_ms), have_retention.value_or("(not reported)"));
+    }
+    return out;
+}
+
+void check_spec(const topic_spec& spec, const std::string& field) {
+    validate_topic_name(spec.name, field + ".name");
+    const auto& s = spec.settings;
+    const auto value = [&](auto number) { return std::to_string(number) + " (topic '" + spec.name + "') "; };
+    if (s.partitions < 1) throw validation_error(field + ".settings.partitions", value(s.partitions) + "must be >= 1");
+    if (s.replication_factor < -1 || s.replication_factor == 0) {
+        throw validation_error(field + ".settings.replication_factor",
+                               value(s.replication_factor) + "must be -1 (the broker's default) or >= 1");
+    }
+    if (s.retention_ms < -1) {
+        throw validation_error(field + ".settings.retention_ms",
+                               value(s.retention_ms) + "must be >= -1 (-1: forever, 0: the broker's default)");
+    }
+}
+
+// The CreateTopics entry for a checked spec; librdkafka's own range checks (e.g. at most 100000
+// partitions) are reported as the spec's fault, still before any request.
+new_topic make_new_topic(const topic_spec& spec, const std::string& field) {
+    char reason[512];
+    new_topic topic(rd_kafka_NewTopic_new(spec.name.c_str(), spec.settings.partitions,
+                                          spec.settings.replication_factor, reason, sizeof reason));
+    if (!topic) throw validation_error(field + ".settings", "topic '" + spec.name + "': " + reason);
+    if (spec.settings.retention_ms != 0) {
+        const auto retention = std::to_string(spec.settings.retention_ms);
+        if (const auto err = rd_kafka_NewTopic_set_config(topic.get(), "retention.ms", retention.c_str())) {
+            throw validation_error(field + ".settings.retention_ms",
+                                   retention + " (topic '" + spec.name + "'): " + detail::kafka_error_text(err));
+        }
+    }
+    return topic;
+}
+
+// One ensure() call: the specs, what is known about them so far, and what went wrong.
+struct batch {
+    std::span<const topic_spec> specs;
+    std::vector<new_topic> new_topics;          // parallel to specs
+    std::set<std::string, std::less<>> names;
+    std::vector<topic_report> reports;          // parallel to specs; unsupported until found otherwise
+    std::vector<std::size_t> to_compare;        // indexes of topics that exist
+    std::vector<failure> failures;
+};
+
+// Everything that needs no request, so a bad spec is refused before any.
+batch prepare(std::span<const topic_spec> specs, bool indexed) {
+    batch work;
+    work.specs = specs;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const auto field = indexed ? "topic_specs[" + std::to_string(i) + "]" : std::string("topic_spec");
+        check_spec(specs[i], field);
+        if (!work.names.insert(specs[i].name).second) {
+            throw validation_error(field + ".name", "topic '" + specs[i].name + "' is given twice");
+        }
+        work.new_topics.push_back(make_new_topic(specs[i], field));
+        work.reports.push_back({specs[i].name, topic_outcome::unsupported, {}});
+    }
+    return work;
 }
 
 }  // namespace
 
-struct topic_admin::impl : detail::kafka_log_target {
-    std::chrono::milliseconds timeout;
-    std::shared_ptr<spdlog::logger> log_owner;
-    detail::kafka_handle client;  // last: destroyed first
-};
+void validate(const topic_spec& spec) { check_spec(spec, "topic_spec"); }
 
 topic_spec topic_spec_for(const config& c, std::string_view event_type, std::string_view aggregate_type) {
     const auto key = c.routing == topic_routing::per_aggregate ? aggregate_type : event_type;
@@ -42,14 +184,177 @@ topic_spec topic_spec_for(const config& c, std::string_view event_type, std::str
 std::string_view to_string(topic_outcome outcome) noexcept {
     switch (outcome) {
         case topic_outcome::created: return "created";
-        case topic_outcome::exists: return "exists";
+        case topic_outcome::matches: return "matches";
+        case topic_outcome::differs: return "differs";
         case topic_outcome::unsupported: return "unsupported";
     }
     return "invalid";
 }
 
-topic_admin::topic_admin(const config& c, std::chrono::milliseconds timeout, std::shared_ptr<spdlog::logger> logger)
+std::ostream& operator<<(std::ostream& out, topic_outcome outcome) { return out << to_string(outcome); }
+
+std::ostream& operator<<(std::ostream& out, const topic_report& report) {
+    out << report.topic << ": " << report.outcome;
+    if (!report.detail.empty()) out << " (" << report.detail << ')';
+    return out;
+}
+
+struct topic_admin::impl : detail::kafka_log_target {
+    milliseconds timeout{};
+    std::shared_ptr<spdlog::logger> log_owner;
+    detail::kafka_handle client;  // last: destroyed first, while the log target still lives
+
+    int timeout_ms() const { return static_cast<int>(timeout.count()); }
+
+    // Both ensure()s; `indexed` names a spec's fields `topic_specs[i]` rather than `topic_spec`.
+    std::vector<topic_report> ensure(std::span<const topic_spec> specs, bool indexed);
+    // CreateTopics for those the look-up did not find; true when one turned out to exist.
+    bool create_missing(batch& work, const cluster_view& view);
+    // Looks again until every topic to compare is in the metadata, at most `timeout`.
+    void wait_until_visible(batch& work, cluster_view& view);
+    // matches or differs for each topic that exists, or a failure.
+    void compare(batch& work, const cluster_view& view);
+
+    // One metadata request for all topics, not the wanted ones: asking for a topic by name
+    // auto-creates it, with the broker's defaults, on brokers that allow that.
+    cluster_view look_up(const std::set<std::string, std::less<>>& wanted) {
+        const rd_kafka_metadata_t* raw = nullptr;
+        const auto err = rd_kafka_metadata(client.get(), 1, nullptr, &raw, timeout_ms());
+        metadata owned(raw);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            std::vector<failure> failures;
+            for (const auto& name : wanted) {
+                failures.push_back({name, "looking up the cluster's topics: " + detail::kafka_error_text(err), err});
+            }
+            fail(failures);
+        }
+        cluster_view view;
+        for (int i = 0; i < owned->topic_cnt; ++i) {
+            const auto& t = owned->topics[i];
+            // A topic just created may have no leader yet; its partitions are known all the same.
+            const bool usable = t.err == RD_KAFKA_RESP_ERR_NO_ERROR || t.err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+            if (!usable || t.partition_cnt < 1 || !wanted.contains(std::string_view(t.topic))) continue;
+            existing_topic found{t.partition_cnt, t.partitions[0].replica_cnt, t.partitions[0].replica_cnt};
+            for (int p = 1; p < t.partition_cnt; ++p) {
+                found.min_replicas = std::min(found.min_replicas, t.partitions[p].replica_cnt);
+                found.max_replicas = std::max(found.max_replicas, t.partitions[p].replica_cnt);
+            }
+            view.topics.emplace(t.topic, found);
+        }
+        // Admin requests go to the controller. Real clusters name one of their brokers (KRaft: any
+        // of them). librdkafka's mock (2.0.2) names broker 0, which does not exist, and has no
+        // CreateTopics or DescribeConfigs: asked anyway, librdkafka waits for a controller until
+        // the request times out ("Failed while waiting for controller").
+        const auto controller = rd_kafka_controllerid(client.get(), 0);
+        for (int i = 0; i < owned->broker_cnt; ++i) {
+            if (owned->brokers[i].id == controller) view.admin_api = true;
+        }
+        return view;
+    }
+
+    admin_options options_for(rd_kafka_admin_op_t op) {
+        admin_options options(rd_kafka_AdminOptions_new(client.get(), op));
+        char reason[512];
+        // Both bounded by the 1 h cap on `timeout`, which librdkafka accepts.
+        rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), reason, sizeof reason);
+        if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS) {
+            rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(), reason, sizeof reason);
+        }
+        return options;
+    }
+
+    // The result of a request sent to `results`; throws for every topic when none comes in time
+    // or the request as a whole failed.
+    admin_event await(rd_kafka_queue_t* results, const std::vector<std::string>& topics, std::string_view doing) {
+        admin_event result(rd_kafka_queue_poll(results, static_cast<int>((timeout + hand_over).count())));
+        auto err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        std::string what = std::string(doing) + ": no answer from the cluster within " +
+                           std::to_string((timeout + hand_over).count()) + " ms";
+        if (result) {
+            err = rd_kafka_event_error(result.get());
+            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return result;
+            what = std::string(doing) + ": " + error_text(err, rd_kafka_event_error_string(result.get()));
+        }
+        std::vector<failure> failures;
+        for (const auto& name : topics) failures.push_back({name, what, err});
+        fail(failures);
+    }
+
+    // Per topic: the error of its CreateTopics entry, with the broker's message.
+    std::map<std::string, std::pair<rd_kafka_resp_err_t, std::string>> create(std::vector<rd_kafka_NewTopic_t*> topics,
+                                                                              const std::vector<std::string>& names) {
+        const auto options = options_for(RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        const queue results(rd_kafka_queue_new(client.get()));
+        rd_kafka_CreateTopics(client.get(), topics.data(), topics.size(), options.get(), results.get());
+        const auto result = await(results.get(), names, "creating it");
+        std::size_t count = 0;
+        const auto* const* entries =
+            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(result.get()), &count);
+        std::map<std::string, std::pair<rd_kafka_resp_err_t, std::string>> outcomes;
+        for (std::size_t i = 0; i < count; ++i) {
+            const auto err = rd_kafka_topic_result_error(entries[i]);
+            outcomes[rd_kafka_topic_result_name(entries[i])] = {err,
+                                                                error_text(err, rd_kafka_topic_result_error_string(entries[i]))};
+        }
+        return outcomes;
+    }
+
+    // Per topic: its retention.ms (nullopt when the broker does not report it), or a failure.
+    std::map<std::string, std::optional<std::string>> describe_retention(const std::vector<std::string>& names,
+                                                                         std::vector<failure>& failures) {
+        std::vector<config_resource> owned;
+        std::vector<rd_kafka_ConfigResource_t*> resources;
+        for (const auto& name : names) {
+            owned.emplace_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str()));
+            resources.push_back(owned.back().get());
+        }
+        const auto options = options_for(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+        const queue results(rd_kafka_queue_new(client.get()));
+        rd_kafka_DescribeConfigs(client.get(), resources.data(), resources.size(), options.get(), results.get());
+        const auto result = await(results.get(), names, "reading its retention.ms");
+        std::size_t count = 0;
+        const auto* const* described =
+            rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(result.get()), &count);
+        std::map<std::string, std::optional<std::string>> retention;
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::string name = rd_kafka_ConfigResource_name(described[i]);
+            if (const auto err = rd_kafka_ConfigResource_error(described[i])) {
+                failures.push_back({name,
+                                    "reading its retention.ms: " +
+                                        error_text(err, rd_kafka_ConfigResource_error_string(described[i])),
+                                    err});
+                continue;
+            }
+            auto& value = retention[name];
+            std::size_t entry_count = 0;
+            const auto* const* entries = rd_kafka_ConfigResource_configs(described[i], &entry_count);
+            for (std::size_t e = 0; e < entry_count; ++e) {
+                const char* entry_value = rd_kafka_ConfigEntry_value(entries[e]);
+                if (std::string_view(rd_kafka_ConfigEntry_name(entries[e])) == "retention.ms" && entry_value) {
+                    value = entry_value;
+                }
+            }
+        }
+        for (const auto& name : names) {
+            const bool failed = std::any_of(failures.begin(), failures.end(), [&](const failure& f) { return f.topic == name; });
+            if (!failed && !retention.contains(name)) {
+                failures.push_back({name, "reading its retention.ms: the cluster's answer does not mention it",
+                                    RD_KAFKA_RESP_ERR__BAD_MSG});
+            }
+        }
+        return retention;
+    }
+};
+
+topic_admin::topic_admin(const config& c, milliseconds timeout, std::shared_ptr<spdlog::logger> logger)
     : impl_(std::make_unique<impl>()) {
+    if (c.bootstrap_servers.empty()) {
+        throw config_error("topic admin: bootstrap_servers='': must name the brokers to ask");
+    }
+    if (timeout < milliseconds{1} || timeout > max_timeout) {
+        throw usage_error("topic admin: timeout=" + std::to_string(timeout.count()) + " ms must be within 1.." +
+                          std::to_string(max_timeout.count()) + " ms");
+    }
     impl_->timeout = timeout;
     impl_->log_owner = logger ? std::move(logger) : spdlog::default_logger();
     impl_->logger = impl_->log_owner.get();
@@ -62,73 +367,120 @@ topic_admin::topic_admin(const config& c, std::chrono::milliseconds timeout, std
 
 topic_admin::~topic_admin() = default;
 
-topic_admin::lookup topic_admin::look_up(const std::string& name) {
-    // All topics, not this one: asking for one topic by name may auto-create it with broker defaults.
-    const rd_kafka_metadata_t* raw = nullptr;
-    const auto err = rd_kafka_metadata(impl_->client.get(), 1, nullptr, &raw, static_cast<int>(impl_->timeout.count()));
-    std::unique_ptr<const rd_kafka_metadata_t, metadata_deleter> metadata(raw);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw publish_error("looking up topic '" + name + "': " + detail::kafka_error_text(err), err);
-    }
-    lookup found;
-    for (int i = 0; i < metadata->topic_cnt; ++i) {
-        if (name == metadata->topics[i].topic && metadata->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) found.exists = true;
-    }
-    // Admin requests go to the controller. Real clusters name one of their brokers; librdkafka's
-    // mock names broker 0, which does not exist, and has no Admin API anyway.
-    const auto controller = rd_kafka_controllerid(impl_->client.get(), 0);
-    for (int i = 0; i < metadata->broker_cnt; ++i) {
-        if (metadata->brokers[i].id == controller) found.controller_known = true;
-    }
-    return found;
+topic_report topic_admin::ensure(const topic_spec& spec) {
+    return std::move(impl_->ensure(std::span(&spec, 1), false).front());
 }
 
-topic_outcome topic_admin::ensure(const topic_spec& spec) {
-    validate_topic_name(spec.name, "topic_spec.name");
-    const auto cluster = look_up(spec.name);
-    if (cluster.exists) return topic_outcome::exists;
-    if (!cluster.controller_known) return topic_outcome::unsupported;
-    char reason[512];
-    std::unique_ptr<rd_kafka_NewTopic_t, new_topic_deleter> topic(rd_kafka_NewTopic_new(
-        spec.name.c_str(), spec.settings.partitions, spec.settings.replication_factor, reason, sizeof reason));
-    if (!topic) throw validation_error("topic '" + spec.name + "'", reason);
-    if (spec.settings.retention_ms != 0) {
-        rd_kafka_NewTopic_set_config(topic.get(), "retention.ms", std::to_string(spec.settings.retention_ms).c_str());
+std::vector<topic_report> topic_admin::ensure(std::span<const topic_spec> specs) {
+    return impl_->ensure(specs, true);
+}
+
+std::vector<topic_report> topic_admin::impl::ensure(std::span<const topic_spec> specs, bool indexed) {
+    auto work = prepare(specs, indexed);
+    if (specs.empty()) return std::move(work.reports);
+    auto view = look_up(work.names);
+    if (!view.admin_api) {
+        for (auto& r : work.reports) {
+            r.detail = "the cluster names no controller among its brokers, so it has no Admin API "
+                       "(librdkafka's mock cluster): left to auto-creation";
+        }
+        return std::move(work.reports);
     }
-    std::unique_ptr<rd_kafka_AdminOptions_t, admin_options_deleter> options(
-        rd_kafka_AdminOptions_new(impl_->client.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS));
-    rd_kafka_AdminOptions_set_request_timeout(options.get(), static_cast<int>(impl_->timeout.count()), reason,
-                                              sizeof reason);
-    rd_kafka_AdminOptions_set_operation_timeout(options.get(), static_cast<int>(impl_->timeout.count()), reason,
-                                                sizeof reason);
-    std::unique_ptr<rd_kafka_queue_t, queue_deleter> queue(rd_kafka_queue_new(impl_->client.get()));
-    auto* raw_topic = topic.get();
-    rd_kafka_CreateTopics(impl_->client.get(), &raw_topic, 1, options.get(), queue.get());
-    // The request and operation timeouts bound the wait; the extra second covers the hand-over.
-    std::unique_ptr<rd_kafka_event_t, event_deleter> result(
-        rd_kafka_queue_poll(queue.get(), static_cast<int>(impl_->timeout.count()) + 1000));
-    if (!result) throw publish_error("creating topic '" + spec.name + "': no answer from the cluster in time", -1);
-    auto err = rd_kafka_event_error(result.get());
-    const char* event_message = rd_kafka_event_error_string(result.get());
-    std::string explanation = event_message ? event_message : "";
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        size_t count = 0;
-        const auto* const* topics = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(result.get()), &count);
-        if (count == 1) {
-            err = rd_kafka_topic_result_error(topics[0]);
-            if (const char* message = rd_kafka_topic_result_error_string(topics[0])) explanation = message;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        if (view.topics.contains(specs[i].name)) work.to_compare.push_back(i);
+    }
+    const bool raced = create_missing(work, view);
+    if (raced) wait_until_visible(work, view);
+    compare(work, view);
+    if (!work.failures.empty()) fail(work.failures);
+    return std::move(work.reports);
+}
+
+bool topic_admin::impl::create_missing(batch& work, const cluster_view& view) {
+    std::vector<rd_kafka_NewTopic_t*> missing;
+    std::vector<std::string> missing_names;
+    for (std::size_t i = 0; i < work.specs.size(); ++i) {
+        if (view.topics.contains(work.specs[i].name)) continue;
+        missing.push_back(work.new_topics[i].get());
+        missing_names.push_back(work.specs[i].name);
+    }
+    if (missing.empty()) return false;
+    const auto created = create(missing, missing_names);
+    bool raced = false;
+    for (std::size_t i = 0; i < work.specs.size(); ++i) {
+        const auto& spec = work.specs[i];
+        if (view.topics.contains(spec.name)) continue;
+        const auto entry = created.find(spec.name);
+        if (entry == created.end()) {
+            work.failures.push_back(
+                {spec.name, "creating it: the cluster's answer does not mention it", RD_KAFKA_RESP_ERR__BAD_MSG});
+            continue;
+        }
+        const auto& [err, text] = entry->second;
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            work.reports[i].outcome = topic_outcome::created;
+            logger->info("topic {} created: {} partitions, replication factor {}, retention.ms {}", spec.name,
+                         spec.settings.partitions, spec.settings.replication_factor, spec.settings.retention_ms);
+        } else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            work.to_compare.push_back(i);  // created since our look-up, e.g. by another relay
+            raced = true;
+        } else if (no_admin_api(err)) {
+            work.reports[i].detail = "CreateTopics: " + text + ": left to auto-creation";
+        } else {
+            work.failures.push_back({spec.name, "creating it: " + text, err});
         }
     }
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        impl_->logger->info("topic {} created ({} partitions, replication factor {})", spec.name,
-                            spec.settings.partitions, spec.settings.replication_factor);
-        return topic_outcome::created;
+    return raced;
+}
+
+void topic_admin::impl::wait_until_visible(batch& work, cluster_view& view) {
+    // A topic the controller just created reaches the brokers' metadata a moment later.
+    const auto unseen = [&] {
+        return std::any_of(work.to_compare.begin(), work.to_compare.end(),
+                           [&](std::size_t i) { return !view.topics.contains(work.specs[i].name); });
+    };
+    const auto deadline = steady_clock::now() + timeout;
+    while (unseen() && steady_clock::now() < deadline) {
+        // A short pause on the caller's thread, which nothing else could wake earlier.
+        std::this_thread::sleep_for(metadata_retry);
+        view = look_up(work.names);
     }
-    if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) return topic_outcome::exists;
-    if (no_admin_api(err)) return topic_outcome::unsupported;
-    throw publish_error("creating topic '" + spec.name + "': " + detail::kafka_error_text(err) +
-                            (explanation.empty() ? "" : ": " + explanation),
-                        err);
+}
+
+void topic_admin::impl::compare(batch& work, const cluster_view& view) {
+    std::vector<std::string> retention_names;  // only where a retention was asked for
+    for (const auto i : work.to_compare) {
+        const auto& spec = work.specs[i];
+        if (!view.topics.contains(spec.name)) {
+            work.failures.push_back({spec.name,
+                                     "the cluster says it exists but its metadata did not show it within " +
+                                         std::to_string(timeout.count()) + " ms",
+                                     RD_KAFKA_RESP_ERR__TIMED_OUT});
+        } else if (spec.settings.retention_ms != 0) {
+            retention_names.push_back(spec.name);
+        }
+    }
+    std::map<std::string, std::optional<std::string>> retention;
+    if (!retention_names.empty()) retention = describe_retention(retention_names, work.failures);
+
+    for (const auto i : work.to_compare) {
+        const auto& spec = work.specs[i];
+        const auto existing = view.topics.find(spec.name);
+        if (existing == view.topics.end()) continue;  // a failure is recorded
+        std::optional<std::string> have_retention;
+        if (spec.settings.retention_ms != 0) {
+            const auto described = retention.find(spec.name);
+            if (described == retention.end()) continue;  // a failure is recorded
+            have_retention = described->second;
+        }
+        auto& report = work.reports[i];
+        report.detail = differences(spec.settings, existing->second, have_retention);
+        report.outcome = report.detail.empty() ? topic_outcome::matches : topic_outcome::differs;
+        if (report.outcome == topic_outcome::differs) {
+            logger->warn("topic {} exists with other settings than configured, left as they are: {}", spec.name,
+                         report.detail);
+        }
+    }
 }
 
 }  // namespace domain_events

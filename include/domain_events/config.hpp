@@ -44,7 +44,8 @@ struct config {
     /// KAFKA_TOPIC_PARTITIONS, KAFKA_TOPIC_REPLICATION_FACTOR, KAFKA_TOPIC_RETENTION_MS
     topic_settings topics;
     /// Per topic, keyed by what follows the prefix (the event type under per_event_type, the
-    /// aggregate type under per_aggregate); code only.
+    /// aggregate type under per_aggregate; `validate` refuses a key of the other kind); code only.
+    /// `topic_spec_for` (topic_admin.hpp) picks the override or `topics`.
     std::map<std::string, topic_settings, std::less<>> topic_overrides;
 };
 

@@ -51,6 +51,10 @@ TEST(config, defaults_match_the_documentation) {
     EXPECT_EQ(c.relay_poll_interval, 10ms);
     EXPECT_EQ(c.lease_period, 10s);
     EXPECT_EQ(c.published_retention, 24h);
+    EXPECT_EQ(c.topics.partitions, 3);
+    EXPECT_EQ(c.topics.replication_factor, -1);
+    EXPECT_EQ(c.topics.retention_ms, 0);
+    EXPECT_TRUE(c.topic_overrides.empty());
     EXPECT_EQ(code_failure(de::config{}), "accepted");
 }
 
@@ -70,6 +74,9 @@ TEST(config, every_variable_is_read) {
         {"DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS", "5"},
         {"DOMAIN_EVENTS_LEASE_PERIOD_MS", "2000"},
         {"DOMAIN_EVENTS_RETENTION_SECONDS", "0"},
+        {"KAFKA_TOPIC_PARTITIONS", "12"},
+        {"KAFKA_TOPIC_REPLICATION_FACTOR", "3"},
+        {"KAFKA_TOPIC_RETENTION_MS", "604800000"},
         {"UNRELATED", "ignored"},
     });
     EXPECT_EQ(c.bootstrap_servers, "127.0.0.1:19092,127.0.0.1:19093");
@@ -86,6 +93,72 @@ TEST(config, every_variable_is_read) {
     EXPECT_EQ(c.relay_poll_interval, 5ms);
     EXPECT_EQ(c.lease_period, 2000ms);
     EXPECT_EQ(c.published_retention, 0s);
+    EXPECT_EQ(c.topics.partitions, 12);
+    EXPECT_EQ(c.topics.replication_factor, 3);
+    EXPECT_EQ(c.topics.retention_ms, 604'800'000);
+}
+
+TEST(config, topic_variables_take_the_broker_defaults_and_forever) {
+    const auto c = de::config_from_environment({{"KAFKA_TOPIC_PARTITIONS", "1"},
+                                                {"KAFKA_TOPIC_REPLICATION_FACTOR", "-1"},
+                                                {"KAFKA_TOPIC_RETENTION_MS", "-1"}});
+    EXPECT_EQ(c.topics.partitions, 1);
+    EXPECT_EQ(c.topics.replication_factor, -1);
+    EXPECT_EQ(c.topics.retention_ms, -1) << "-1: kept forever";
+    EXPECT_EQ(de::config_from_environment({{"KAFKA_TOPIC_RETENTION_MS", "0"}}).topics.retention_ms, 0)
+        << "0: the broker's default";
+}
+
+TEST(config, bad_topic_variables_are_named) {
+    const auto message = env_failure({{"KAFKA_TOPIC_PARTITIONS", "0"},
+                                      {"KAFKA_TOPIC_REPLICATION_FACTOR", "0"},
+                                      {"KAFKA_TOPIC_RETENTION_MS", "-2"}});
+    EXPECT_TRUE(has(message, "KAFKA_TOPIC_PARTITIONS='0': must be >= 1")) << message;
+    EXPECT_TRUE(has(message, "KAFKA_TOPIC_REPLICATION_FACTOR='0': must be -1 (broker default) or >= 1")) << message;
+    EXPECT_TRUE(has(message, "KAFKA_TOPIC_RETENTION_MS='-2': must be >= -1 ms")) << message;
+
+    const auto unparsed = env_failure({{"KAFKA_TOPIC_PARTITIONS", "six"},
+                                       {"KAFKA_TOPIC_REPLICATION_FACTOR", "3000000000"},
+                                       {"KAFKA_TOPIC_RETENTION_MS", "7d"}});
+    EXPECT_TRUE(has(unparsed, "KAFKA_TOPIC_PARTITIONS='six': not a decimal integer")) << unparsed;
+    EXPECT_TRUE(has(unparsed, "KAFKA_TOPIC_REPLICATION_FACTOR='3000000000': out of range")) << unparsed;
+    EXPECT_TRUE(has(unparsed, "KAFKA_TOPIC_RETENTION_MS='7d': not a decimal integer")) << unparsed;
+    EXPECT_TRUE(has(env_failure({{"KAFKA_TOPIC_REPLICATION_FACTOR", "-2"}}),
+                    "KAFKA_TOPIC_REPLICATION_FACTOR='-2': must be -1 (broker default) or >= 1"));
+}
+
+TEST(config, topic_overrides_are_checked_like_the_defaults_and_keyed_as_the_routing_looks_them_up) {
+    de::config c;
+    c.topic_overrides["patient.created"] = {.partitions = 6, .replication_factor = 3, .retention_ms = -1};
+    EXPECT_EQ(code_failure(c), "accepted");
+
+    c.topic_overrides["appointment.booked"] = {.partitions = 0, .replication_factor = -3, .retention_ms = -5};
+    c.topic_overrides["patient"] = {};  // an aggregate type, under per_event_type routing
+    c.topic_overrides["Patient.Created"] = {};
+    auto message = code_failure(c);
+    for (const std::string part : {
+             "topic_overrides[appointment.booked].partitions='0': must be >= 1",
+             "topic_overrides[appointment.booked].replication_factor='-3': must be -1 (broker default) or >= 1",
+             "topic_overrides[appointment.booked].retention_ms='-5': must be >= -1 ms",
+             "topic_overrides[patient]='patient': is not an event type (resource.action)",
+             "topic_overrides[Patient.Created]='Patient.Created': is not an event type",
+         }) {
+        EXPECT_TRUE(has(message, part)) << "missing: " << part << "\nin:\n" << message;
+    }
+    EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 5) << message;
+
+    c.routing = de::topic_routing::per_aggregate;
+    c.topic_overrides = {{"patient", {}}, {"patient.created", {}}};
+    message = code_failure(c);
+    EXPECT_TRUE(has(message, "topic_overrides[patient.created]='patient.created': is not an aggregate type")) << message;
+    EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 1) << message;
+
+    c.topic_prefix = std::string(200, 'p');
+    c.topic_overrides = {{std::string(48, 'a'), {}}, {std::string(49, 'a'), {}}};
+    message = code_failure(c);
+    EXPECT_TRUE(has(message, "='" + std::string(49, 'a') + "': with the prefix its topic is 250 characters long; "
+                             "Kafka allows at most 249")) << message;
+    EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 1) << message;
 }
 
 TEST(config, an_empty_prefix_or_sensitive_list_is_allowed) {
