@@ -50,9 +50,6 @@ enum class topic_outcome {
     matches,      ///< it existed with the settings asked for (those not left to the broker)
     differs,      ///< it existed with other settings, left as they are; the report's detail says which
     unsupported,  ///< the cluster has no Admin API (librdkafka's mock): rely on auto-creation
-    /// The first version's name for an existing topic, kept so code written against it compiles;
-    /// the same value as `matches`. New code compares with `matches` / `differs`.
-    exists = matches,
 };
 
 /** @brief "created", "matches", "differs", "unsupported"; "invalid" outside the enum. */

@@ -168,8 +168,8 @@ bool relay_worker::produce(const outbox_record& row) {
 void relay_worker::ensure_topic(const outbox_record& row, const std::string& topic) {
     if (!admin_) admin_ = std::make_unique<topic_admin>(shared_.settings, std::chrono::seconds{5}, shared_.log);
     // Throws publish_error when the cluster cannot be reached: the step is retried after a pause.
-    const auto outcome = admin_->ensure(topic_spec_for(shared_.settings, row.event_type, row.aggregate_type));
-    if (outcome == topic_outcome::unsupported) {
+    const auto report = admin_->ensure(topic_spec_for(shared_.settings, row.event_type, row.aggregate_type));
+    if (report.outcome == topic_outcome::unsupported) {
         log_.info("relay: the cluster has no Admin API; topic {} is left to auto-creation", topic);
     }
     ready_topics_.insert(topic);

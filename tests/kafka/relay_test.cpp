@@ -53,17 +53,6 @@ TEST_F(kafka_relay, drains_100k_events_into_topics_it_created_with_nothing_lost_
     EXPECT_EQ(v.delivered, 100'000u);
 }
 
-TEST_F(kafka_relay, topic_admin_creates_once_then_finds_the_topic) {
-    auto c = settings("admin");
-    de::topic_admin admin(c);
-    const de::topic_spec spec{c.topic_prefix + ".patient.created", {.partitions = 2, .replication_factor = 1,
-                                                                     .retention_ms = 3'600'000}};
-    EXPECT_EQ(admin.ensure(spec), de::topic_outcome::created);
-    EXPECT_EQ(admin.ensure(spec), de::topic_outcome::exists);
-    EXPECT_EQ(de::testing::replica_counts(bootstrap_, spec.name).size(), 2u);
-    EXPECT_THROW(admin.ensure({"bad topic name", {}}), de::validation_error);
-}
-
 TEST_F(kafka_relay, per_aggregate_routing_reads_back_in_version_order_per_key) {
     auto c = settings("peragg");
     c.routing = de::topic_routing::per_aggregate;
