@@ -112,7 +112,12 @@ void database::begin() {
             if (sqlite3_stmt_busy(s) != 0) sqlite3_reset(s);
         }
     }
-    execute(depth_ == 0 ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT " + savepoint_name(depth_ + 1));
+    // The outermost BEGIN and COMMIT run once per write: cached statements, not parsed each time.
+    if (depth_ == 0) {
+        prepare("BEGIN IMMEDIATE").run();
+    } else {
+        execute("SAVEPOINT " + savepoint_name(depth_ + 1));
+    }
     ++depth_;
 }
 
@@ -133,7 +138,7 @@ void database::commit() {
         return;
     }
     try {
-        execute("COMMIT");
+        prepare("COMMIT").run();
     } catch (...) {
         rollback();
         throw;

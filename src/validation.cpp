@@ -54,31 +54,39 @@ struct sensitive_name {
 class sensitive_scan {
 public:
     explicit sensitive_scan(const validation_rules& rules) : policy_(rules.on_sensitive) {
+        names_.reserve(rules.sensitive_fields.size());
         for (const auto& name : rules.sensitive_fields) {
             if (auto form = word_form(name); form != "_") names_.push_back({name, std::move(form)});
         }
     }
 
+    // Paths are built only for containers and for the error: most members are plain values.
     void visit(nlohmann::json& value, const std::string& path) const {
         if (value.is_object()) {
-            for (auto& [key, child] : value.items()) visit_member(key, child, path + "." + key);
+            for (auto& [key, child] : value.items()) visit_member(key, child, path);
         } else if (value.is_array()) {
-            for (std::size_t i = 0; i < value.size(); ++i) visit(value[i], path + "[" + std::to_string(i) + "]");
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                if (value[i].is_structured()) visit(value[i], path + "[" + std::to_string(i) + "]");
+            }
         }
     }
 
 private:
-    void visit_member(const std::string& key, nlohmann::json& child, const std::string& path) const {
+    void visit_member(const std::string& key, nlohmann::json& child, const std::string& parent_path) const {
         const auto key_form = word_form(key);
         const auto match = std::find_if(names_.begin(), names_.end(), [&](const sensitive_name& sensitive) {
             return key_form.find(sensitive.form) != std::string::npos;
         });
-        if (match == names_.end()) return visit(child, path);
+        if (match == names_.end()) {
+            if (child.is_structured()) visit(child, parent_path + "." + key);
+            return;
+        }
         if (policy_ == sensitive_field_policy::refuse) {
             // The value stays out of the message: it is the secret being kept out of Kafka.
-            throw validation_error(path, "is a sensitive field (matches '" + std::string(match->name) +
-                                             "') and must not be published; leave it out, or set the "
-                                             "sensitive field policy to redact");
+            throw validation_error(parent_path + "." + key,
+                                   "is a sensitive field (matches '" + std::string(match->name) +
+                                       "') and must not be published; leave it out, or set the "
+                                       "sensitive field policy to redact");
         }
         child = std::string(redacted_value);
     }

@@ -45,7 +45,8 @@ struct event {
                                std::int64_t aggregate_version, nlohmann::json data, event_metadata metadata = {});
 
 /**
- * @brief A random UUID v4 from libuuid, as 36 characters of lower-case text.
+ * @brief A random UUID v4 (RFC 4122: 122 bits from the kernel's getrandom, formatted by
+ *        libuuid), as 36 characters of lower-case text.
  * @throws std::bad_alloc only.
  */
 [[nodiscard]] std::string new_event_id();
@@ -77,8 +78,8 @@ struct event {
 [[nodiscard]] nlohmann::json to_json(const event& e);
 
 /**
- * @brief Compact JSON text of the envelope: `to_json(e).dump()`.
- * @throws nlohmann::json::type_error when `e.data` holds a string that is not UTF-8.
+ * @brief Compact JSON text of the envelope, the same text as `to_json(e).dump()`.
+ * @throws nlohmann::json::type_error when a string (in `e.data` or the envelope) is not UTF-8.
  */
 [[nodiscard]] std::string serialize(const event& e);
 

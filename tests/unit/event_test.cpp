@@ -8,6 +8,9 @@
 #include <set>
 #include <tuple>
 #include <unordered_set>
+
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace de = domain_events;
@@ -53,6 +56,35 @@ TEST(event, ids_are_lower_case_uuid_v4_and_unique) {
     EXPECT_TRUE(de::is_uuid(sample().event_id));
 }
 
+// Consumers deduplicate by event_id: a generator with buffered or seeded state would hand a
+// forked child (a pre-forking server) the same ids as its parent.
+TEST(event, a_forked_child_never_repeats_its_parents_ids) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    (void)de::new_event_id();  // whatever state a generator keeps exists before the fork
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        std::string ids;
+        for (int i = 0; i < 100; ++i) ids += de::new_event_id();
+        const auto written = ::write(fds[1], ids.data(), ids.size());
+        ::_exit(written == static_cast<ssize_t>(ids.size()) ? 0 : 1);
+    }
+    ::close(fds[1]);
+    std::unordered_set<std::string> parent;
+    for (int i = 0; i < 100; ++i) parent.insert(de::new_event_id());
+    std::string from_child;
+    char buffer[512];
+    for (ssize_t n = 0; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) from_child.append(buffer, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_EQ(from_child.size(), 3600u) << "100 ids of 36 characters";
+    for (std::size_t at = 0; at < from_child.size(); at += 36) {
+        EXPECT_EQ(parent.count(from_child.substr(at, 36)), 0u) << "the child repeated " << from_child.substr(at, 36);
+    }
+}
+
 TEST(event, is_uuid_accepts_only_the_canonical_text_form) {
     EXPECT_TRUE(de::is_uuid("550e8400-e29b-41d4-a716-446655440000"));
     EXPECT_TRUE(de::is_uuid("550E8400-E29B-41D4-A716-446655440000"));
@@ -71,6 +103,10 @@ TEST(event, timestamps_are_utc_iso_8601_with_milliseconds) {
     EXPECT_EQ(de::format_timestamp(sys_days{1970y / January / 1} + 5ms), "1970-01-01T00:00:00.005Z");
     // Before the epoch the day must be floored, not truncated towards zero.
     EXPECT_EQ(de::format_timestamp(sys_days{1970y / January / 1} - 1ms), "1969-12-31T23:59:59.999Z");
+    EXPECT_EQ(de::format_timestamp(sys_days{0y / January / 1} + 1h + 2min + 3s + 40ms), "0000-01-01T01:02:03.040Z");
+    EXPECT_EQ(de::format_timestamp(sys_days{9999y / December / 31} + 23h + 59min), "9999-12-31T23:59:00.000Z");
+    EXPECT_EQ(de::format_timestamp(sys_days{year{10000} / January / 2}), "10000-01-02T00:00:00.000Z");
+    EXPECT_EQ(de::format_timestamp(sys_days{year{-1} / March / 4}), "-001-03-04T00:00:00.000Z");
 }
 
 TEST(event, timestamps_parse_back_to_the_same_instant) {
@@ -151,6 +187,21 @@ TEST(event, round_trips_exactly) {
     e.metadata.correlation_id.reset();
     e.aggregate_version = std::numeric_limits<std::int64_t>::max();
     EXPECT_EQ(de::parse_event(de::serialize(e)), e);
+}
+
+TEST(event, serialize_writes_the_same_text_as_to_json_dump) {
+    auto e = sample();
+    e.aggregate_id = "a \"quoted\" \\ id\n\t\x01";
+    e.metadata.source = "clinic/api \u00e9";
+    e.metadata.causation_id = "evt-1";
+    e.data = {{"z", 1}, {"a", {{"nested", "x"}}}, {"control", "\x1f"}};
+    EXPECT_EQ(de::serialize(e), de::to_json(e).dump());
+    e.metadata.causation_id.reset();
+    e.metadata.correlation_id.reset();
+    e.data = nlohmann::json::object();
+    EXPECT_EQ(de::serialize(e), de::to_json(e).dump());
+    e.aggregate_id = "\xff";
+    EXPECT_THROW((void)de::serialize(e), nlohmann::json::type_error) << "not UTF-8, anywhere in the envelope";
 }
 
 TEST(event, null_trace_ids_read_as_unset) {
