@@ -16,3 +16,17 @@ if(DOMAIN_EVENTS_SANITIZE MATCHES "thread")
   link_libraries($<BUILD_INTERFACE:$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:domain_events_tsan_c11_threads>>)
 endif()
 
+
+# DOMAIN_EVENTS_FUZZ=ON (clang only): libFuzzer coverage for everything this build compiles,
+# with ASan+UBSan; tests/fuzz adds the fuzz_<name> executables.
+option(DOMAIN_EVENTS_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
+if(DOMAIN_EVENTS_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "DOMAIN_EVENTS_FUZZ=ON needs clang (libFuzzer); configure with CXX=clang++, not ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  if(DOMAIN_EVENTS_SANITIZE)
+    message(FATAL_ERROR "DOMAIN_EVENTS_FUZZ=ON brings its own sanitizers; leave DOMAIN_EVENTS_SANITIZE empty")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g)
+  add_link_options(-fsanitize=address,undefined)
+endif()

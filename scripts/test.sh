@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what is missing, builds with -Werror, starts
 # a real Kafka broker and a three-node cluster, runs every tier (unit, hermetic, package, kafka),
-# stops the brokers (also when tests fail), then runs unit+hermetic under ASan+UBSan and TSan.
+# stops the brokers (also when tests fail), then runs unit+hermetic under ASan+UBSan and TSan,
+# then each libFuzzer target for a bounded time (clang build; FUZZ_SECONDS each, default 60).
 #
 #   scripts/test.sh                       everything
-#   scripts/test.sh --no-sanitize         skip the sanitizer passes
+#   scripts/test.sh --no-sanitize         skip the sanitizer and fuzzing passes
 #   scripts/test.sh --sanitize thread     only unit+hermetic under TSan (or address,undefined)
+#   scripts/test.sh --fuzz                only the fuzzing pass
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc)
 sanitize_passes=("address,undefined" "thread")
 sanitize_only=""
+fuzz=1
+fuzz_only=0
+fuzz_seconds=${FUZZ_SECONDS:-60}
 
-usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
-    --no-sanitize) sanitize_passes=(); shift ;;
+    --no-sanitize) sanitize_passes=(); fuzz=0; shift ;;
+    --fuzz) fuzz_only=1; shift ;;
     --sanitize)
       [[ $# -ge 2 ]] || { echo "test.sh: --sanitize needs a value (address,undefined or thread)" >&2; exit 2; }
       sanitize_only="$2"; shift 2 ;;
@@ -41,6 +47,29 @@ sanitized_tiers() {  # sanitizer-list
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$repo/tests/tsan.supp" \
     ctest --test-dir "$dir" -L 'unit|hermetic' --output-on-failure --parallel "$jobs" --timeout 300
 }
+
+# Fuzzing: runs on a scratch copy of the corpus so the seeds stay as committed; a finding is
+# written to build-fuzz/findings/ and fails the run (docs/development.md says how to keep it).
+fuzz_targets() {
+  local dir="$repo/build-fuzz"
+  echo "== fuzzing with libFuzzer, ${fuzz_seconds}s per target ($dir)"
+  CC=clang CXX=clang++ cmake -S "$repo" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOMAIN_EVENTS_WERROR=ON -DDOMAIN_EVENTS_FUZZ=ON \
+    -DDOMAIN_EVENTS_BUILD_EXAMPLES=OFF -DDOMAIN_EVENTS_BUILD_BENCH=OFF >/dev/null
+  local corpus target
+  for corpus in "$repo"/tests/fuzz/corpus/*/; do
+    target=$(basename "$corpus")
+    cmake --build "$dir" --parallel "$jobs" --target "fuzz_$target"
+    rm -rf "$dir/work/$target" && mkdir -p "$dir/work/$target" "$dir/findings"
+    "$dir/tests/fuzz/fuzz_$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$dir/findings/$target-" "$dir/work/$target" "$corpus" ||
+      { echo "test.sh: fuzz_$target found a failing input in $dir/findings/" >&2; exit 1; }
+  done
+}
+
+if ((fuzz_only)); then
+  fuzz_targets
+  exit 0
+fi
 
 if [[ -n "$sanitize_only" ]]; then
   sanitized_tiers "$sanitize_only"
@@ -78,4 +107,5 @@ trap - EXIT
 for pass in "${sanitize_passes[@]}"; do
   sanitized_tiers "$pass"
 done
+((fuzz == 0)) || fuzz_targets
 echo "test.sh: every tier passed"

@@ -284,7 +284,9 @@ event parse_event(std::string_view json_text) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(json_text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number too large for a double (`1e999`): found by
+        // the envelope fuzzer (tests/fuzz/corpus/envelope/regression_number_overflow.json).
         throw validation_error("envelope", std::string("not valid JSON: ") + e.what());
     }
     return event_from_json(j);

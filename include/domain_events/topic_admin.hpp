@@ -64,8 +64,8 @@ struct topic_report {
     std::string detail;
 
     /** @brief Shorthand for `report.outcome == outcome`. */
-    friend bool operator==(const topic_report& report, topic_outcome outcome) noexcept {
-        return report.outcome == outcome;
+    friend bool operator==(const topic_report& report, topic_outcome expected) noexcept {
+        return report.outcome == expected;
     }
 };
 

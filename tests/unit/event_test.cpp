@@ -256,7 +256,8 @@ TEST(event, reading_names_each_ill_typed_field_and_the_value) {
 }
 
 TEST(event, unparsable_text_is_refused_as_the_envelope) {
-    for (const char* text : {"{not json", "", "{\"event_id\": 1,}"}) {
+    // 1e999 overflows a double: nlohmann throws out_of_range, not parse_error (a fuzzer finding).
+    for (const char* text : {"{not json", "", "{\"event_id\": 1,}", "{\"aggregate_version\": 1e999}"}) {
         try {
             (void)de::parse_event(text);
             ADD_FAILURE() << "accepted " << text;
