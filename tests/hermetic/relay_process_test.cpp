@@ -20,27 +20,20 @@
 #include "child_process.hpp"
 #include "delivery_verifier.hpp"
 #include "kafka_client.hpp"
+#include "mock_cluster_test.hpp"
 #include "outbox_fill.hpp"
-#include "temp_dir.hpp"
 
 namespace de = domain_events;
 using namespace std::chrono_literals;
 
 namespace {
 
-class relay_process : public ::testing::Test {
+class relay_process : public de::testing::mock_cluster_test {
 protected:
-    de::embedded_cluster cluster{3};
-    de::testing::temp_dir dir;
-    std::string prefix = de::testing::unique_topic("relayproc");
-    std::string db_path = dir.file("outbox.db");
+    relay_process() : mock_cluster_test("relayproc") {}
     int runs = 0;
 
-    void SetUp() override {
-        for (const auto* type : {"patient.created", "patient.updated"}) {
-            cluster.create_topic(de::topic_for_event_type(prefix, type), 4, 3);
-        }
-    }
+    void SetUp() override { create_topics({"patient.created", "patient.updated"}); }
     std::map<std::string, std::string> env() const {
         return {{"KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrap_servers()},
                 {"KAFKA_TOPIC_PREFIX", prefix},
@@ -55,10 +48,6 @@ protected:
         return std::make_unique<de::testing::child_process>(
             std::vector<std::string>{DOMAIN_EVENTS_CLI, "relay", "--owner-id", owner}, all_env,
             dir.file("relay-" + std::to_string(++runs) + ".log"));
-    }
-    de::outbox_counts counts() {
-        de::database db(db_path);
-        return de::outbox(db).counts(de::now_ms());
     }
     std::optional<std::string> lease_owner() {
         de::database db(db_path);

@@ -20,6 +20,7 @@
 
 #include "delivery_verifier.hpp"
 #include "kafka_client.hpp"
+#include "mock_cluster_test.hpp"
 #include "outbox_fill.hpp"
 #include "temp_dir.hpp"
 
@@ -28,17 +29,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class relay_hermetic : public ::testing::Test {
+class relay_hermetic : public de::testing::mock_cluster_test {
 protected:
-    de::embedded_cluster cluster{3};
-    de::testing::temp_dir dir;
-    std::string prefix = de::testing::unique_topic("relay");
+    relay_hermetic() : mock_cluster_test("relay") {}
 
     de::config settings() const {
         de::config c;
         c.bootstrap_servers = cluster.bootstrap_servers();
         c.topic_prefix = prefix;
-        c.database_path = dir.file("outbox.db");
+        c.database_path = db_path;
         c.relay_poll_interval = 5ms;
         return c;
     }
@@ -47,13 +46,6 @@ protected:
         o.initial_backoff = 10ms;
         o.max_backoff = 100ms;
         return o;
-    }
-    void create_topics(const std::vector<std::string>& types, int partitions = 4) {
-        for (const auto& t : types) cluster.create_topic(de::topic_for_event_type(prefix, t), partitions, 3);
-    }
-    de::outbox_counts counts() {
-        de::database db(settings().database_path);
-        return de::outbox(db).counts(de::now_ms());
     }
     // Reads every topic back and checks the guarantees: nothing lost, no reorder per key.
     de::testing::verification verify_delivery(const de::config& c) {

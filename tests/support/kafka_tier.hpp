@@ -13,33 +13,33 @@ inline std::string env_or_empty(const char* name) {
     return value != nullptr ? value : std::string{};
 }
 
-/** Tests against the single-node broker (`scripts/kafka.sh start`). */
-class kafka_tier : public ::testing::Test {
+/** A fixture whose tests need the broker address in environment variable `Variable`. */
+template <const char* Variable, const char* HowToStart>
+class broker_fixture : public ::testing::Test {
 protected:
     void SetUp() override {
-        bootstrap_ = env_or_empty("KAFKA_BOOTSTRAP_SERVERS");
-        ASSERT_FALSE(bootstrap_.empty())
-            << "KAFKA_BOOTSTRAP_SERVERS is not set: the kafka tier needs a real broker. Start one with\n"
-               "  eval \"$(scripts/kafka.sh start)\" && export KAFKA_BOOTSTRAP_SERVERS\n"
-               "or run every tier with scripts/test.sh, which starts and stops it.";
+        bootstrap_ = env_or_empty(Variable);
+        ASSERT_FALSE(bootstrap_.empty()) << Variable << " is not set: " << HowToStart
+                                         << "\nor run every tier with scripts/test.sh, which starts and stops it.";
     }
 
     std::string bootstrap_;
 };
+
+inline constexpr char single_node_variable[] = "KAFKA_BOOTSTRAP_SERVERS";
+inline constexpr char single_node_start[] =
+    "the kafka tier needs a real broker. Start one with\n"
+    "  eval \"$(scripts/kafka.sh start)\" && export KAFKA_BOOTSTRAP_SERVERS";
+inline constexpr char cluster_variable[] = "KAFKA_CLUSTER_BOOTSTRAP_SERVERS";
+inline constexpr char cluster_start[] =
+    "this test needs the three-node cluster. Start it with\n"
+    "  eval \"$(scripts/kafka.sh start --nodes 3 --name cluster | sed 's/^KAFKA_/KAFKA_CLUSTER_/')\"\n"
+    "  export KAFKA_CLUSTER_BOOTSTRAP_SERVERS";
+
+/** Tests against the single-node broker (`scripts/kafka.sh start`). */
+using kafka_tier = broker_fixture<single_node_variable, single_node_start>;
 
 /** Tests against the three-node cluster (`scripts/kafka.sh start --nodes 3 --name cluster`). */
-class kafka_cluster_tier : public ::testing::Test {
-protected:
-    void SetUp() override {
-        bootstrap_ = env_or_empty("KAFKA_CLUSTER_BOOTSTRAP_SERVERS");
-        ASSERT_FALSE(bootstrap_.empty())
-            << "KAFKA_CLUSTER_BOOTSTRAP_SERVERS is not set: this test needs the three-node cluster. Start it with\n"
-               "  eval \"$(scripts/kafka.sh start --nodes 3 --name cluster | sed 's/^KAFKA_/KAFKA_CLUSTER_/')\"\n"
-               "  export KAFKA_CLUSTER_BOOTSTRAP_SERVERS\n"
-               "or run every tier with scripts/test.sh.";
-    }
-
-    std::string bootstrap_;
-};
+using kafka_cluster_tier = broker_fixture<cluster_variable, cluster_start>;
 
 }  // namespace domain_events::testing

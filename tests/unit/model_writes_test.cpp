@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "sql_scalar.hpp"
 #include "temp_dir.hpp"
 
 namespace de = domain_events;
@@ -34,12 +35,6 @@ struct insert_widget {
     }
 };
 
-std::int64_t scalar(de::database& db, const std::string& sql) {
-    auto& q = db.prepare(sql);
-    q.step();
-    return q.column_int64(0);
-}
-
 class model_writes_test : public ::testing::Test {
 protected:
     void SetUp() override { db_.execute("CREATE TABLE widget (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"); }
@@ -65,22 +60,20 @@ TEST_F(model_writes_test, a_bulk_save_records_one_event_per_row) {
 
 TEST_F(model_writes_test, a_bulk_save_failing_midway_writes_no_row_and_no_event) {
     EXPECT_THROW(de::save_models(db_, signals_, widgets(100), insert_widget{db_, 50}), std::runtime_error);
-    EXPECT_EQ(scalar(db_, "SELECT count(*) FROM widget"), 0);
-    EXPECT_EQ(scalar(db_, "SELECT count(*) FROM domain_events_outbox"), 0);
+    EXPECT_EQ(de::testing::scalar(db_, "SELECT count(*) FROM widget"), 0);
+    EXPECT_EQ(de::testing::scalar(db_, "SELECT count(*) FROM domain_events_outbox"), 0);
 }
 
 TEST_F(model_writes_test, pre_save_sees_the_change_before_the_write_and_can_veto_it) {
     auto veto = signals_.pre_save.connect(
         [](de::database& db, const de::model_change&) {
-            auto& q = db.prepare("SELECT count(*) FROM widget");
-            q.step();
-            if (q.column_int64(0) >= 2) throw std::runtime_error("quota reached");
+            if (de::testing::scalar(db, "SELECT count(*) FROM widget") >= 2) throw std::runtime_error("quota reached");
         },
         {.sender = "widget", .dispatch_uid = std::nullopt});
     de::save_models(db_, signals_, widgets(2), insert_widget{db_});
     EXPECT_THROW(de::save_models(db_, signals_, widgets(1), insert_widget{db_}), std::runtime_error);
-    EXPECT_EQ(scalar(db_, "SELECT count(*) FROM widget"), 2);
-    EXPECT_EQ(scalar(db_, "SELECT count(*) FROM domain_events_outbox"), 2);
+    EXPECT_EQ(de::testing::scalar(db_, "SELECT count(*) FROM widget"), 2);
+    EXPECT_EQ(de::testing::scalar(db_, "SELECT count(*) FROM domain_events_outbox"), 2);
 }
 
 // Two writers, each on its own connection, for a bounded time: every committed row has exactly
@@ -122,7 +115,7 @@ TEST_F(model_writes_test, concurrent_writers_get_exactly_one_event_per_committed
             ++events;
         }
     }
-    EXPECT_EQ(events, scalar(db_, "SELECT sum(version) FROM counter"));
+    EXPECT_EQ(events, de::testing::scalar(db_, "SELECT sum(version) FROM counter"));
     EXPECT_GT(last["a"], 0);
     EXPECT_GT(last["b"], 0);
 }

@@ -7,6 +7,7 @@
 #include <domain_events/outbox.hpp>
 #include <domain_events/publisher.hpp>
 
+#include "sql_scalar.hpp"
 #include "temp_dir.hpp"
 
 namespace de = domain_events;
@@ -45,11 +46,7 @@ protected:
         return out;
     }
 
-    std::int64_t patients() {
-        auto& q = db_.prepare("SELECT count(*) FROM patient");
-        q.step();
-        return q.column_int64(0);
-    }
+    std::int64_t patients() { return de::testing::scalar(db_, "SELECT count(*) FROM patient"); }
 
     de::testing::temp_dir dir_;
     de::database db_{dir_.file("app.db")};

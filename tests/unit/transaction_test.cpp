@@ -9,6 +9,7 @@
 
 #include <stdexcept>
 
+#include "sql_scalar.hpp"
 #include "temp_dir.hpp"
 
 namespace de = domain_events;
@@ -21,11 +22,7 @@ protected:
 
     void insert(const std::string& name) { db_.prepare("INSERT INTO item (name) VALUES (?)").bind_all(name).run(); }
 
-    std::int64_t count() {
-        auto& q = db_.prepare("SELECT count(*) FROM item");
-        q.step();
-        return q.column_int64(0);
-    }
+    std::int64_t count() { return de::testing::scalar(db_, "SELECT count(*) FROM item"); }
 
     de::testing::temp_dir dir_;
     de::database db_{dir_.file("t.db")};
@@ -171,9 +168,7 @@ TEST_F(transaction_test, a_crash_before_commit_leaves_nothing_after_reopening) {
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     ASSERT_TRUE(WIFEXITED(status));
     de::database reopened(path);
-    auto& q = reopened.prepare("SELECT count(*) FROM item");
-    q.step();
-    EXPECT_EQ(q.column_int64(0), 0);
+    EXPECT_EQ(de::testing::scalar(reopened, "SELECT count(*) FROM item"), 0);
 }
 
 // A single-row SELECT stepped once and never reset pins a read snapshot; after another connection
