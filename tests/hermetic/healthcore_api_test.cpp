@@ -14,6 +14,7 @@
 #include <domain_events/topic_routing.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "api_server.hpp"
+#include "child_process.hpp"
 #include "delivery_verifier.hpp"
 #include "kafka_client.hpp"
 #include "temp_dir.hpp"
@@ -296,6 +298,47 @@ TEST_F(healthcore_api_test, eight_concurrent_clients_create_2000_patients_each_p
     EXPECT_EQ(event_ids.size(), 2000u) << "duplicate event ids in Kafka";
     EXPECT_FALSE(event_ids.contains(""));
     EXPECT_EQ(std::get<0>(written()), 2000);  // one event per patient row
+}
+
+// The executable itself: the flags, the embedded cluster it announces, a graceful SIGTERM.
+TEST(healthcore_api_process, serves_on_the_port_it_prints_and_stops_cleanly_on_sigterm) {
+    de::testing::temp_dir dir;
+    de::testing::child_process server({HEALTHCORE_API, "--port", "0", "--db", dir.file("api.db")},
+                                      {{"KAFKA_BOOTSTRAP_SERVERS", ""}, {"KAFKA_ENABLED", "true"}},
+                                      dir.file("server.out"));
+    const std::string marker = "listening on http://127.0.0.1:";
+    int port = 0;
+    for (int i = 0; i < 3000 && port == 0; ++i) {  // up to 30 s for the server to announce its port
+        const auto out = server.output();
+        if (const auto at = out.find(marker); at != std::string::npos && out.find('\n', at) != std::string::npos)
+            port = std::stoi(out.substr(at + marker.size()));
+        else
+            std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_GT(port, 0) << server.output();
+    EXPECT_THAT(server.output(), ::testing::HasSubstr("no KAFKA_BOOTSTRAP_SERVERS: publishing to an embedded mock"));
+
+    httplib::Client http("127.0.0.1", port);
+    http.set_read_timeout(30s);
+    const auto health = http.Get("/health");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    const auto created = http.Post("/api/v1/patients/",
+                                   R"({"name": "Ada Lovelace", "email": "ada@example.org", "date_of_birth": "1815-12-10",
+                                       "national_id": "NID-1"})",
+                                   "application/json");
+    ASSERT_TRUE(created);
+    EXPECT_EQ(created->status, 201) << created->body;
+
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait(60s), 0) << server.output();
+}
+
+TEST(healthcore_api_process, a_bad_flag_exits_with_status_2_naming_the_flag) {
+    de::testing::temp_dir dir;
+    const auto [status, output] = de::testing::run_command({HEALTHCORE_API, "--port", "http"}, {}, dir.file("out"));
+    EXPECT_EQ(status, 2);
+    EXPECT_THAT(output, ::testing::HasSubstr("--port"));
 }
 
 }  // namespace
