@@ -1,0 +1,43 @@
+#include "healthcore/clinic.hpp"
+
+#include <algorithm>
+
+namespace healthcore {
+
+void configure(domain_events::config& settings) {
+    auto& names = settings.validation.sensitive_fields;
+    for (const auto name : sensitive_fields) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
+    }
+}
+
+void install_schema(domain_events::database& db) {
+    // The version column is the events' aggregate_version; the foreign key is the database's own
+    // guard behind the repositories' checks (patients with appointments are never deleted).
+    db.execute(R"sql(
+        CREATE TABLE IF NOT EXISTS patient (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            date_of_birth TEXT NOT NULL,
+            national_id TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            updated_at_ms INTEGER NOT NULL,
+            version INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS appointment (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patient(id) ON DELETE RESTRICT,
+            doctor TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            scheduled_at_ms INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('booked', 'cancelled', 'completed')),
+            cancellation_reason TEXT NOT NULL DEFAULT '',
+            created_at_ms INTEGER NOT NULL,
+            updated_at_ms INTEGER NOT NULL,
+            version INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS appointment_by_patient ON appointment (patient_id, scheduled_at_ms);
+    )sql");
+}
+
+}  // namespace healthcore

@@ -1,0 +1,71 @@
+// The example REST API over the clinic domain (docs/domain.md has every endpoint with curl):
+//
+//   healthcore_api [--port 8000] [--db healthcore_api.db]
+//
+// Listens on 127.0.0.1 only. Runs the relay in-process; with no KAFKA_BOOTSTRAP_SERVERS it
+// publishes to an embedded mock Kafka cluster and says so. SIGINT/SIGTERM stop it gracefully.
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <domain_events/config.hpp>
+#include <domain_events/embedded_cluster.hpp>
+#include <domain_events/error.hpp>
+
+#include "api_server.hpp"
+
+namespace de = domain_events;
+
+int main(int argc, char** argv) {
+    CLI::App app{"healthcore_api: the clinic's REST API, publishing its events through the outbox"};
+    int port = 8000;
+    std::string db_path = "healthcore_api.db";
+    app.add_option("--port", port, "TCP port on 127.0.0.1 (0: any free port)")->check(CLI::Range(0, 65535));
+    app.add_option("--db", db_path, "SQLite file for the clinic tables and the outbox");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // CLI11 exits 0 for --help and 106 (or similar) for errors; bad flags are status 2 here.
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    // Block the stop signals in every thread (they inherit the mask) and take them with sigwait
+    // below: no handler, no global state.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    try {
+        auto settings = de::config_from_environment(de::process_environment());
+        settings.database_path = db_path;
+        if (settings.source == de::config{}.source) settings.source = "healthcore-api";
+        std::unique_ptr<de::embedded_cluster> embedded;
+        if (settings.kafka_enabled && settings.bootstrap_servers.empty()) {
+            embedded = std::make_unique<de::embedded_cluster>(1);
+            settings.bootstrap_servers = embedded->bootstrap_servers();
+            std::printf("no KAFKA_BOOTSTRAP_SERVERS: publishing to an embedded mock Kafka cluster at %s "
+                        "(in memory, gone when the server stops)\n",
+                        settings.bootstrap_servers.c_str());
+        }
+        healthcore::api::server server(settings);
+        const int bound = server.start("127.0.0.1", port);
+        std::printf("healthcore_api: listening on http://127.0.0.1:%d (database %s, topics %s.*)\n", bound,
+                    db_path.c_str(), settings.topic_prefix.c_str());
+        std::fflush(stdout);
+
+        int received = 0;
+        sigwait(&stop_signals, &received);
+        std::printf("healthcore_api: signal %d, stopping\n", received);
+        server.stop();
+    } catch (const de::error& e) {
+        std::fprintf(stderr, "healthcore_api: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
