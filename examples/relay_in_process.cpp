@@ -23,10 +23,8 @@ int main(int argc, char** argv) {
             std::printf("KAFKA_ENABLED=false: events would stay in the outbox; nothing to show\n");
             return 0;
         }
-        std::unique_ptr<de::embedded_cluster> embedded;
-        if (settings.bootstrap_servers.empty()) {
-            embedded = std::make_unique<de::embedded_cluster>(1);
-            settings.bootstrap_servers = embedded->bootstrap_servers();
+        const auto embedded = de::embedded_cluster_unless_configured(settings);
+        if (embedded) {
             std::printf("no KAFKA_BOOTSTRAP_SERVERS: using an embedded mock cluster at %s\n",
                         settings.bootstrap_servers.c_str());
         }

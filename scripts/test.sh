@@ -54,7 +54,7 @@ fuzz_targets() {
   local dir="$repo/build-fuzz"
   echo "== fuzzing with libFuzzer, ${fuzz_seconds}s per target ($dir)"
   CC=clang CXX=clang++ cmake -S "$repo" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOMAIN_EVENTS_WERROR=ON -DDOMAIN_EVENTS_FUZZ=ON \
-    -DDOMAIN_EVENTS_BUILD_EXAMPLES=OFF -DDOMAIN_EVENTS_BUILD_BENCH=OFF >/dev/null
+    -DDOMAIN_EVENTS_BUILD_BENCH=OFF >/dev/null
   local corpus target
   for corpus in "$repo"/tests/fuzz/corpus/*/; do
     target=$(basename "$corpus")

@@ -60,4 +60,11 @@ void embedded_cluster::set_partition_leader(const std::string& topic, std::int32
           "set leader of " + topic + "[" + std::to_string(partition) + "]");
 }
 
+std::unique_ptr<embedded_cluster> embedded_cluster_unless_configured(config& settings) {
+    if (!settings.kafka_enabled || !settings.bootstrap_servers.empty()) return nullptr;
+    auto cluster = std::make_unique<embedded_cluster>(1);
+    settings.bootstrap_servers = cluster->bootstrap_servers();
+    return cluster;
+}
+
 }  // namespace domain_events

@@ -45,10 +45,8 @@ int main(int argc, char** argv) {
         auto settings = de::config_from_environment(de::process_environment());
         settings.database_path = db_path;
         if (settings.source == de::config{}.source) settings.source = "healthcore-api";
-        std::unique_ptr<de::embedded_cluster> embedded;
-        if (settings.kafka_enabled && settings.bootstrap_servers.empty()) {
-            embedded = std::make_unique<de::embedded_cluster>(1);
-            settings.bootstrap_servers = embedded->bootstrap_servers();
+        const auto embedded = de::embedded_cluster_unless_configured(settings);
+        if (embedded) {
             std::printf("no KAFKA_BOOTSTRAP_SERVERS: publishing to an embedded mock Kafka cluster at %s "
                         "(in memory, gone when the server stops)\n",
                         settings.bootstrap_servers.c_str());

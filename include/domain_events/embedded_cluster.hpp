@@ -6,9 +6,11 @@
  */
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "domain_events/config.hpp"
 #include "domain_events/detail/handles.hpp"
 
 namespace domain_events {
@@ -53,5 +55,15 @@ private:
     detail::kafka_mock_cluster cluster_;  // declared after owner_ so it is destroyed first
     std::string bootstrap_servers_;
 };
+
+/**
+ * @brief The demo's and the examples' default: when Kafka is enabled and no bootstrap servers
+ *        are configured, starts a one-broker embedded cluster and points `settings` at it.
+ * @return the cluster (keep it alive as long as anything talks to it), or nullptr when
+ *         `settings` already names a broker or Kafka is disabled. Never for production: the
+ *         mock keeps messages in memory only.
+ * @throws publish_error when librdkafka cannot start the mock cluster.
+ */
+[[nodiscard]] std::unique_ptr<embedded_cluster> embedded_cluster_unless_configured(config& settings);
 
 }  // namespace domain_events
