@@ -8,6 +8,7 @@ packages=(
   librdkafka-dev libsqlite3-dev nlohmann-json3-dev uuid-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libcli11-dev libcpp-httplib-dev
   openjdk-17-jre-headless maven
+  prometheus
 )
 
 missing=()
