@@ -19,11 +19,12 @@ using namespace std::chrono_literals;
 // Compares without stopping at the first different byte, so response times do not reveal how
 // much of a guessed token was right.
 bool same_token(std::string_view given, std::string_view expected) {
+    if (expected.empty()) return false;
     unsigned char difference = given.size() == expected.size() ? 0 : 1;
     for (std::size_t i = 0; i < given.size(); ++i) {
-        difference |= static_cast<unsigned char>(given[i] ^ expected[i % std::max<std::size_t>(expected.size(), 1)]);
+        difference |= static_cast<unsigned char>(given[i] ^ expected[i % expected.size()]);
     }
-    return difference == 0 && !expected.empty();
+    return difference == 0;
 }
 
 void send(httplib::Response& res, const http_response& answer) {

@@ -217,6 +217,12 @@ TEST_F(ops_commands, validate_reports_every_problem_of_every_event_and_writes_no
     EXPECT_EQ(fields, (std::vector<std::string>{"event_type", "aggregate_version", "data.password"}));
     EXPECT_THAT(bad, ::testing::Not(HasSubstr("hunter2")));
 
+    const auto [stdin_code, from_stdin] = de::testing::run_command(
+        {"/bin/sh", "-c", std::string("'") + DOMAIN_EVENTS_CLI + "' validate - --json < '" + lines + "'"},
+        {{"DOMAIN_EVENTS_DB", db_path}}, dir.file("run-" + std::to_string(++runs) + ".log"));
+    EXPECT_EQ(stdin_code, 1) << from_stdin;
+    EXPECT_EQ(nlohmann::json::parse(from_stdin), report) << "- reads stdin";
+
     const auto [text_code, text] = run({"validate", write_file("typo.json", "{\n  \"event_id\": \n}\n")});
     EXPECT_EQ(text_code, 1);
     EXPECT_THAT(text, HasSubstr("envelope: not valid JSON"));

@@ -17,9 +17,9 @@
 
 #include <fstream>
 #include <regex>
-#include <thread>
 
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "kafka_client.hpp"
 #include "outbox_fill.hpp"
 #include "temp_dir.hpp"
@@ -30,15 +30,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Bounded polling of another process's progress; true when `done` came true.
 template <class Condition>
 bool eventually(Condition done, std::chrono::milliseconds limit = 60s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
+    return de::testing::eventually(done, limit);
 }
 
 class relay_http : public ::testing::Test {
