@@ -76,9 +76,10 @@ struct health_server::impl {
     httplib::Server::Handler wrap(handler h) {
         return [this, h = std::move(h)](const httplib::Request& req, httplib::Response& res) {
             try {
-                std::vector<std::string> captures;
-                for (std::size_t i = 1; i < req.matches.size(); ++i) captures.push_back(req.matches[i].str());
-                send(res, h(captures));
+                http_request request;
+                for (std::size_t i = 1; i < req.matches.size(); ++i) request.captures.push_back(req.matches[i].str());
+                for (const auto& [name, value] : req.params) request.query[name] = value;
+                send(res, h(request));
             } catch (const std::exception& e) {
                 log->warn("http {} {}: {}", req.method, req.path, e.what());
                 send(res, json_response(500, {{"error", e.what()}}));

@@ -6,6 +6,7 @@
  * need `Authorization: Bearer <admin token>`; without a configured token they are refused.
  */
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,18 @@ struct listen_address {
  * @throws config_error naming `what` and the text.
  */
 [[nodiscard]] listen_address parse_listen_address(std::string_view text, std::string_view what);
+
+/** @brief What a route handler is told about the request. */
+struct http_request {
+    std::vector<std::string> captures;  ///< the path regex's capture groups, in order
+    std::map<std::string, std::string, std::less<>> query;  ///< query parameters (the last of repeated ones)
+
+    /** @brief The query parameter `name`, or `fallback` when absent. */
+    [[nodiscard]] std::string param(std::string_view name, std::string fallback = {}) const {
+        const auto found = query.find(name);
+        return found == query.end() ? fallback : found->second;
+    }
+};
 
 /** @brief What a route answers. */
 struct http_response {
@@ -59,8 +72,7 @@ struct health_checks {
  */
 class health_server {
 public:
-    /** @brief Matched path segments: the regex's capture groups, in order. */
-    using handler = std::function<http_response(const std::vector<std::string>& captures)>;
+    using handler = std::function<http_response(const http_request& request)>;
 
     /**
      * @param admin_token the Bearer token `post_admin` routes require; empty: they answer 403.

@@ -33,12 +33,13 @@ int run_relay(const relay_arguments& args) {
     relay_options options;
     options.owner_id = args.owner_id;
     relay publisher_relay(args.settings, options);
+    // Listening before the relay starts, so a taken port fails the command before it publishes.
+    // Declared after the relay, so it stops first: its routes use the relay.
+    const auto http = address ? start_relay_http(publisher_relay, args.settings, *address, args.admin_token) : nullptr;
     publisher_relay.start();
     if (!publisher_relay.running()) return 0;  // Kafka disabled: start() said so
     spdlog::info("relay {}: publishing {} to {} (prefix '{}'); SIGTERM or SIGINT stops it", publisher_relay.owner_id(),
                  args.settings.database_path, args.settings.bootstrap_servers, args.settings.topic_prefix);
-    // Declared after the relay, so it stops first: its routes use the relay.
-    const auto http = address ? start_relay_http(publisher_relay, args.settings, *address, args.admin_token) : nullptr;
 
     int received = 0;
     sigwait(&signals, &received);

@@ -1,5 +1,9 @@
 #include "relay_http.hpp"
 
+#include <charconv>
+#include <limits>
+#include <optional>
+
 #include "dead_letter_json.hpp"
 #include "domain_events/broker_probe.hpp"
 #include "domain_events/database.hpp"
@@ -10,6 +14,14 @@ namespace domain_events::cli {
 namespace {
 
 double seconds(std::chrono::milliseconds d) { return static_cast<double>(d.count()) / 1000.0; }
+
+// A whole number in [low, high] from a query parameter or path segment; empty when it is not one.
+std::optional<std::int64_t> parse_count(std::string_view text, std::int64_t low, std::int64_t high) {
+    std::int64_t value = 0;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (err != std::errc{} || end != text.data() + text.size() || value < low || value > high) return std::nullopt;
+    return value;
+}
 
 // Each request opens its own read connection: requests run on several server threads and a
 // `database` belongs to one thread. Opening a WAL file is cheap next to an HTTP round trip.
@@ -86,17 +98,25 @@ std::unique_ptr<health_server> start_relay_http(relay& publisher_relay, const co
             },
     };
     auto server = std::make_unique<health_server>(std::move(address), std::move(checks), std::move(admin_token));
-    server->get("/dead-letters", [endpoint](const auto&) {
+    server->get("/dead-letters", [endpoint](const http_request& request) {
+        const auto limit = parse_count(request.param("limit", "100"), 1, 10'000);
+        const auto after = parse_count(request.param("after", "0"), 0, std::numeric_limits<std::int64_t>::max());
+        if (!limit || !after) {
+            return json_response(400, {{"error", "limit must be 1..10000 and after an id >= 0, e.g. ?limit=100&after=42"}});
+        }
         database db(database_options{.path = endpoint->database_path, .read_only = true});
         outbox box(db);
-        return json_response(200, dead_letter_page(box, 1000, 0));
+        return json_response(200, dead_letter_page(box, static_cast<std::size_t>(*limit), *after));
     });
-    server->post_admin(R"(/dead-letters/(\d+)/replay)", [endpoint](const std::vector<std::string>& captures) {
-        const auto id = std::stoll(captures.at(0));
+    server->post_admin(R"(/dead-letters/(\d+)/replay)", [endpoint](const http_request& request) {
+        const auto& captured = request.captures.at(0);
+        const auto parsed = parse_count(captured, 1, std::numeric_limits<std::int64_t>::max());
+        if (!parsed) return json_response(404, {{"error", "no dead letter with id " + captured}});
+        const auto id = *parsed;
         database db(endpoint->database_path);
         outbox box(db);
         const auto letter = box.find_dead_letter(id);
-        if (!letter) return json_response(404, {{"error", "no dead letter with id " + captures.at(0)}});
+        if (!letter) return json_response(404, {{"error", "no dead letter with id " + captured}});
         const auto position = box.replay_dead_letter(id, now_ms());
         endpoint->publisher_relay.wake();
         return json_response(200, {{"id", id}, {"event_id", letter->event_id}, {"position", position}});

@@ -10,6 +10,7 @@
 #include <domain_events/broker_probe.hpp>
 #include <domain_events/database.hpp>
 #include <domain_events/embedded_cluster.hpp>
+#include <domain_events/health_server.hpp>
 #include <domain_events/outbox.hpp>
 #include <domain_events/topic_routing.hpp>
 
@@ -168,6 +169,10 @@ TEST_F(relay_http, dead_letters_are_listed_and_a_replay_needs_the_admin_token_an
     const auto letters = nlohmann::json::parse(list->body).at("dead_letters");
     ASSERT_EQ(letters.size(), 1u);
     EXPECT_EQ(letters[0].at("event_id"), event_id);
+    EXPECT_EQ(status_of("/dead-letters?limit=0"), 400);
+    const auto after = get("/dead-letters?after=" + std::to_string(id));
+    ASSERT_TRUE(after);
+    EXPECT_TRUE(nlohmann::json::parse(after->body).at("dead_letters").empty());
 
     const auto path = "/dead-letters/" + std::to_string(id) + "/replay";
     EXPECT_EQ(post(path, "").value().status, 403);
@@ -213,7 +218,7 @@ TEST_F(relay_http, cli_replay_then_tail_shows_the_event_published_with_its_origi
     EXPECT_EQ(envelope.at("event_id"), event_id);
 }
 
-TEST_F(relay_http, bad_http_addresses_exit_two_naming_the_option) {
+TEST_F(relay_http, bad_or_taken_http_addresses_exit_two_naming_the_address) {
     de::testing::fill_outbox(db_path, {.events = 1, .aggregates = 1});
     for (const auto* bad : {"127.0.0.1:http", "127.0.0.1:70000", ":9464"}) {
         const auto [code, out] = de::testing::run_command(
@@ -222,6 +227,17 @@ TEST_F(relay_http, bad_http_addresses_exit_two_naming_the_option) {
         EXPECT_EQ(code, 2) << bad << ": " << out;
         EXPECT_THAT(out, HasSubstr("--http '" + std::string(bad) + "'"));
     }
+    de::health_server taken({}, {.ready = [] { return de::readiness{true, {}}; },
+                                 .detailed = [] { return nlohmann::json::object(); },
+                                 .metrics = [] { return std::string(); }});
+    taken.start();
+    const auto address = "127.0.0.1:" + std::to_string(taken.port());
+    const auto [code, out] = de::testing::run_command(
+        {DOMAIN_EVENTS_CLI, "relay", "--http", address},
+        {{"KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrap_servers()}, {"DOMAIN_EVENTS_DB", db_path}}, dir.file("taken.log"));
+    EXPECT_EQ(code, 2) << out;
+    EXPECT_THAT(out, HasSubstr(address));
+    EXPECT_EQ(counts().pending, 1) << "nothing published: the port is checked before the relay starts";
 }
 
 TEST(broker_probe, reports_the_cluster_unreachable_while_its_brokers_are_down) {

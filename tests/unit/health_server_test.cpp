@@ -27,9 +27,9 @@ protected:
                               .metrics = [] { return std::string("x_total 1\n"); }},
             std::move(token));
         server->get(R"(/boom)", [](const auto&) -> de::http_response { throw std::runtime_error("disk on fire"); });
-        server->post_admin(R"(/things/(\d+)/replay)", [this](const std::vector<std::string>& captures) {
+        server->post_admin(R"(/things/(\d+)/replay)", [this](const de::http_request& request) {
             ++replays;
-            return de::json_response(200, {{"id", captures.at(0)}});
+            return de::json_response(200, {{"id", request.captures.at(0)}, {"reason", request.param("reason", "none")}});
         });
         server->start();
         return server;
@@ -62,9 +62,10 @@ TEST_F(health_server_test, admin_routes_need_the_bearer_token) {
     EXPECT_EQ(client.Post("/things/5/replay", {{"Authorization", "Bearer t0ke"}}, "", "text/plain").value().status, 403);
     EXPECT_EQ(client.Post("/things/5/replay", {{"Authorization", "t0ken"}}, "", "text/plain").value().status, 403);
     EXPECT_EQ(replays, 0);
-    const auto ok = client.Post("/things/5/replay", {{"Authorization", "Bearer t0ken"}}, "", "text/plain");
+    const auto ok = client.Post("/things/5/replay?reason=fixed%20topic", {{"Authorization", "Bearer t0ken"}}, "", "text/plain");
     EXPECT_EQ(ok.value().status, 200);
     EXPECT_EQ(nlohmann::json::parse(ok->body).at("id"), "5");
+    EXPECT_EQ(nlohmann::json::parse(ok->body).at("reason"), "fixed topic");
     EXPECT_EQ(replays, 1);
 }
 
