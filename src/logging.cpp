@@ -58,10 +58,12 @@ std::unique_ptr<spdlog::formatter> formatter_from(const environment& env) {
 
 }  // namespace
 
-std::shared_ptr<spdlog::logger> make_logger(const environment& env, const std::string& name) {
+std::shared_ptr<spdlog::logger> make_logger(const environment& env, const std::string& name,
+                                            std::shared_ptr<spdlog::sinks::sink> sink) {
     const auto level = level_from(env);
     auto formatter = formatter_from(env);
-    auto logger = std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    if (!sink) sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
     logger->set_formatter(std::move(formatter));
     logger->set_level(level);
     return logger;
