@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev libcpp-httplib-dev
   clang libclang-rt-14-dev
   openjdk-17-jre-headless maven
+  prometheus
 )
 
 missing=()

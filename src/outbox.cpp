@@ -249,6 +249,19 @@ std::int64_t outbox::replay_dead_letter(std::int64_t id, time_point_ms now) {
     });
 }
 
+std::size_t outbox::replay_all_dead_letters(time_point_ms now) {
+    return db_.atomic([&] {
+        // The INSERT takes the write lock, so no letter can die between it and the DELETE.
+        const int replayed =
+            db_.prepare("INSERT INTO domain_events_outbox (" + std::string(event_columns) + ", created_at_ms) SELECT " +
+                        std::string(event_columns) + ", ? FROM domain_events_dead_letters ORDER BY id")
+                .bind_all(to_ms(now))
+                .run();
+        db_.execute("DELETE FROM domain_events_dead_letters");
+        return static_cast<std::size_t>(replayed);
+    });
+}
+
 bool outbox::discard_dead_letter(std::int64_t id) {
     return db_.prepare("DELETE FROM domain_events_dead_letters WHERE id = ?").bind_all(id).run() > 0;
 }

@@ -1,6 +1,8 @@
 #include "domain_events/validation.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "domain_events/error.hpp"
 
@@ -53,7 +55,9 @@ struct sensitive_name {
 
 class sensitive_scan {
 public:
-    explicit sensitive_scan(const validation_rules& rules) : policy_(rules.on_sensitive) {
+    /** `found`: collect every sensitive field there instead of throwing at the first (a dry run). */
+    explicit sensitive_scan(const validation_rules& rules, std::vector<validation_error>* found = nullptr)
+        : policy_(rules.on_sensitive), found_(found) {
         names_.reserve(rules.sensitive_fields.size());
         for (const auto& name : rules.sensitive_fields) {
             if (auto form = word_form(name); form != "_") names_.push_back({name, std::move(form)});
@@ -83,15 +87,19 @@ private:
         }
         if (policy_ == sensitive_field_policy::refuse) {
             // The value stays out of the message: it is the secret being kept out of Kafka.
-            throw validation_error(parent_path + "." + key,
-                                   "is a sensitive field (matches '" + std::string(match->name) +
-                                       "') and must not be published; leave it out, or set the "
-                                       "sensitive field policy to redact");
+            validation_error refused(parent_path + "." + key,
+                                     "is a sensitive field (matches '" + std::string(match->name) +
+                                         "') and must not be published; leave it out, or set the "
+                                         "sensitive field policy to redact");
+            if (found_ == nullptr) throw refused;
+            found_->push_back(std::move(refused));
+            return;
         }
         child = std::string(redacted_value);
     }
 
     sensitive_field_policy policy_;
+    std::vector<validation_error>* found_;
     std::vector<sensitive_name> names_;
 };
 
@@ -101,6 +109,40 @@ std::string serialize_checked(const event& e) {
     } catch (const nlohmann::json::type_error& error) {
         throw validation_error("envelope", std::string("cannot be serialized: ") + error.what());
     }
+}
+
+// Well-formed values put in place of a field found at fault, so that checking can go on to the
+// fields after it (event_from_json and validate_event stop at the first problem).
+const std::pair<std::string_view, nlohmann::json> stand_ins[] = {
+    {"event_id", "00000000-0000-4000-8000-000000000000"},
+    {"event_type", "stand_in.checked"},
+    {"timestamp", "1970-01-01T00:00:00.000Z"},
+    {"aggregate_type", "stand_in"},
+    {"aggregate_id", "stand-in"},
+    {"aggregate_version", 1},
+    {"data", nlohmann::json::object()},
+    {"metadata", {{"source", "stand-in"}, {"version", "1.0"}}},
+    {"metadata.source", "stand-in"},
+    {"metadata.version", "1.0"},
+    {"metadata.correlation_id", nullptr},
+    {"metadata.causation_id", nullptr},
+};
+
+const nlohmann::json* stand_in_for(std::string_view field) {
+    for (const auto& [name, value] : stand_ins) {
+        if (name == field) return &value;
+    }
+    return nullptr;
+}
+
+// Replaces `field` (a dotted path of object members) in `envelope`; false for a field without a stand-in.
+bool put_stand_in(nlohmann::json& envelope, const std::string& field) {
+    const auto* value = stand_in_for(field);
+    if (value == nullptr) return false;
+    std::string pointer = "/" + field;
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    envelope[nlohmann::json::json_pointer(pointer)] = *value;
+    return true;
 }
 
 }  // namespace
@@ -152,6 +194,52 @@ std::string validate_event(event& e, const validation_rules& rules) {
                                            " bytes (max_payload_bytes)");
     }
     return serialized;
+}
+
+std::vector<validation_error> envelope_problems(std::string_view json_text, const validation_rules& rules) {
+    nlohmann::json envelope;
+    try {
+        envelope = nlohmann::json::parse(json_text);
+    } catch (const nlohmann::json::parse_error& e) {
+        return {validation_error("envelope", std::string("not valid JSON: ") + e.what())};
+    }
+    return parsed_envelope_problems(std::move(envelope), rules);
+}
+
+std::vector<validation_error> parsed_envelope_problems(nlohmann::json envelope, const validation_rules& rules) {
+    if (!envelope.is_object()) {
+        return {validation_error("envelope", std::string("expected a JSON object, got ") + envelope.type_name())};
+    }
+    std::vector<validation_error> problems;
+    // The shape: each round notes one problem and puts a stand-in there; a field can only be
+    // replaced once, so the rounds are bounded by the number of stand-ins.
+    std::optional<event> e;
+    for (std::size_t round = 0; !e && round <= std::size(stand_ins); ++round) {
+        try {
+            e = event_from_json(envelope);
+        } catch (const validation_error& problem) {
+            problems.push_back(problem);
+            if (!put_stand_in(envelope, problem.field())) return problems;
+        }
+    }
+    if (!e) return problems;
+    // The rules, likewise; sensitive fields are collected separately, all of them.
+    validation_rules without_sensitive = rules;
+    without_sensitive.sensitive_fields.clear();
+    for (std::size_t round = 0; round <= std::size(stand_ins); ++round) {
+        try {
+            validate_event(*e, without_sensitive);
+            break;
+        } catch (const validation_error& problem) {
+            problems.push_back(problem);
+            nlohmann::json fixed = to_json(*e);
+            // The size is checked last and has no stand-in: nothing after it is left to check.
+            if (problem.field() == "data" || !put_stand_in(fixed, problem.field())) break;
+            e = event_from_json(fixed);
+        }
+    }
+    sensitive_scan(rules, &problems).visit(e->data, "data");
+    return problems;
 }
 
 }  // namespace domain_events

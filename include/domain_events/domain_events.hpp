@@ -6,12 +6,16 @@
 /** major * 10000 + minor * 100 + patch */
 #define DOMAIN_EVENTS_VERSION_NUMBER 100
 
+#include "domain_events/broker_probe.hpp"
 #include "domain_events/config.hpp"
 #include "domain_events/database.hpp"
 #include "domain_events/embedded_cluster.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
+#include "domain_events/health_server.hpp"
 #include "domain_events/latency_histogram.hpp"
+#include "domain_events/logging.hpp"
+#include "domain_events/metrics_text.hpp"
 #include "domain_events/model_signals.hpp"
 #include "domain_events/model_writes.hpp"
 #include "domain_events/outbox.hpp"

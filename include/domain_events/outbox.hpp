@@ -130,6 +130,12 @@ public:
      */
     std::int64_t replay_dead_letter(std::int64_t id, time_point_ms now);
 
+    /**
+     * @brief Puts every dead letter back at the end of the pending queue in one transaction, in
+     *        the order they died, each keeping its `event_id`. @return how many were replayed.
+     */
+    std::size_t replay_all_dead_letters(time_point_ms now);
+
     /** @brief Deletes a dead letter for good. @return false when there was none with that id. */
     bool discard_dead_letter(std::int64_t id);
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
 
 namespace domain_events {
@@ -58,5 +59,16 @@ void validate_aggregate_type(std::string_view type);
  *         or `data.items[2].token`; a sensitive value itself never appears in the message.
  */
 std::string validate_event(event& e, const validation_rules& rules);
+
+/**
+ * @brief A dry run of `parse_event` and `validate_event` that reports EVERY problem instead of
+ *        stopping at the first: each field at fault is noted and checking goes on with the next.
+ *        A sensitive field counts as a problem only under the `refuse` policy.
+ * @return the problems in the order the checks run; empty when the envelope would be accepted.
+ * @throws std::bad_alloc only.
+ */
+[[nodiscard]] std::vector<validation_error> envelope_problems(std::string_view json_text, const validation_rules& rules);
+/** @brief As above, for JSON already parsed. */
+[[nodiscard]] std::vector<validation_error> parsed_envelope_problems(nlohmann::json envelope, const validation_rules& rules);
 
 }  // namespace domain_events

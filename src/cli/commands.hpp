@@ -16,5 +16,10 @@ struct command {
 
 command add_relay_command(CLI::App& parent, const environment& env);
 command add_status_command(CLI::App& parent, const environment& env);
+command add_dead_letters_command(CLI::App& parent, const environment& env);
+command add_purge_command(CLI::App& parent, const environment& env);
+command add_topics_command(CLI::App& parent, const environment& env);
+command add_tail_command(CLI::App& parent, const environment& env);
+command add_validate_command(CLI::App& parent, const environment& env);
 
 }  // namespace domain_events::cli

@@ -9,25 +9,21 @@
 #include "commands.hpp"
 #include "domain_events/domain_events.hpp"
 
-namespace {
-
-void configure_logging(const domain_events::environment& env) {
-    const auto level = env.find("LOG_LEVEL");
-    if (level != env.end()) spdlog::set_level(spdlog::level::from_str(level->second));
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     namespace de = domain_events;
-    CLI::App app{"Operate a domain_events outbox: relay it to Kafka, inspect it.", "domain-events"};
+    CLI::App app{"Operate a domain_events outbox: relay it to Kafka, inspect and repair it, administer topics.",
+                 "domain-events"};
     app.set_version_flag("--version", DOMAIN_EVENTS_VERSION);
     app.require_subcommand(1);
     int status = 0;
     try {
         const auto env = de::process_environment();
-        configure_logging(env);
-        const std::array commands = {de::cli::add_relay_command(app, env), de::cli::add_status_command(app, env)};
+        de::configure_default_logger(env, "domain-events");  // LOG_LEVEL, LOG_FORMAT; to stderr
+        const std::array commands = {
+            de::cli::add_relay_command(app, env),   de::cli::add_status_command(app, env),
+            de::cli::add_dead_letters_command(app, env), de::cli::add_purge_command(app, env),
+            de::cli::add_topics_command(app, env),  de::cli::add_tail_command(app, env),
+            de::cli::add_validate_command(app, env)};
         try {
             app.parse(argc, argv);
         } catch (const CLI::ParseError& e) {

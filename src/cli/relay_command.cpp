@@ -5,9 +5,11 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "commands.hpp"
 #include "domain_events/relay.hpp"
+#include "relay_http.hpp"
 #include "settings_options.hpp"
 
 namespace domain_events::cli {
@@ -17,26 +19,23 @@ struct relay_arguments {
     config settings;
     double shutdown_timeout_seconds = 10;
     std::string owner_id;
+    std::string http;  // HOST:PORT of the health and metrics endpoint; empty: none
+    std::string admin_token;
 };
-
-// Blocked in every thread (the relay's inherit the mask), then taken synchronously by sigwait:
-// no handler, no global flag.
-sigset_t stop_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    return set;
-}
 
 int run_relay(const relay_arguments& args) {
     require_existing_database(args.settings.database_path);
-    const auto signals = stop_signals();
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const auto address = args.http.empty() ? std::optional<listen_address>{} : parse_listen_address(args.http, "--http");
+    // Blocked before any thread starts, so every thread (the relay's, librdkafka's, the HTTP
+    // server's) inherits the mask and sigwait below takes the signal.
+    const auto signals = block_stop_signals();
 
     relay_options options;
     options.owner_id = args.owner_id;
     relay publisher_relay(args.settings, options);
+    // Listening before the relay starts, so a taken port fails the command before it publishes.
+    // Declared after the relay, so it stops first: its routes use the relay.
+    const auto http = address ? start_relay_http(publisher_relay, args.settings, *address, args.admin_token) : nullptr;
     publisher_relay.start();
     if (!publisher_relay.running()) return 0;  // Kafka disabled: start() said so
     spdlog::info("relay {}: publishing {} to {} (prefix '{}'); SIGTERM or SIGINT stops it", publisher_relay.owner_id(),
@@ -46,6 +45,7 @@ int run_relay(const relay_arguments& args) {
     sigwait(&signals, &received);
     spdlog::info("relay {}: received {}; stopping", publisher_relay.owner_id(), received == SIGTERM ? "SIGTERM" : "SIGINT");
     const auto timeout = std::chrono::milliseconds{static_cast<long>(args.shutdown_timeout_seconds * 1000)};
+    if (http) http->stop();
     const bool clean = publisher_relay.stop(timeout);
     const auto counters = publisher_relay.counters();
     spdlog::info("relay {}: stopped; published {}, pending {}{}", publisher_relay.owner_id(), counters.published,
@@ -66,6 +66,10 @@ command add_relay_command(CLI::App& parent, const environment& env) {
         ->check(CLI::Range(0.0, 3600.0))
         ->capture_default_str();
     sub->add_option("--owner-id", args->owner_id, "lease owner name (default host:pid:random)");
+    sub->add_option("--http", args->http,
+                    "serve /health/live, /health/ready, /health/detailed, /metrics and /dead-letters on HOST:PORT "
+                    "(e.g. 127.0.0.1:9464); POST routes need DOMAIN_EVENTS_ADMIN_TOKEN");
+    if (const auto token = env.find("DOMAIN_EVENTS_ADMIN_TOKEN"); token != env.end()) args->admin_token = token->second;
     return {sub, [args] { return run_relay(*args); }};
 }
 

@@ -1,6 +1,8 @@
 #include "settings_options.hpp"
 
+#include <charconv>
 #include <filesystem>
+#include <limits>
 
 #include "domain_events/error.hpp"
 #include "domain_events/topic_routing.hpp"
@@ -11,9 +13,13 @@ void add_database_option(CLI::App& app, std::string& path) {
     app.add_option("--db", path, "SQLite file holding the outbox (env DOMAIN_EVENTS_DB)")->capture_default_str();
 }
 
-void add_kafka_options(CLI::App& app, config& settings) {
+void add_bootstrap_option(CLI::App& app, config& settings) {
     app.add_option("--bootstrap-servers", settings.bootstrap_servers, "Kafka brokers (env KAFKA_BOOTSTRAP_SERVERS)")
         ->capture_default_str();
+}
+
+void add_kafka_options(CLI::App& app, config& settings) {
+    add_bootstrap_option(app, settings);
     app.add_option("--topic-prefix", settings.topic_prefix, "topic prefix (env KAFKA_TOPIC_PREFIX)")
         ->capture_default_str();
     app.add_option_function<std::string>(
@@ -24,11 +30,49 @@ void add_kafka_options(CLI::App& app, config& settings) {
         ->default_str(std::string(to_string(settings.routing)));
 }
 
+void add_json_flag(CLI::App& app, bool& json) { app.add_flag("--json", json, "print one JSON document, for scripts"); }
+
 void require_existing_database(const std::string& path) {
     std::error_code ignored;
     if (!std::filesystem::is_regular_file(path, ignored)) {
         throw usage_error("--db '" + path + "': no such database file");
     }
+}
+
+std::unique_ptr<database> open_existing_database(const std::string& path, bool read_only) {
+    require_existing_database(path);
+    return std::make_unique<database>(database_options{.path = path, .read_only = read_only});
+}
+
+std::chrono::seconds parse_duration(std::string_view text, std::string_view option) {
+    const auto refuse = [&] {
+        return usage_error(std::string(option) + " '" + std::string(text) +
+                           "': expected a whole number and a unit s, m, h or d, e.g. 30s, 15m, 7d");
+    };
+    if (text.size() < 2) throw refuse();
+    std::int64_t amount = 0;
+    const auto digits = text.substr(0, text.size() - 1);
+    const auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), amount);
+    if (err != std::errc{} || end != digits.data() + digits.size() || amount < 0) throw refuse();
+    std::int64_t unit = 0;
+    switch (text.back()) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        default: throw refuse();
+    }
+    if (amount > std::numeric_limits<std::int64_t>::max() / unit / 1000) throw refuse();  // fits in ms
+    return std::chrono::seconds{amount * unit};
+}
+
+sigset_t block_stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
 }
 
 }  // namespace domain_events::cli

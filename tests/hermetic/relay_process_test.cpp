@@ -19,6 +19,7 @@
 
 #include "child_process.hpp"
 #include "delivery_verifier.hpp"
+#include "eventually.hpp"
 #include "kafka_client.hpp"
 #include "mock_cluster_test.hpp"
 #include "outbox_fill.hpp"
@@ -54,15 +55,9 @@ protected:
         const auto lease = de::relay_lease(db, "observer", 1s).holder(de::now_ms());
         return lease ? std::optional(lease->owner) : std::nullopt;
     }
-    // Bounded polling of another process's progress; true when `done` came true.
     template <class Condition>
     static bool eventually(Condition done, std::chrono::milliseconds limit = 120s) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (!done()) {
-            if (std::chrono::steady_clock::now() >= deadline) return false;
-            std::this_thread::sleep_for(20ms);
-        }
-        return true;
+        return de::testing::eventually(done, limit);
     }
     void verify_everything_delivered() {
         de::config c;

@@ -138,6 +138,25 @@ TEST_F(outbox_test, dead_letters_leave_the_queue_and_replay_keeps_the_event_id) 
     EXPECT_THROW(box_.replay_dead_letter(letters[0].id, de::now_ms()), de::usage_error);
 }
 
+TEST_F(outbox_test, replay_all_requeues_every_dead_letter_in_the_order_they_died) {
+    EXPECT_EQ(box_.replay_all_dead_letters(de::now_ms()), 0u);
+    const auto first = sample("1", 1), second = sample("2", 1);
+    const auto first_position = append(first);
+    const auto second_position = append(second);
+    box_.move_to_dead_letters(second_position, "Broker: Invalid record", de::now_ms());
+    box_.move_to_dead_letters(first_position, "Broker: Invalid record", de::now_ms());
+    const auto behind = append(sample("3", 1));
+
+    EXPECT_EQ(box_.replay_all_dead_letters(de::now_ms()), 2u);
+    EXPECT_EQ(box_.counts(de::now_ms()).dead, 0);
+    const auto batch = box_.next_batch(10);
+    ASSERT_EQ(batch.size(), 3u);
+    EXPECT_EQ(batch[0].position, behind);
+    EXPECT_EQ(batch[1].event_id, second.event_id) << "died first, replayed first";
+    EXPECT_EQ(batch[2].event_id, first.event_id);
+    EXPECT_EQ(batch[2].payload, de::serialize(first));
+}
+
 TEST_F(outbox_test, discard_deletes_a_dead_letter_for_good) {
     const auto position = append(sample("1", 1));
     box_.move_to_dead_letters(position, "Broker: Topic authorization failed", de::now_ms());

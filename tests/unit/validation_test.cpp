@@ -170,3 +170,46 @@ TEST(validation, the_sensitive_list_is_configurable) {
     EXPECT_EQ(refusal(with_data({{"password", "x"}}), rules), "valid") << "only the configured names count";
     EXPECT_EQ(refusal(with_data({{"password", "x"}}), {.sensitive_fields = {}}), "valid");
 }
+
+namespace {
+
+std::vector<std::string> problem_fields(const std::vector<de::validation_error>& problems) {
+    std::vector<std::string> fields;
+    for (const auto& p : problems) fields.push_back(p.field());
+    return fields;
+}
+
+TEST(envelope_problems, a_valid_envelope_has_none) {
+    const auto e = with_data({{"name", "John Doe"}});
+    EXPECT_TRUE(de::envelope_problems(de::serialize(e), {}).empty());
+}
+
+TEST(envelope_problems, every_problem_is_reported_not_only_the_first) {
+    auto envelope = de::to_json(with_data({{"password", "x"}, {"nested", {{"api_token", "y"}}}}));
+    envelope["event_id"] = "not-a-uuid";
+    envelope["event_type"] = "Patient Created";
+    envelope.erase("timestamp");
+    envelope["aggregate_version"] = "4";
+    envelope["aggregate_id"] = "";
+    envelope["metadata"].erase("source");
+    const auto problems = de::envelope_problems(envelope.dump(), {});
+    EXPECT_EQ(problem_fields(problems),
+              (std::vector<std::string>{"event_id", "timestamp", "aggregate_version", "metadata.source", "event_type",
+                                        "aggregate_id", "data.nested.api_token", "data.password"}));
+    for (const auto& p : problems) EXPECT_EQ(std::string(p.what()).find("\"x\""), std::string::npos) << p.what();
+}
+
+TEST(envelope_problems, text_that_is_not_an_object_is_one_problem_naming_the_envelope) {
+    EXPECT_EQ(problem_fields(de::envelope_problems("{\"event_id\":", {})), (std::vector<std::string>{"envelope"}));
+    EXPECT_EQ(problem_fields(de::envelope_problems("[1, 2]", {})), (std::vector<std::string>{"envelope"}));
+}
+
+TEST(envelope_problems, the_size_limit_and_the_redact_policy_follow_the_rules) {
+    const auto e = with_data({{"token", std::string(200, 'a')}});
+    de::validation_rules rules;
+    rules.max_payload_bytes = 100;
+    rules.on_sensitive = de::sensitive_field_policy::redact;
+    EXPECT_EQ(problem_fields(de::envelope_problems(de::serialize(e), rules)), (std::vector<std::string>{"data"}));
+}
+
+}  // namespace
