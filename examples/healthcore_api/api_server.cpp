@@ -149,7 +149,7 @@ struct server::state {
 
     de::config settings;
     de::database db{settings.database_path};  // the schema's and the publisher's set-up connection
-    bool schema_installed = (install_schema(db), true);
+    bool schema_installed = (install_schema(db), true);  // before anything below uses the tables
     de::model_signals signals;
     de::publisher publisher{db, signals, settings};
     de::relay relay{settings};
@@ -233,6 +233,13 @@ void server::state::add_routes() {
                                          .date_of_birth = optional_date(body, "date_of_birth"),
                                          .national_id = optional_string(body, "national_id")},
                                         context_of(req))));
+    }));
+    http.Get(patients + id + "/appointments", guard([](request_scope& s, const httplib::Request& req,
+                                                       httplib::Response& res) {
+        const auto patient_id = s.patients.get(path_id(req)).id;  // 404 for a missing patient, not []
+        json list = json::array();
+        for (const auto& a : s.appointments.list_for_patient(patient_id)) list.push_back(to_json(a));
+        reply(res, 200, list);
     }));
     http.Delete(patients + id, guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
         s.patients.remove(path_id(req), context_of(req));

@@ -4,7 +4,8 @@
 //
 // Listens on 127.0.0.1 only. Runs the relay in-process; with no KAFKA_BOOTSTRAP_SERVERS it
 // publishes to an embedded mock Kafka cluster and says so. SIGINT/SIGTERM stop it gracefully.
-#include <csignal>
+#include <signal.h>  // POSIX: sigwait, pthread_sigmask
+
 #include <cstdio>
 #include <memory>
 #include <string>

@@ -222,6 +222,13 @@ TEST_F(healthcore_api_test, appointments_are_booked_cancelled_and_completed_with
     EXPECT_EQ(completed.at("status"), "completed");
     EXPECT_EQ(completed.at("patient_id"), patient);
 
+    const auto [list_code, listed] = call("GET", "/api/v1/patients/" + std::to_string(patient) + "/appointments");
+    EXPECT_EQ(list_code, 200);
+    ASSERT_EQ(listed.size(), 2u) << listed;
+    EXPECT_EQ(listed[0].at("status"), "cancelled");
+    EXPECT_EQ(listed[1].at("status"), "completed");
+    EXPECT_EQ(call("GET", "/api/v1/patients/999999/appointments").first, 404);
+
     EXPECT_THAT(event_types(), ::testing::ElementsAre("patient.created", "appointment.booked", "appointment.booked",
                                                       "appointment.cancelled", "appointment.completed"));
     expect_all_delivered(5u);

@@ -83,8 +83,9 @@ public:
      */
     appointment complete(std::int64_t id, const domain_events::publish_context& context = {});
 
+    /** @brief The appointment, or nothing. */
     [[nodiscard]] std::optional<appointment> find(std::int64_t id);
-    /** @throws not_found. */
+    /** @brief The appointment. @throws not_found. */
     [[nodiscard]] appointment get(std::int64_t id);
     /** @brief The patient's appointments by scheduled time (at most `limit`). */
     [[nodiscard]] std::vector<appointment> list_for_patient(std::int64_t patient_id, std::size_t limit = 1000);
