@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "domain_events/relay.hpp"
+#include "domain_events/shutdown_signals.hpp"
 #include "settings_options.hpp"
 
 namespace domain_events::cli {
@@ -19,20 +20,9 @@ struct relay_arguments {
     std::string owner_id;
 };
 
-// Blocked in every thread (the relay's inherit the mask), then taken synchronously by sigwait:
-// no handler, no global flag.
-sigset_t stop_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    return set;
-}
-
 int run_relay(const relay_arguments& args) {
     require_existing_database(args.settings.database_path);
-    const auto signals = stop_signals();
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    shutdown_signals signals;  // before the relay's threads, which inherit the blocked mask
 
     relay_options options;
     options.owner_id = args.owner_id;
@@ -42,8 +32,7 @@ int run_relay(const relay_arguments& args) {
     spdlog::info("relay {}: publishing {} to {} (prefix '{}'); SIGTERM or SIGINT stops it", publisher_relay.owner_id(),
                  args.settings.database_path, args.settings.bootstrap_servers, args.settings.topic_prefix);
 
-    int received = 0;
-    sigwait(&signals, &received);
+    const int received = signals.wait();
     spdlog::info("relay {}: received {}; stopping", publisher_relay.owner_id(), received == SIGTERM ? "SIGTERM" : "SIGINT");
     const auto timeout = std::chrono::milliseconds{static_cast<long>(args.shutdown_timeout_seconds * 1000)};
     const bool clean = publisher_relay.stop(timeout);

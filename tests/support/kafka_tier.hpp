@@ -13,15 +13,19 @@ inline std::string env_or_empty(const char* name) {
     return value != nullptr ? value : std::string{};
 }
 
+/** Why a kafka-tier test fails without KAFKA_BOOTSTRAP_SERVERS, and how to start the broker. */
+inline const char* missing_broker_message() {
+    return "KAFKA_BOOTSTRAP_SERVERS is not set: the kafka tier needs a real broker. Start one with\n"
+           "  eval \"$(scripts/kafka.sh start)\" && export KAFKA_BOOTSTRAP_SERVERS\n"
+           "or run every tier with scripts/test.sh, which starts and stops it.";
+}
+
 /** Tests against the single-node broker (`scripts/kafka.sh start`). */
 class kafka_tier : public ::testing::Test {
 protected:
     void SetUp() override {
         bootstrap_ = env_or_empty("KAFKA_BOOTSTRAP_SERVERS");
-        ASSERT_FALSE(bootstrap_.empty())
-            << "KAFKA_BOOTSTRAP_SERVERS is not set: the kafka tier needs a real broker. Start one with\n"
-               "  eval \"$(scripts/kafka.sh start)\" && export KAFKA_BOOTSTRAP_SERVERS\n"
-               "or run every tier with scripts/test.sh, which starts and stops it.";
+        ASSERT_FALSE(bootstrap_.empty()) << missing_broker_message();
     }
 
     std::string bootstrap_;
