@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <string_view>
+
+#include "kafka_conf.hpp"
 
 namespace domain_events::detail {
 namespace {
@@ -30,6 +33,19 @@ void forward(const rd_kafka_t* client, int level, const char* facility, const ch
 void route_kafka_logs(rd_kafka_conf_t* conf, kafka_log_target* target) {
     rd_kafka_conf_set_opaque(conf, target);
     rd_kafka_conf_set_log_cb(conf, &forward);
+}
+
+void report_kafka_error(rd_kafka_t* client, int error, const char* reason, spdlog::logger& log, std::string_view who,
+                        std::optional<std::string>& fatal) {
+    if (error == RD_KAFKA_RESP_ERR__FATAL) {
+        std::array<char, 512> fatal_reason{};
+        const auto cause = rd_kafka_fatal_error(client, fatal_reason.data(), fatal_reason.size());
+        fatal = kafka_error_text(cause) + ": " + fatal_reason.data();
+        log.error("{} fatal error: {}", who, *fatal);
+        return;
+    }
+    // Transport errors repeat while a broker is away; librdkafka keeps retrying on its own.
+    log.warn("{}: {}: {}", who, kafka_error_text(static_cast<rd_kafka_resp_err_t>(error)), reason);
 }
 
 }  // namespace domain_events::detail

@@ -4,7 +4,6 @@
 //
 // Listens on 127.0.0.1 only. Runs the relay in-process; with no KAFKA_BOOTSTRAP_SERVERS it
 // publishes to an embedded mock Kafka cluster and says so. SIGINT/SIGTERM stop it gracefully.
-#include <signal.h>  // POSIX: sigwait, pthread_sigmask
 
 #include <cstdio>
 #include <memory>
@@ -16,6 +15,7 @@
 #include <domain_events/config.hpp>
 #include <domain_events/embedded_cluster.hpp>
 #include <domain_events/error.hpp>
+#include <domain_events/shutdown_signals.hpp>
 
 #include "api_server.hpp"
 
@@ -34,13 +34,7 @@ int main(int argc, char** argv) {
         return app.exit(e) == 0 ? 0 : 2;
     }
 
-    // Block the stop signals in every thread (they inherit the mask) and take them with sigwait
-    // below: no handler, no global state.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    de::shutdown_signals signals;  // before any thread starts: they all inherit the blocked mask
 
     try {
         auto settings = de::config_from_environment(de::process_environment());
@@ -58,8 +52,7 @@ int main(int argc, char** argv) {
                     db_path.c_str(), settings.topic_prefix.c_str());
         std::fflush(stdout);
 
-        int received = 0;
-        sigwait(&stop_signals, &received);
+        const int received = signals.wait();
         std::printf("healthcore_api: signal %d, stopping\n", received);
         server.stop();
     } catch (const de::error& e) {

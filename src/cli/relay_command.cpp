@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "domain_events/relay.hpp"
+#include "domain_events/shutdown_signals.hpp"
 #include "relay_http.hpp"
 #include "settings_options.hpp"
 
@@ -26,9 +27,8 @@ struct relay_arguments {
 int run_relay(const relay_arguments& args) {
     require_existing_database(args.settings.database_path);
     const auto address = args.http.empty() ? std::optional<listen_address>{} : parse_listen_address(args.http, "--http");
-    // Blocked before any thread starts, so every thread (the relay's, librdkafka's, the HTTP
-    // server's) inherits the mask and sigwait below takes the signal.
-    const auto signals = block_stop_signals();
+    // Before any thread starts (the relay's, librdkafka's, the HTTP server's): they inherit the mask.
+    shutdown_signals signals;
 
     relay_options options;
     options.owner_id = args.owner_id;
@@ -41,8 +41,7 @@ int run_relay(const relay_arguments& args) {
     spdlog::info("relay {}: publishing {} to {} (prefix '{}'); SIGTERM or SIGINT stops it", publisher_relay.owner_id(),
                  args.settings.database_path, args.settings.bootstrap_servers, args.settings.topic_prefix);
 
-    int received = 0;
-    sigwait(&signals, &received);
+    const int received = signals.wait();
     spdlog::info("relay {}: received {}; stopping", publisher_relay.owner_id(), received == SIGTERM ? "SIGTERM" : "SIGINT");
     const auto timeout = std::chrono::milliseconds{static_cast<long>(args.shutdown_timeout_seconds * 1000)};
     if (http) http->stop();

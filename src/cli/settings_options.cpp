@@ -66,13 +66,4 @@ std::chrono::seconds parse_duration(std::string_view text, std::string_view opti
     return std::chrono::seconds{amount * unit};
 }
 
-sigset_t block_stop_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    return set;
-}
-
 }  // namespace domain_events::cli

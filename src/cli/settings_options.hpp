@@ -1,7 +1,6 @@
 #pragma once
 // Options and helpers several subcommands share, with the environment's settings as defaults.
 #include <CLI/CLI.hpp>
-#include <signal.h>
 
 #include <chrono>
 #include <memory>
@@ -36,11 +35,5 @@ void require_existing_database(const std::string& path);
  * @throws usage_error naming `option` and `text`.
  */
 [[nodiscard]] std::chrono::seconds parse_duration(std::string_view text, std::string_view option);
-
-/**
- * @brief SIGINT and SIGTERM, blocked in the calling thread (and the threads it starts), to be
- *        taken synchronously with sigwait/sigtimedwait: no handler, no global flag.
- */
-[[nodiscard]] sigset_t block_stop_signals();
 
 }  // namespace domain_events::cli

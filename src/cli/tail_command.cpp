@@ -14,6 +14,7 @@
 #include "domain_events/validation.hpp"
 #include "kafka_conf.hpp"
 #include "kafka_log.hpp"
+#include "domain_events/shutdown_signals.hpp"
 #include "settings_options.hpp"
 
 namespace domain_events::cli {
@@ -86,7 +87,7 @@ int tail(const tail_arguments& args) {
     }
     const auto topics = topics_for(args);
     const std::set<std::string> wanted(args.events.begin(), args.events.end());
-    const auto signals = block_stop_signals();
+    shutdown_signals signals;  // before the consumer's threads, which inherit the blocked mask
     detail::kafka_log_target log{spdlog::default_logger_raw()};
     auto consumer = subscribe(args, topics, log);
     spdlog::info("tail: reading {} topic(s) from the {}", topics.size(), args.from_beginning ? "beginning" : "end");
@@ -94,11 +95,10 @@ int tail(const tail_arguments& args) {
     const auto deadline = args.timeout_seconds > 0
                               ? std::chrono::steady_clock::now() + std::chrono::milliseconds{static_cast<long>(args.timeout_seconds * 1000)}
                               : std::chrono::steady_clock::time_point::max();
-    const timespec no_wait{0, 0};
     std::uint64_t printed = 0;
     // Bounded by --max, --timeout or a stop signal, whichever comes first.
     while ((args.max == 0 || printed < args.max) && std::chrono::steady_clock::now() < deadline &&
-           sigtimedwait(&signals, nullptr, &no_wait) < 0) {
+           signals.received() == 0) {
         const detail::kafka_message message(rd_kafka_consumer_poll(consumer.get(), 200));
         if (!message) continue;
         if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
-
 #include "../kafka_conf.hpp"
 #include "domain_events/error.hpp"
 
@@ -117,15 +115,7 @@ void relay_producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message,
 
 void relay_producer::on_error(rd_kafka_t* client, int error, const char* reason, void* self_opaque) {
     auto& self = from(self_opaque);
-    if (error == RD_KAFKA_RESP_ERR__FATAL) {
-        std::array<char, 512> fatal_reason{};
-        const auto cause = rd_kafka_fatal_error(client, fatal_reason.data(), fatal_reason.size());
-        self.fatal_ = kafka_error_text(cause) + ": " + fatal_reason.data();
-        self.logger->error("relay producer fatal error: {}", *self.fatal_);
-        return;
-    }
-    // Transport errors repeat while a broker is away; librdkafka keeps retrying on its own.
-    self.logger->warn("relay producer: {}: {}", kafka_error_text(static_cast<rd_kafka_resp_err_t>(error)), reason);
+    report_kafka_error(client, error, reason, *self.logger, "relay producer", self.fatal_);
 }
 
 }  // namespace domain_events::detail

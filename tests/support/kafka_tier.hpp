@@ -13,14 +13,19 @@ inline std::string env_or_empty(const char* name) {
     return value != nullptr ? value : std::string{};
 }
 
+/** Why a test fails without the broker address in `variable`, and how to start that broker. */
+inline std::string missing_broker_message(const char* variable, const char* how_to_start) {
+    return std::string(variable) + " is not set: " + how_to_start +
+           "\nor run every tier with scripts/test.sh, which starts and stops it.";
+}
+
 /** A fixture whose tests need the broker address in environment variable `Variable`. */
 template <const char* Variable, const char* HowToStart>
 class broker_fixture : public ::testing::Test {
 protected:
     void SetUp() override {
         bootstrap_ = env_or_empty(Variable);
-        ASSERT_FALSE(bootstrap_.empty()) << Variable << " is not set: " << HowToStart
-                                         << "\nor run every tier with scripts/test.sh, which starts and stops it.";
+        ASSERT_FALSE(bootstrap_.empty()) << missing_broker_message(Variable, HowToStart);
     }
 
     std::string bootstrap_;

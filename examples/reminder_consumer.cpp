@@ -1,0 +1,28 @@
+// A new consumer in 30 lines (docs/consuming.md): appointment reminders kept in their own SQLite
+// file, each event applied exactly once, stopped gracefully by SIGTERM/SIGINT.
+#include <domain_events/domain_events.hpp>
+#include <iostream>
+namespace de = domain_events;
+
+int main() {
+    de::shutdown_signals signals;  // first: SIGTERM/SIGINT blocked for every thread started later
+    de::consumer_options options;
+    options.group_id = "reminders";
+    options.event_types = {"appointment.booked", "appointment.cancelled"};
+    options.database_path = "reminders.db";
+    de::consumer consumer(de::config_from_environment(de::process_environment()), options);
+
+    de::database setup(options.database_path);
+    setup.execute("CREATE TABLE IF NOT EXISTS reminder (appointment_id TEXT PRIMARY KEY, due TEXT)");
+
+    consumer.on("appointment.booked", [](const de::event& e, de::database& db) {
+        db.prepare("INSERT OR REPLACE INTO reminder VALUES (?, ?)")
+            .bind_all(e.aggregate_id, e.data.value("starts_at", "")).run();
+    });
+    consumer.on("appointment.cancelled", [](const de::event& e, de::database& db) {
+        db.prepare("DELETE FROM reminder WHERE appointment_id = ?").bind_all(e.aggregate_id).run();
+    });
+    signals.on_signal([&] { consumer.stop(); });
+    const auto done = consumer.run();  // until SIGTERM: finishes the event, commits, leaves the group
+    std::cout << "applied " << done.applied << ", duplicates " << done.duplicates << '\n';
+}

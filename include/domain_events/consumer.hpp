@@ -1,0 +1,85 @@
+#pragma once
+/** @file
+ * An idempotent Kafka consumer: subscribes to event types, applies each event with its handler
+ * and records its `event_id` in one SQLite transaction, then stores the Kafka offset. A
+ * redelivered event is skipped; bad input goes to `<prefix>.dlq`. docs/consuming.md.
+ */
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "domain_events/config.hpp"
+#include "domain_events/consumer_options.hpp"
+
+namespace domain_events {
+
+class database;
+struct event;
+
+/**
+ * @brief Applies one event. `db` is inside the open transaction that also records the
+ *        event's id: write the effects through it and return; throw to roll both back (the
+ *        event is retried, then dead-lettered). Never commit or roll back yourself.
+ */
+using event_handler = std::function<void(const event& e, database& db)>;
+
+/**
+ * @brief One member of a consumer group. `run()` polls on the calling thread; `stop()` and
+ *        `counters()` are safe from any thread; everything else belongs to the thread that
+ *        constructed it, before `run()`.
+ */
+class consumer {
+public:
+    /**
+     * @brief Checks everything and opens the database; joins no group yet.
+     * @throws config_error for a bad setting (empty group, bad event type or pattern, a
+     *         librdkafka property librdkafka refuses, no bootstrap servers); storage_error when
+     *         the database cannot be opened.
+     */
+    consumer(config settings, consumer_options options);
+    /** @brief Closes as `run()` does on return when it was not closed yet. Never throws. */
+    ~consumer();
+
+    consumer(const consumer&) = delete;
+    consumer& operator=(const consumer&) = delete;
+
+    /**
+     * @brief The handler of one event type (exact, not a pattern). A second handler for the
+     *        same type replaces the first.
+     * @throws usage_error while running; config_error when `event_type` is not subscribed.
+     */
+    consumer& on(const std::string& event_type, event_handler handler);
+
+    /**
+     * @brief The handler of subscribed events whose type has no handler of its own. Without
+     *        one, such events are skipped and counted.
+     * @throws usage_error while running.
+     */
+    consumer& otherwise(event_handler handler);
+
+    /**
+     * @brief Joins the group and processes messages until `stop()`, `max_events` or
+     *        `idle_exit`; then commits the stored offsets and leaves the group. Bad input never
+     *        ends it; Kafka errors librdkafka retries are logged.
+     * @return the counters at the end.
+     * @throws usage_error when already running or run before; publish_error on a fatal Kafka
+     *         error or a dead letter that cannot be delivered; storage_error when the database
+     *         fails. In each case nothing was committed past an event not applied.
+     */
+    consumer_counters run();
+
+    /** @brief Ends `run()` after the current event (which is finished and committed). */
+    void stop() noexcept;
+
+    /** @brief A snapshot of the counters; safe from any thread. */
+    [[nodiscard]] consumer_counters counters() const;
+
+    [[nodiscard]] const consumer_options& options() const noexcept;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace domain_events

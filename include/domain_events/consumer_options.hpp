@@ -1,0 +1,73 @@
+#pragma once
+/** @file
+ * How a consumer runs (code only; the shared `config` says where Kafka is and how topics are
+ * named), and what it counts.
+ */
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "domain_events/latency_histogram.hpp"
+
+namespace spdlog { class logger; }
+
+namespace domain_events {
+
+struct event;
+
+/** @brief Settings of one `consumer`. */
+struct consumer_options {
+    /// Kafka consumer group; also the key of the idempotency records. Required.
+    std::string group_id;
+    /// Event types and patterns to subscribe to (`patient.created`, `patient.*`). Required.
+    std::vector<std::string> event_types;
+    /// The consumer's own SQLite file: idempotency records and the handlers' effects. Replicas
+    /// of one group must share it, or a partition moving between them is applied twice.
+    std::string database_path = "consumer.db";
+    /// Where a group without committed offsets starts: the oldest message, or only new ones.
+    bool from_beginning = true;
+    /// `run()` returns after this many messages were dealt with (applied, duplicate,
+    /// dead-lettered or skipped); 0: no limit.
+    std::uint64_t max_events = 0;
+    /// `run()` returns when no message arrived for this long; 0: never.
+    std::chrono::milliseconds idle_exit{0};
+    /// Attempts of a throwing handler before its event is dead-lettered (>= 1).
+    int max_handler_attempts = 5;
+    /// Pause after the first failed attempt, doubling up to `max_backoff`, with jitter. Keep the
+    /// total well under librdkafka's `max.poll.interval.ms` (300 s by default).
+    std::chrono::milliseconds initial_backoff{100};
+    std::chrono::milliseconds max_backoff{5'000};
+    /// How often stored offsets are committed to Kafka (also on revoke and on shutdown).
+    std::chrono::milliseconds commit_interval{1'000};
+    /// How long idempotency records are kept; pruned about once a minute. A redelivery older
+    /// than this is applied again (docs/consuming.md weighs it).
+    std::chrono::seconds dedupe_retention{std::chrono::hours{24 * 7}};
+    /// A dead-lettered value larger than this is cut to it (`dlq.original.size` says so).
+    std::size_t dead_letter_max_bytes = 900'000;
+    /// Attempts to deliver one dead letter before `run()` gives up with a publish_error
+    /// (nothing is committed past an event that is neither applied nor dead-lettered).
+    int dead_letter_attempts = 10;
+    /// Where the consumer logs; empty: spdlog's default logger.
+    std::shared_ptr<spdlog::logger> logger;
+    /// Test hook: called after an event's transaction committed and before its offset is
+    /// stored, on the `run()` thread (the crash tests kill the process here).
+    std::function<void(const event&)> after_commit;
+};
+
+/** @brief What a consumer has done since it was constructed. */
+struct consumer_counters {
+    std::uint64_t applied = 0;        ///< handled and recorded, in one committed transaction
+    std::uint64_t duplicates = 0;     ///< already recorded: skipped
+    std::uint64_t dead_lettered = 0;  ///< sent to `<prefix>.dlq`
+    std::uint64_t skipped = 0;        ///< types not subscribed (per_aggregate) or without a handler or fallback
+    std::uint64_t handler_retries = 0;  ///< failed handler attempts that were retried
+    std::uint64_t rebalances = 0;     ///< partition assignments and revocations
+    std::uint64_t commits = 0;        ///< offset commits that succeeded
+    latency_snapshot handler_latency;  ///< per applied event: handler plus its transaction
+};
+
+}  // namespace domain_events

@@ -1,0 +1,357 @@
+#include "domain_events/consumer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <unordered_map>
+
+#include "domain_events/database.hpp"
+#include "domain_events/dead_letter_headers.hpp"
+#include "domain_events/error.hpp"
+#include "domain_events/event.hpp"
+#include "domain_events/idempotency_store.hpp"
+#include "domain_events/outbox.hpp"
+#include "domain_events/subscription.hpp"
+#include "domain_events/topic_admin.hpp"
+#include "../kafka_conf.hpp"
+#include "../relay/backoff.hpp"
+#include "dead_letter_producer.hpp"
+#include "group_member.hpp"
+#include "message_check.hpp"
+
+namespace domain_events {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds poll_timeout{100};  // how soon stop() and the limits are noticed
+constexpr std::chrono::seconds prune_interval{60};
+constexpr std::size_t prune_batch = 1'000;
+constexpr int prune_batches_per_round = 10;  // at most 10,000 records per round: writers never wait long
+constexpr std::chrono::seconds dead_letter_timeout{30};
+
+void check_options(const config& settings, const consumer_options& o) {
+    std::string problems;
+    const auto add = [&](const std::string& problem) { problems += (problems.empty() ? "" : "\n") + problem; };
+    if (o.group_id.empty()) add("consumer_options.group_id: empty; name the consumer group");
+    if (o.database_path.empty()) add("consumer_options.database_path: empty; name the consumer's SQLite file");
+    if (o.max_handler_attempts < 1) {
+        add("consumer_options.max_handler_attempts=" + std::to_string(o.max_handler_attempts) + ": must be >= 1");
+    }
+    if (o.dead_letter_attempts < 1) {
+        add("consumer_options.dead_letter_attempts=" + std::to_string(o.dead_letter_attempts) + ": must be >= 1");
+    }
+    if (o.commit_interval.count() <= 0) add("consumer_options.commit_interval: must be positive");
+    if (o.idle_exit.count() < 0) add("consumer_options.idle_exit: must be >= 0 (0: never)");
+    if (o.dedupe_retention.count() <= 0) add("consumer_options.dedupe_retention: must be positive");
+    if (o.dead_letter_max_bytes == 0) add("consumer_options.dead_letter_max_bytes: must be positive");
+    if (!settings.kafka_enabled) add("KAFKA_ENABLED=false: a consumer needs Kafka");
+    if (settings.bootstrap_servers.empty()) add("KAFKA_BOOTSTRAP_SERVERS='': the consumer needs a broker address");
+    if (!problems.empty()) throw config_error(problems);
+}
+
+}  // namespace
+
+struct consumer::impl {
+    impl(config s, consumer_options o)
+        : settings((validate(s), check_options(s, o), std::move(s))),
+          options(std::move(o)),
+          log(options.logger ? options.logger : spdlog::default_logger()),
+          topics(options.event_types, settings.topic_prefix, settings.routing),
+          member_properties(detail::group_member_properties(settings.bootstrap_servers, options.group_id,
+                                                            options.from_beginning, settings.kafka_properties)),
+          db(options.database_path),
+          store(db, options.group_id),
+          retry_backoff(options.initial_backoff, options.max_backoff) {
+        // Let librdkafka check every property now, so a typo fails here and not in run().
+        static_cast<void>(detail::make_kafka_conf(member_properties, "consumer"));
+    }
+
+    config settings;
+    consumer_options options;
+    std::shared_ptr<spdlog::logger> log;
+    subscription topics;
+    std::map<std::string, std::string> member_properties;
+    database db;
+    idempotency_store store;
+    std::unordered_map<std::string, event_handler> handlers;
+    event_handler fallback;
+    detail::backoff retry_backoff;
+
+    // Shared with other threads: stop() and counters().
+    std::atomic<bool> stop_requested{false};
+    std::atomic<bool> running{false};
+    bool ran = false;
+    std::mutex wait_mutex;
+    std::condition_variable wake;
+    struct atomic_counters {
+        std::atomic<std::uint64_t> applied{0}, duplicates{0}, dead_lettered{0}, skipped{0}, handler_retries{0};
+    } counted;
+    detail::group_member_counters member_counters;
+    latency_histogram handler_latency;
+
+    // Only on the run() thread.
+    std::unique_ptr<detail::group_member> member;
+    std::unique_ptr<detail::dead_letter_producer> dead_letters;
+    std::uint64_t handled = 0;
+
+    enum class outcome { done, abandoned };
+
+    consumer_counters snapshot() const {
+        consumer_counters c;
+        c.applied = counted.applied.load();
+        c.duplicates = counted.duplicates.load();
+        c.dead_lettered = counted.dead_lettered.load();
+        c.skipped = counted.skipped.load();
+        c.handler_retries = counted.handler_retries.load();
+        c.rebalances = member_counters.rebalances.load();
+        c.commits = member_counters.commits.load();
+        c.handler_latency = handler_latency.snapshot();
+        return c;
+    }
+
+    // Sleeps `pause` unless stop() comes first; true when stopped.
+    bool wait_or_stop(std::chrono::milliseconds pause) {
+        std::unique_lock lock(wait_mutex);
+        return wake.wait_for(lock, pause, [&] { return stop_requested.load(); });
+    }
+
+    void ensure_dead_letter_topic() {
+        // Best effort: on a broker with auto-creation off the dead letters need their topic;
+        // the mock cluster has no Admin API and creates it on first use.
+        const auto dlq = dead_letter_topic(settings.topic_prefix);
+        try {
+            topic_admin admin(settings, std::chrono::seconds{10}, log);
+            const auto report = admin.ensure(topic_spec{dlq, settings.topics});
+            log->debug("consumer {}: dead-letter topic {}: {}", options.group_id, dlq, to_string(report.outcome));
+        } catch (const error& e) {
+            log->warn("consumer {}: could not ensure the dead-letter topic {}: {}", options.group_id, dlq, e.what());
+        }
+    }
+
+    // Sends `m` to the dead-letter topic and waits for Kafka's acknowledgement.
+    outcome dead_letter(const rd_kafka_message_t& m, dead_letter_reason reason, const std::string& error_text,
+                        int attempts) {
+        const std::string_view value(static_cast<const char*>(m.payload), m.payload != nullptr ? m.len : 0);
+        std::vector<std::pair<std::string_view, std::string>> headers = {
+            {dlq_header::reason, std::string(to_string(reason))},
+            {dlq_header::error, error_text},
+            {dlq_header::topic, rd_kafka_topic_name(m.rkt)},
+            {dlq_header::partition, std::to_string(m.partition)},
+            {dlq_header::offset, std::to_string(m.offset)},
+            {dlq_header::group, options.group_id},
+        };
+        if (attempts > 0) headers.emplace_back(dlq_header::attempts, std::to_string(attempts));
+        const bool cut = value.size() > options.dead_letter_max_bytes;
+        if (cut) headers.emplace_back(dlq_header::original_size, std::to_string(value.size()));
+        const auto sent_value = cut ? value.substr(0, options.dead_letter_max_bytes) : value;
+
+        detail::backoff pause(options.initial_backoff, options.max_backoff);
+        for (int attempt = 1;; ++attempt) {
+            const auto result = dead_letters->send(m, sent_value, headers, dead_letter_timeout);
+            if (result == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+            const auto text = detail::kafka_error_text(result);
+            if (attempt >= options.dead_letter_attempts) {
+                throw publish_error("consumer " + options.group_id + ": dead letter for " + rd_kafka_topic_name(m.rkt) +
+                                        "[" + std::to_string(m.partition) + "]@" + std::to_string(m.offset) +
+                                        " not delivered to " + dead_letters->topic() + " after " +
+                                        std::to_string(attempt) + " attempts: " + text,
+                                    result);
+            }
+            log->warn("consumer {}: dead letter not delivered ({}), retrying", options.group_id, text);
+            if (wait_or_stop(pause.next())) return outcome::abandoned;
+        }
+        ++counted.dead_lettered;
+        log->warn("consumer {}: {}[{}]@{} dead-lettered to {}: {}: {}", options.group_id, rd_kafka_topic_name(m.rkt),
+                  m.partition, m.offset, dead_letters->topic(), to_string(reason), error_text);
+        return outcome::done;
+    }
+
+    const event_handler* handler_for(const std::string& event_type) const {
+        if (const auto found = handlers.find(event_type); found != handlers.end()) return &found->second;
+        return fallback ? &fallback : nullptr;
+    }
+
+    // One attempt; the event's record and the handler's effects commit together or not at all.
+    // Our own SQLite failures propagate (they are not the event's fault); the handler's are returned.
+    std::optional<std::string> attempt(const event& e, const event_handler& handler, bool& duplicate) {
+        transaction tx(db);
+        if (!store.record(e.event_id, now_ms().time_since_epoch().count())) {
+            duplicate = true;
+            return std::nullopt;  // tx rolls back: nothing was written
+        }
+        const auto started = clock::now();
+        try {
+            handler(e, db);
+        } catch (const std::exception& failure) {
+            return std::string(failure.what());
+        } catch (...) {
+            return std::string("the handler threw something that is not a std::exception");
+        }
+        tx.commit();
+        handler_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started));
+        return std::nullopt;
+    }
+
+    outcome apply(const rd_kafka_message_t& m, const event& e, const event_handler& handler) {
+        retry_backoff.reset();
+        for (int attempt_number = 1;; ++attempt_number) {
+            bool duplicate = false;
+            const auto failure = attempt(e, handler, duplicate);
+            if (duplicate) {
+                ++counted.duplicates;
+                log->debug("consumer {}: event {} already applied; skipped", options.group_id, e.event_id);
+                return outcome::done;
+            }
+            if (!failure) {
+                ++counted.applied;
+                if (options.after_commit) options.after_commit(e);
+                return outcome::done;
+            }
+            if (attempt_number >= options.max_handler_attempts) {
+                return dead_letter(m, dead_letter_reason::handler_failed, *failure, attempt_number);
+            }
+            ++counted.handler_retries;
+            const auto pause = retry_backoff.next();
+            log->warn("consumer {}: handler for {} event {} failed (attempt {} of {}), retrying in {} ms: {}",
+                      options.group_id, e.event_type, e.event_id, attempt_number, options.max_handler_attempts,
+                      pause.count(), *failure);
+            if (wait_or_stop(pause)) return outcome::abandoned;  // not stored: read again after a restart
+        }
+    }
+
+    outcome process(const rd_kafka_message_t& m) {
+        auto checked = detail::check_message(m, settings.validation.max_payload_bytes);
+        if (checked.problem) return dead_letter(m, checked.problem->reason, checked.problem->text, 0);
+        const auto& e = *checked.parsed;
+        const event_handler* handler = topics.matches(e.event_type) ? handler_for(e.event_type) : nullptr;
+        if (handler == nullptr) {
+            ++counted.skipped;
+            log->debug("consumer {}: {} event {} not subscribed or without a handler; skipped", options.group_id,
+                       e.event_type, e.event_id);
+            return outcome::done;
+        }
+        return apply(m, e, *handler);
+    }
+
+    void prune() {
+        const auto cutoff = now_ms() - options.dedupe_retention;
+        std::size_t pruned = 0;
+        for (int round = 0; round < prune_batches_per_round; ++round) {
+            const auto n = store.prune_before(cutoff.time_since_epoch().count(), prune_batch);
+            pruned += n;
+            if (n < prune_batch) break;
+        }
+        if (pruned > 0) log->info("consumer {}: pruned {} idempotency records", options.group_id, pruned);
+    }
+
+    bool limits_reached(clock::time_point last_message) const {
+        if (options.max_events > 0 && handled >= options.max_events) return true;
+        return options.idle_exit.count() > 0 && clock::now() - last_message >= options.idle_exit;
+    }
+
+    void loop() {
+        auto last_message = clock::now();
+        auto last_commit = clock::now();
+        auto last_prune = clock::now();
+        bool stored_since_commit = false;
+        while (!stop_requested.load() && !limits_reached(last_message)) {
+            if (member->fatal_error()) {
+                throw publish_error("consumer " + options.group_id + ": " + *member->fatal_error(),
+                                    RD_KAFKA_RESP_ERR__FATAL);
+            }
+            const auto now = clock::now();
+            if (stored_since_commit && now - last_commit >= options.commit_interval) {
+                member->commit_async();
+                stored_since_commit = false;
+                last_commit = now;
+            }
+            if (now - last_prune >= prune_interval) {
+                prune();
+                last_prune = now;
+            }
+            const auto message = member->poll(poll_timeout);
+            if (!message) continue;
+            if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                // Consumer errors (unknown topic, broker down, PARTITION_EOF) are informational:
+                // librdkafka retries, and the events are still there to read.
+                if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    log->warn("consumer {}: {}", options.group_id, detail::kafka_error_text(message->err));
+                }
+                continue;
+            }
+            last_message = clock::now();
+            if (process(*message) == outcome::abandoned) break;
+            ++handled;
+            stored_since_commit = member->store_offset(*message) || stored_since_commit;
+        }
+    }
+};
+
+consumer::consumer(config settings, consumer_options options)
+    : impl_(std::make_unique<impl>(std::move(settings), std::move(options))) {}
+
+consumer::~consumer() = default;
+
+consumer& consumer::on(const std::string& event_type, event_handler handler) {
+    if (impl_->running.load()) throw usage_error("consumer.on(" + event_type + "): the consumer is running");
+    if (!handler) throw usage_error("consumer.on(" + event_type + "): empty handler");
+    if (!impl_->topics.matches(event_type)) {
+        throw config_error("consumer.on: event type '" + event_type + "' is not among the subscribed event types");
+    }
+    impl_->handlers[event_type] = std::move(handler);
+    return *this;
+}
+
+consumer& consumer::otherwise(event_handler handler) {
+    if (impl_->running.load()) throw usage_error("consumer.otherwise: the consumer is running");
+    impl_->fallback = std::move(handler);
+    return *this;
+}
+
+consumer_counters consumer::run() {
+    auto& s = *impl_;
+    if (s.ran) throw usage_error("consumer.run: consumer " + s.options.group_id + " has run already; make a new one");
+    s.ran = true;
+    s.running.store(true);
+    struct running_flag {
+        std::atomic<bool>& flag;
+        ~running_flag() { flag.store(false); }
+    } clear_running{s.running};
+
+    s.ensure_dead_letter_topic();
+    s.dead_letters = std::make_unique<detail::dead_letter_producer>(
+        detail::dead_letter_producer_properties(s.settings.bootstrap_servers, s.settings.kafka_properties),
+        dead_letter_topic(s.settings.topic_prefix), *s.log);
+    s.member = std::make_unique<detail::group_member>(s.member_properties, *s.log, s.member_counters);
+    s.member->subscribe(s.topics.topics());
+    s.log->info("consumer {}: subscribed to {} topic(s) for {} event type(s)", s.options.group_id,
+                s.topics.topics().size(), s.topics.event_types().size());
+    s.prune();
+    try {
+        s.loop();
+    } catch (...) {
+        s.member->close();  // commits what was stored: every stored offset is of a finished event
+        throw;
+    }
+    s.member->close();
+    const auto c = s.snapshot();
+    s.log->info("consumer {}: stopped; applied {}, duplicates {}, dead-lettered {}, skipped {}", s.options.group_id,
+                c.applied, c.duplicates, c.dead_lettered, c.skipped);
+    return c;
+}
+
+void consumer::stop() noexcept {
+    {
+        std::lock_guard lock(impl_->wait_mutex);
+        impl_->stop_requested.store(true);
+    }
+    impl_->wake.notify_all();
+}
+
+consumer_counters consumer::counters() const { return impl_->snapshot(); }
+
+const consumer_options& consumer::options() const noexcept { return impl_->options; }
+
+}  // namespace domain_events

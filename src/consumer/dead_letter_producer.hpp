@@ -1,0 +1,53 @@
+#pragma once
+// Sends what a consumer cannot process to `<prefix>.dlq`, one message at a time, waiting for
+// Kafka's acknowledgement so the source offset is stored only once the dead letter is safe. Internal.
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain_events/detail/handles.hpp"
+#include "../kafka_log.hpp"
+
+namespace spdlog { class logger; }
+
+namespace domain_events::detail {
+
+/** @brief Idempotent, acks=all; the user's properties on top. */
+[[nodiscard]] std::map<std::string, std::string> dead_letter_producer_properties(
+    const std::string& bootstrap_servers, const std::map<std::string, std::string>& user);
+
+class dead_letter_producer : private kafka_log_target {
+public:
+    /** @throws config_error when librdkafka refuses a property. */
+    dead_letter_producer(const std::map<std::string, std::string>& properties, std::string topic, spdlog::logger& log_to);
+
+    dead_letter_producer(const dead_letter_producer&) = delete;
+    dead_letter_producer& operator=(const dead_letter_producer&) = delete;
+
+    /**
+     * @brief Sends `original`'s key and `value` with its headers plus `extra_headers`, and waits
+     *        up to `timeout` for the acknowledgement.
+     * @return NO_ERROR once acknowledged; else the error (the caller retries or gives up).
+     */
+    rd_kafka_resp_err_t send(const rd_kafka_message_t& original, std::string_view value,
+                             const std::vector<std::pair<std::string_view, std::string>>& extra_headers,
+                             std::chrono::milliseconds timeout);
+
+    [[nodiscard]] const std::string& topic() const noexcept { return topic_; }
+
+private:
+    static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*);
+
+    std::string topic_;
+    std::uint64_t sequence_ = 0;                    // of the message `send` waits for
+    std::optional<rd_kafka_resp_err_t> result_;     // its delivery report, once served
+    kafka_handle client_;  // last: destroyed first
+};
+
+}  // namespace domain_events::detail

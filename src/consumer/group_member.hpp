@@ -1,0 +1,86 @@
+#pragma once
+// The consumer's librdkafka client: group membership, the rebalance callback, stored offsets
+// and their commits. Internal.
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain_events/detail/handles.hpp"
+#include "../kafka_log.hpp"
+
+namespace spdlog { class logger; }
+
+namespace domain_events::detail {
+
+/** @brief What the member fixes in the consumer configuration; the user's properties come on top. */
+[[nodiscard]] std::map<std::string, std::string> group_member_properties(const std::string& bootstrap_servers,
+                                                                         const std::string& group_id,
+                                                                         bool from_beginning,
+                                                                         const std::map<std::string, std::string>& user);
+
+/** @brief Counted from librdkafka's callbacks (which run inside `poll`); readable from any thread. */
+struct group_member_counters {
+    std::atomic<std::uint64_t> rebalances{0};
+    std::atomic<std::uint64_t> commits{0};
+};
+
+class group_member : private kafka_log_target {
+public:
+    /** @throws config_error when librdkafka refuses a property. */
+    group_member(const std::map<std::string, std::string>& properties, spdlog::logger& log_to,
+                 group_member_counters& counters);
+    ~group_member();
+
+    group_member(const group_member&) = delete;
+    group_member& operator=(const group_member&) = delete;
+
+    /** @brief Topics and `^regex` patterns. @throws publish_error when librdkafka refuses. */
+    void subscribe(const std::vector<std::string>& topics);
+
+    /** @brief The next message or error, null after `timeout`. Rebalances and commit results are served here. */
+    [[nodiscard]] kafka_message poll(std::chrono::milliseconds timeout);
+
+    /**
+     * @brief Marks `message` done: its offset + 1 is committed with the next commit.
+     * @return false when its partition is no longer assigned (revoked meanwhile): the new owner
+     *         reads it again and finds it recorded.
+     */
+    bool store_offset(const rd_kafka_message_t& message);
+
+    /** @brief Commits the stored offsets without waiting (the result is logged by the callback). */
+    void commit_async();
+
+    /** @brief Commits the stored offsets and waits; logs and returns false on failure. */
+    bool commit_sync();
+
+    /** @brief Commits, leaves the group (revoking), and stops fetching. Idempotent; never throws. */
+    void close() noexcept;
+
+    /** @brief The fatal error that ended the member, if any. */
+    [[nodiscard]] const std::optional<std::string>& fatal_error() const noexcept { return fatal_; }
+
+private:
+    static group_member& from(void* opaque) {
+        return static_cast<group_member&>(*static_cast<kafka_log_target*>(opaque));
+    }
+    static void on_rebalance(rd_kafka_t* client, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions,
+                             void* self);
+    static void on_commit(rd_kafka_t* client, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* offsets,
+                          void* self);
+    static void on_error(rd_kafka_t* client, int error, const char* reason, void* self);
+    void assign(rd_kafka_topic_partition_list_t* partitions);
+    void revoke(rd_kafka_topic_partition_list_t* partitions);
+
+    group_member_counters& counters_;
+    std::optional<std::string> fatal_;
+    bool closed_ = false;
+    kafka_handle client_;  // last: destroyed first, while the members its callbacks touch live
+};
+
+}  // namespace domain_events::detail

@@ -1,0 +1,37 @@
+#pragma once
+// What a consumer checks before a message reaches a handler: size, JSON, envelope, version. Internal.
+#include <librdkafka/rdkafka.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain_events/dead_letter_headers.hpp"
+#include "domain_events/event.hpp"
+
+namespace domain_events::detail {
+
+/** @brief The envelope's major `metadata.version` this build reads. */
+inline constexpr std::string_view supported_envelope_major = "1";
+
+struct message_problem {
+    dead_letter_reason reason;
+    std::string text;  ///< names the field or value at fault
+};
+
+/** @brief Either the parsed event or why the message goes to the dead letters. */
+struct checked_message {
+    std::optional<event> parsed;
+    std::optional<message_problem> problem;
+};
+
+/** @brief Checks a value: size, JSON, envelope fields, a UUID event id, the major version. */
+[[nodiscard]] checked_message check_value(std::string_view value, std::size_t max_bytes);
+
+/** @brief `check_value` on a message's payload (an absent payload is empty). */
+[[nodiscard]] inline checked_message check_message(const rd_kafka_message_t& m, std::size_t max_bytes) {
+    return check_value({static_cast<const char*>(m.payload), m.payload != nullptr ? m.len : 0}, max_bytes);
+}
+
+}  // namespace domain_events::detail

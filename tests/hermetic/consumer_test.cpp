@@ -1,0 +1,58 @@
+// The consumer against librdkafka's mock cluster (tests/support/consumer_scenarios.cpp):
+// exactly-once effects over redeliveries, dead letters, retries, both routings, rebalances,
+// and consumer processes killed at the worst moments.
+#include <gtest/gtest.h>
+
+#include <domain_events/embedded_cluster.hpp>
+
+#include "consumer_scenarios.hpp"
+
+namespace de = domain_events;
+
+namespace {
+
+class consumer_hermetic : public de::testing::consumer_scenarios {
+protected:
+    std::string bootstrap() const override { return cluster.bootstrap_servers(); }
+    void create_topic(const std::string& topic, int partitions) override { cluster.create_topic(topic, partitions); }
+
+    de::embedded_cluster cluster{1};
+};
+
+TEST_F(consumer_hermetic, applies_subscribed_events_and_after_stop_a_restart_resumes_after_them) {
+    applies_subscribed_events_and_after_stop_a_restart_resumes_after_them();
+}
+
+TEST_F(consumer_hermetic, the_same_event_twice_and_a_replayed_batch_take_effect_once) {
+    the_same_event_twice_and_a_replayed_batch_take_effect_once();
+}
+
+TEST_F(consumer_hermetic, poison_messages_go_to_the_dead_letter_topic_with_their_story_and_good_ones_are_applied) {
+    poison_messages_go_to_the_dead_letter_topic_with_their_story_and_good_ones_are_applied();
+}
+
+TEST_F(consumer_hermetic, a_throwing_handler_is_retried_and_then_dead_lettered_with_its_effects_rolled_back) {
+    a_throwing_handler_is_retried_and_then_dead_lettered_with_its_effects_rolled_back();
+}
+
+TEST_F(consumer_hermetic, a_pattern_subscribes_by_regex_and_types_without_a_handler_are_skipped_unless_a_fallback) {
+    a_pattern_subscribes_by_regex_and_types_without_a_handler_are_skipped_unless_a_fallback();
+}
+
+TEST_F(consumer_hermetic, per_aggregate_routing_reads_the_aggregate_topic_and_filters_by_event_type) {
+    per_aggregate_routing_reads_the_aggregate_topic_and_filters_by_event_type();
+}
+
+TEST_F(consumer_hermetic, a_member_joining_mid_stream_rebalances_and_every_event_takes_effect_once) {
+    a_member_joining_mid_stream_rebalances_and_every_event_takes_effect_once();
+}
+
+TEST_F(consumer_hermetic, killed_between_the_commit_and_the_offset_applies_nothing_twice_and_misses_nothing) {
+    killed_between_the_commit_and_the_offset_applies_nothing_twice_and_misses_nothing();
+}
+
+TEST_F(consumer_hermetic, three_replicas_over_six_partitions_one_killed_mid_stream_apply_every_event_once) {
+    three_replicas_over_six_partitions_one_killed_mid_stream_apply_every_event_once();
+}
+
+}  // namespace
