@@ -10,10 +10,12 @@ namespace {
 
 // Version 1. Positions come from AUTOINCREMENT so they are never reused, even after retention
 // deletes the newest rows: a relay that remembers a position can never skip a later row.
-// Publishing never rewrites an event's row: it inserts a narrow row into the published table
-// (rewriting wide rows would cost the relay a page write per few events) and advances the
-// watermark `published_through`, below which every row is published or gone. Each relay query
-// starts at the watermark, so it stays O(batch) however many published rows are retained.
+// Publishing never rewrites an event's row. The relay rewinds on any failure, so what Kafka
+// acknowledged forms a prefix of the queue: publishing a batch advances the watermark
+// `published_through` (every row at or below it is published; every row above it is pending)
+// and records one row in `domain_events_outbox_marks` (through which position, when) for
+// retention. So marking costs O(1) per batch, and each relay query starts at the watermark,
+// O(batch) however many published rows are retained. Dead letters leave the outbox table.
 constexpr const char* schema_v1 = R"sql(
 CREATE TABLE domain_events_outbox (
     position           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -30,11 +32,10 @@ CREATE TABLE domain_events_outbox (
     next_attempt_at_ms INTEGER NOT NULL DEFAULT 0,
     last_error         TEXT
 );
-CREATE TABLE domain_events_outbox_published (
-    position        INTEGER PRIMARY KEY,
-    published_at_ms INTEGER NOT NULL
+CREATE TABLE domain_events_outbox_marks (
+    through_position INTEGER PRIMARY KEY,
+    published_at_ms  INTEGER NOT NULL
 );
-CREATE INDEX domain_events_outbox_published_at ON domain_events_outbox_published (published_at_ms);
 CREATE TABLE domain_events_outbox_stats (
     id                INTEGER PRIMARY KEY CHECK (id = 1),
     published         INTEGER NOT NULL,
