@@ -13,6 +13,7 @@ void sqlite_db_deleter::operator()(sqlite3* db) const noexcept { sqlite3_close_v
 void sqlite_stmt_deleter::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
 void kafka_handle_deleter::operator()(rd_kafka_s* rk) const noexcept { rd_kafka_destroy(rk); }
 void kafka_conf_deleter::operator()(rd_kafka_conf_s* conf) const noexcept { rd_kafka_conf_destroy(conf); }
+void kafka_topic_deleter::operator()(rd_kafka_topic_s* topic) const noexcept { rd_kafka_topic_destroy(topic); }
 void kafka_partition_list_deleter::operator()(rd_kafka_topic_partition_list_s* list) const noexcept {
     rd_kafka_topic_partition_list_destroy(list);
 }

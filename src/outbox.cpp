@@ -58,18 +58,21 @@ const std::string select_records = "SELECT position, " + std::string(event_colum
 const std::string select_dead_letters = "SELECT id, original_position, " + std::string(event_columns) +
                                         ", created_at_ms, dead_at_ms, attempts, error FROM domain_events_dead_letters ";
 
-// A row of domain_events_outbox (as itself or as `o`) that no one has published yet, and where
-// every relay query starts: below the watermark everything is published or gone.
-const std::string pending_row =
-    "NOT EXISTS (SELECT 1 FROM domain_events_outbox_published p WHERE p.position = domain_events_outbox.position)";
-constexpr const char* pending_row_of_o =
-    "NOT EXISTS (SELECT 1 FROM domain_events_outbox_published p WHERE p.position = o.position)";
+// Where every relay query starts: at or below the watermark everything is published or gone,
+// above it everything is pending.
 const std::string watermark = "(SELECT published_through FROM domain_events_outbox_stats WHERE id = 1)";
 
 }  // namespace
 
 time_point_ms now_ms() noexcept {
     return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
+}
+
+outbox_message message_of(const outbox_record& r) noexcept {
+    outbox_message m{r.position, r.event_id, r.event_type, r.aggregate_type, r.aggregate_id, std::nullopt,
+                     r.schema_version, r.payload, r.created_at};
+    if (r.correlation_id) m.correlation_id = *r.correlation_id;
+    return m;
 }
 
 void outbox::install(database& db) { detail::install_outbox_schema(db, schema_version); }
@@ -91,8 +94,7 @@ std::int64_t outbox::append(const event& e, std::string_view payload) {
 }
 
 std::vector<outbox_record> outbox::next_batch(std::size_t limit, std::int64_t after_position) {
-    auto& q = db_.prepare(select_records + "WHERE position > max(?, " + watermark + ") AND " + pending_row +
-                          " ORDER BY position LIMIT ?");
+    auto& q = db_.prepare(select_records + "WHERE position > max(?, " + watermark + ") ORDER BY position LIMIT ?");
     q.bind_all(after_position, static_cast<std::int64_t>(limit));
     std::vector<outbox_record> batch;
     batch.reserve(limit);
@@ -101,22 +103,59 @@ std::vector<outbox_record> outbox::next_batch(std::size_t limit, std::int64_t af
     return batch;
 }
 
-void outbox::mark_published(std::span<const std::int64_t> positions, time_point_ms published_at) {
-    db_.atomic([&] {
-        // Only rows still pending count: a row marked twice (a duplicate report) or gone is skipped.
-        auto& mark = db_.prepare(
-            "INSERT OR IGNORE INTO domain_events_outbox_published (position, published_at_ms) "
-            "SELECT position, ? FROM domain_events_outbox WHERE position = ?");
-        std::int64_t marked = 0;
-        for (const auto position : positions) {
-            mark.bind_all(to_ms(published_at), position);
-            marked += mark.run();
-            mark.reset();
+std::size_t outbox::visit_pending(std::size_t limit, std::int64_t after_position,
+                                  const std::function<bool(const outbox_message&)>& visit) {
+    // Only the columns a message needs, read in place: no copy, no allocation per row.
+    static const std::string sql = "SELECT position, event_id, event_type, aggregate_type, aggregate_id, "
+                                   "correlation_id, schema_version, payload, created_at_ms FROM domain_events_outbox "
+                                   "WHERE position > max(?, " + watermark + ") ORDER BY position LIMIT ?";
+    auto& q = db_.prepare(sql);
+    q.bind_all(after_position, static_cast<std::int64_t>(limit));
+    std::size_t shown = 0;
+    outbox_message m;
+    try {
+        while (q.step()) {
+            m.position = q.column_int64(0);
+            m.event_id = q.column_text_view(1);
+            m.event_type = q.column_text_view(2);
+            m.aggregate_type = q.column_text_view(3);
+            m.aggregate_id = q.column_text_view(4);
+            m.correlation_id = q.column_is_null(5) ? std::nullopt : std::optional(q.column_text_view(5));
+            m.schema_version = q.column_text_view(6);
+            m.payload = q.column_text_view(7);
+            m.created_at = from_ms(q.column_int64(8));
+            ++shown;
+            if (!visit(m)) break;
         }
-        db_.prepare("UPDATE domain_events_outbox_stats SET published = published + ? WHERE id = 1")
-            .bind_all(marked)
+    } catch (...) {
+        q.reset();  // end the read transaction even when `visit` throws
+        throw;
+    }
+    q.reset();
+    return shown;
+}
+
+std::int64_t outbox::mark_published_through(std::int64_t through, time_point_ms published_at) {
+    return db_.atomic([&] {
+        const auto from = published_through();
+        if (through <= from) return std::int64_t{0};  // already marked: a repeated mark changes nothing
+        if (through > last_position()) {
+            throw usage_error("outbox.mark_published_through: position " + std::to_string(through) +
+                              " is beyond the last appended position " + std::to_string(last_position()));
+        }
+        // Counted over the rowid range, which the relay has just read: O(batch), no table scan.
+        auto& count = db_.prepare("SELECT count(*) FROM domain_events_outbox WHERE position > ? AND position <= ?");
+        count.bind_all(from, through);
+        count.step();
+        const auto marked = count.column_int64(0);
+        count.reset();
+        db_.prepare("UPDATE domain_events_outbox_stats SET published = published + ?, published_through = ? WHERE id = 1")
+            .bind_all(marked, through)
             .run();
-        advance_watermark();
+        db_.prepare("INSERT INTO domain_events_outbox_marks (through_position, published_at_ms) VALUES (?, ?)")
+            .bind_all(through, to_ms(published_at))
+            .run();
+        return marked;
     });
 }
 
@@ -128,9 +167,17 @@ std::int64_t outbox::last_position() {
     return last;
 }
 
+std::int64_t outbox::published_through() {
+    auto& q = db_.prepare("SELECT " + watermark);
+    q.step();
+    const auto through = q.column_int64(0);
+    q.reset();
+    return through;
+}
+
 bool outbox::pending_through(std::int64_t position) {
     auto& q = db_.prepare("SELECT EXISTS (SELECT 1 FROM domain_events_outbox WHERE position > " + watermark +
-                          " AND position <= ? AND " + pending_row + ")");
+                          " AND position <= ?)");
     q.bind_all(position);
     q.step();
     const bool pending = q.column_int64(0) != 0;
@@ -138,21 +185,10 @@ bool outbox::pending_through(std::int64_t position) {
     return pending;
 }
 
-void outbox::advance_watermark() {
-    // Up to just below the oldest pending row; everything, when nothing is pending. Run inside
-    // the write transaction, so no row can commit in between with a smaller position.
-    db_.execute(
-        "UPDATE domain_events_outbox_stats SET published_through = coalesce("
-        "(SELECT position - 1 FROM domain_events_outbox o WHERE position > published_through AND " +
-        std::string(pending_row_of_o) +
-        " ORDER BY position LIMIT 1), "
-        "(SELECT seq FROM sqlite_sequence WHERE name = 'domain_events_outbox'), published_through) WHERE id = 1");
-}
-
 int outbox::record_failure(std::int64_t position, std::string_view error, time_point_ms next_attempt_at) {
     auto& q = db_.prepare(
         "UPDATE domain_events_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at_ms = ? "
-        "WHERE position = ? AND " + pending_row + " RETURNING attempts");
+        "WHERE position = ? AND position > " + watermark + " RETURNING attempts");
     q.bind_all(error, to_ms(next_attempt_at), position);
     if (!q.step()) {
         q.reset();
@@ -168,45 +204,55 @@ void outbox::move_to_dead_letters(std::int64_t position, std::string_view error,
         const int moved =
             db_.prepare("INSERT INTO domain_events_dead_letters (original_position, " + std::string(event_columns) +
                         ", created_at_ms, dead_at_ms, attempts, error) SELECT position, " +
-                        std::string(event_columns) + ", created_at_ms, ?, attempts, ? FROM domain_events_outbox WHERE position = ? AND " + pending_row)
+                        std::string(event_columns) + ", created_at_ms, ?, attempts, ? FROM domain_events_outbox "
+                        "WHERE position = ? AND position > " + watermark)
                 .bind_all(to_ms(now), error, position)
                 .run();
         if (moved == 0) {
             throw usage_error("outbox.move_to_dead_letters: no pending event at position " + std::to_string(position));
         }
         db_.prepare("DELETE FROM domain_events_outbox WHERE position = ?").bind_all(position).run();
-        advance_watermark();
     });
 }
 
 std::size_t outbox::delete_published_before(time_point_ms cutoff, std::size_t max_rows) {
     return db_.atomic([&] {
-        db_.execute("CREATE TEMP TABLE IF NOT EXISTS domain_events_expired (position INTEGER PRIMARY KEY)");
-        db_.execute("DELETE FROM temp.domain_events_expired");
-        const int expired = db_.prepare("INSERT INTO temp.domain_events_expired SELECT position FROM "
-                                        "domain_events_outbox_published WHERE published_at_ms < ? "
-                                        "ORDER BY published_at_ms LIMIT ?")
-                                .bind_all(to_ms(cutoff), static_cast<std::int64_t>(max_rows))
-                                .run();
-        db_.execute("DELETE FROM domain_events_outbox WHERE position IN (SELECT position FROM temp.domain_events_expired)");
-        db_.execute("DELETE FROM domain_events_outbox_published WHERE position IN "
-                    "(SELECT position FROM temp.domain_events_expired)");
+        // Oldest mark first. Wall-clock time can step back, so a mark that is not old enough
+        // stops the walk: rows are kept too long rather than deleted early.
+        auto& oldest = db_.prepare(
+            "SELECT through_position, published_at_ms FROM domain_events_outbox_marks WHERE through_position > 0 "
+            "ORDER BY through_position LIMIT 1");
+        auto& expire = db_.prepare(
+            "DELETE FROM domain_events_outbox WHERE position IN "
+            "(SELECT position FROM domain_events_outbox WHERE position <= ? ORDER BY position LIMIT ?)");
+        std::int64_t deleted = 0;
+        const auto budget = static_cast<std::int64_t>(max_rows);
+        while (deleted < budget) {
+            if (!oldest.step() || oldest.column_int64(1) >= to_ms(cutoff)) break;
+            const auto through = oldest.column_int64(0);
+            oldest.reset();
+            const auto room = budget - deleted;
+            const std::int64_t removed = expire.bind_all(through, room).run();
+            expire.reset();
+            deleted += removed;
+            if (removed == room) break;  // the budget ran out, maybe before the mark's last row
+            db_.prepare("DELETE FROM domain_events_outbox_marks WHERE through_position = ?").bind_all(through).run();
+        }
+        oldest.reset();
         db_.prepare("UPDATE domain_events_outbox_stats SET published = published - ? WHERE id = 1")
-            .bind_all(expired)
+            .bind_all(deleted)
             .run();
-        return static_cast<std::size_t>(expired);
+        return static_cast<std::size_t>(deleted);
     });
 }
 
 outbox_counts outbox::counts(time_point_ms now) {
     outbox_counts c;
     auto& q = db_.prepare(
-        "SELECT (SELECT count(*) FROM domain_events_outbox WHERE position > " + watermark + ") - "
-        "(SELECT count(*) FROM domain_events_outbox_published WHERE position > " + watermark + "), "
+        "SELECT (SELECT count(*) FROM domain_events_outbox WHERE position > " + watermark + "), "
         "(SELECT published FROM domain_events_outbox_stats WHERE id = 1), "
         "(SELECT count(*) FROM domain_events_dead_letters), "
-        "(SELECT created_at_ms FROM domain_events_outbox WHERE position > " + watermark + " AND " + pending_row +
-        " ORDER BY position LIMIT 1)");
+        "(SELECT created_at_ms FROM domain_events_outbox WHERE position > " + watermark + " ORDER BY position LIMIT 1)");
     q.step();
     c.pending = q.column_int64(0);
     c.published = q.column_int64(1);

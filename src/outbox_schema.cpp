@@ -10,10 +10,10 @@ namespace {
 
 // Version 1. Positions come from AUTOINCREMENT so they are never reused, even after retention
 // deletes the newest rows: a relay that remembers a position can never skip a later row.
-// Publishing never rewrites an event's row: it inserts a narrow row into the published table
-// (rewriting wide rows would cost the relay a page write per few events) and advances the
-// watermark `published_through`, below which every row is published or gone. Each relay query
-// starts at the watermark, so it stays O(batch) however many published rows are retained.
+// Publishing never rewrites an event's row: it advances the watermark `published_through` in
+// the stats row, below which every row is published or gone, so each relay query starts at the
+// watermark and stays O(batch) however many published rows are retained. Version 1 also kept
+// one row per published event for retention; version 2 replaces that with one row per batch.
 constexpr const char* schema_v1 = R"sql(
 CREATE TABLE domain_events_outbox (
     position           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -67,8 +67,29 @@ CREATE TABLE domain_events_relay_lease (
 INSERT INTO domain_events_relay_lease (id, owner, expires_at_ms) VALUES (1, '', 0);
 )sql";
 
+// Version 2. The relay rewinds on any failure, so what Kafka acknowledged is a prefix of the
+// queue: every row at or below the watermark is published, every row above it pending, and
+// marking a batch costs one row in `domain_events_outbox_marks` (through which position, when)
+// instead of one per event. The upgrade keeps the watermark, dated by its newest publication so
+// retention errs on keeping rows; a row that version 1 marked above the watermark (acknowledged
+// behind a gap) becomes pending again and is re-sent once, which consumers deduplicate.
+constexpr const char* schema_v2 = R"sql(
+CREATE TABLE domain_events_outbox_marks (
+    through_position INTEGER PRIMARY KEY,
+    published_at_ms  INTEGER NOT NULL
+);
+INSERT INTO domain_events_outbox_marks (through_position, published_at_ms)
+SELECT s.published_through,
+       coalesce((SELECT max(p.published_at_ms) FROM domain_events_outbox_published p
+                 WHERE p.position <= s.published_through), 0)
+FROM domain_events_outbox_stats s WHERE s.published_through > 0;
+UPDATE domain_events_outbox_stats SET published = published -
+    (SELECT count(*) FROM domain_events_outbox_published WHERE position > published_through);
+DROP TABLE domain_events_outbox_published;
+)sql";
+
 // migrations[i] brings the schema from version i to i + 1.
-constexpr const char* migrations[] = {schema_v1};
+constexpr const char* migrations[] = {schema_v1, schema_v2};
 constexpr int latest_version = static_cast<int>(std::size(migrations));
 
 }  // namespace

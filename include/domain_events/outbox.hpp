@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,6 +42,25 @@ struct outbox_record {
     std::optional<std::string> last_error;
 };
 
+/**
+ * @brief A pending row as the relay sends it: only the columns a Kafka message needs, as views
+ *        into SQLite's buffers, valid only during the `outbox::visit_pending` call that shows it.
+ */
+struct outbox_message {
+    std::int64_t position = 0;
+    std::string_view event_id;
+    std::string_view event_type;
+    std::string_view aggregate_type;
+    std::string_view aggregate_id;
+    std::optional<std::string_view> correlation_id;
+    std::string_view schema_version;
+    std::string_view payload;
+    time_point_ms created_at;
+};
+
+/** @brief `record`'s message columns, viewing `record`'s strings (valid while it lives). */
+[[nodiscard]] outbox_message message_of(const outbox_record& record) noexcept;
+
 /** @brief An event the broker refused for good; kept for inspection and replay. */
 struct dead_letter {
     std::int64_t id = 0;
@@ -70,13 +90,15 @@ struct outbox_counts {
 /**
  * @brief Operations on the outbox tables of one SQLite file, through one connection.
  *
- * Cheap to construct; `install` creates or migrates the schema once per file. Every query is
- * served by an index, so each costs O(batch), not O(table). Not thread-safe (like `database`).
+ * Cheap to construct; `install` creates or migrates the schema once per file. Published state is
+ * a watermark: every row at or below `published_through()` is published, every row above it is
+ * pending (dead letters leave the table). Every query starts at the watermark or is served by an
+ * index, so each costs O(batch), not O(table). Not thread-safe (like `database`).
  */
 class outbox {
 public:
     /** @brief The schema version this build writes; stored in `domain_events_schema`. */
-    static constexpr int schema_version = 1;
+    static constexpr int schema_version = 2;
 
     /** @brief Binds to `db` without touching the schema. */
     explicit outbox(database& db) noexcept : db_(db) {}
@@ -101,12 +123,28 @@ public:
     /** @brief Up to `limit` pending rows after `after_position`, in commit order. */
     [[nodiscard]] std::vector<outbox_record> next_batch(std::size_t limit, std::int64_t after_position = 0);
 
+    /**
+     * @brief Shows up to `limit` pending rows after `after_position` to `visit`, in commit order,
+     *        without copying them (the relay's read path). Stops early when `visit` returns false.
+     *        `visit` must not use this connection. @return the rows shown.
+     */
+    std::size_t visit_pending(std::size_t limit, std::int64_t after_position,
+                              const std::function<bool(const outbox_message&)>& visit);
+
     /** @brief The largest position ever appended (0 for none), whether or not the row is still there. */
     [[nodiscard]] std::int64_t last_position();
+    /** @brief Every row at or below this position is published or gone (the watermark). */
+    [[nodiscard]] std::int64_t published_through();
     /** @brief Whether any row at or below `position` is still pending (neither published nor dead). */
     [[nodiscard]] bool pending_through(std::int64_t position);
-    /** @brief Marks rows published in one transaction (joins the caller's if one is open). */
-    void mark_published(std::span<const std::int64_t> positions, time_point_ms published_at);
+    /**
+     * @brief Marks every pending row at or below `through` published, in O(1): advances the
+     *        watermark and records one retention mark (joins the caller's transaction if one is
+     *        open). The caller must hold an acknowledgement for each of those rows; a `through` at
+     *        or below the watermark changes nothing. @return the rows newly marked.
+     * @throws usage_error when `through` is beyond the last appended position.
+     */
+    std::int64_t mark_published_through(std::int64_t through, time_point_ms published_at);
 
     /** @brief Counts a failed attempt and when to retry. @return the attempts so far. @throws usage_error for an unknown position. */
     int record_failure(std::int64_t position, std::string_view error, time_point_ms next_attempt_at);
@@ -114,7 +152,10 @@ public:
     /** @brief Moves a pending row to the dead letters with `error`. @throws usage_error for an unknown position. */
     void move_to_dead_letters(std::int64_t position, std::string_view error, time_point_ms now);
 
-    /** @brief Deletes up to `max_rows` published rows published before `cutoff`. @return rows deleted. */
+    /**
+     * @brief Deletes up to `max_rows` rows published before `cutoff`, oldest first; a mark whose
+     *        time is not yet past `cutoff` holds back those behind it. @return rows deleted.
+     */
     std::size_t delete_published_before(time_point_ms cutoff, std::size_t max_rows);
 
     /** @brief Pending, retained published and dead counts, and the oldest pending event's age. */
@@ -142,8 +183,6 @@ public:
     [[nodiscard]] database& db() const noexcept { return db_; }
 
 private:
-    void advance_watermark();
-
     database& db_;
 };
 

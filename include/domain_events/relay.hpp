@@ -31,7 +31,8 @@ struct relay_options {
     /// 0 sends every message in its own request, which queues up behind acks=all on a real
     /// broker (docs/benchmarks.md has the figures).
     std::chrono::milliseconds linger{1};
-    /// Most messages produced but not yet acknowledged; the relay reads no further ahead.
+    /// Most events sent but not yet marked published (unacknowledged, or acknowledged behind an
+    /// unacknowledged one); the relay reads no further ahead.
     std::size_t max_in_flight = 100'000;
     /// First pause after a failed delivery; doubles per consecutive failure up to `max_backoff`,
     /// each pause drawn at random from [half, all] of it (jitter) so relays do not retry in step.

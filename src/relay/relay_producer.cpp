@@ -11,7 +11,7 @@ namespace {
 void* as_opaque(std::int64_t position) noexcept { return reinterpret_cast<void*>(static_cast<std::intptr_t>(position)); }
 std::int64_t from_opaque(void* opaque) noexcept { return static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(opaque)); }
 
-void add_header(rd_kafka_headers_t* headers, const char* name, const std::string& value) {
+void add_header(rd_kafka_headers_t* headers, const char* name, std::string_view value) {
     rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
 }
 
@@ -77,19 +77,29 @@ relay_producer::~relay_producer() {
     if (client_) rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 }
 
-rd_kafka_resp_err_t relay_producer::produce(const outbox_record& record, const std::string& topic) {
+rd_kafka_topic_t* relay_producer::topic_handle_for(const std::string& topic) {
+    if (const auto found = topics_.find(topic); found != topics_.end()) return found->second.get();
+    kafka_topic handle(rd_kafka_topic_new(client_.get(), topic.c_str(), nullptr));
+    if (!handle) {
+        throw publish_error("relay: topic handle for '" + topic + "': " + kafka_error_text(rd_kafka_last_error()),
+                            rd_kafka_last_error());
+    }
+    return topics_.emplace(topic, std::move(handle)).first->second.get();
+}
+
+rd_kafka_resp_err_t relay_producer::produce(const outbox_message& message, const std::string& topic) {
     kafka_headers headers(rd_kafka_headers_new(5));
-    add_header(headers.get(), "event_id", record.event_id);
-    add_header(headers.get(), "event_type", record.event_type);
+    add_header(headers.get(), "event_id", message.event_id);
+    add_header(headers.get(), "event_type", message.event_type);
     add_header(headers.get(), "content-type", "application/json");
-    add_header(headers.get(), "schema-version", record.schema_version);
-    if (record.correlation_id) add_header(headers.get(), "correlation_id", *record.correlation_id);
+    add_header(headers.get(), "schema-version", message.schema_version);
+    if (message.correlation_id) add_header(headers.get(), "correlation_id", *message.correlation_id);
     const auto error = rd_kafka_producev(
-        client_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-        RD_KAFKA_V_KEY(record.aggregate_id.data(), record.aggregate_id.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(record.payload.data()), record.payload.size()),
+        client_.get(), RD_KAFKA_V_RKT(topic_handle_for(topic)),
+        RD_KAFKA_V_KEY(message.aggregate_id.data(), message.aggregate_id.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(message.payload.data()), message.payload.size()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()),
-        RD_KAFKA_V_OPAQUE(as_opaque(record.position)), RD_KAFKA_V_END);
+        RD_KAFKA_V_OPAQUE(as_opaque(message.position)), RD_KAFKA_V_END);
     if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
         static_cast<void>(headers.release());  // the message owns them now
         ++in_flight_;
@@ -101,7 +111,10 @@ void relay_producer::poll(std::chrono::milliseconds timeout) {
     rd_kafka_poll(client_.get(), static_cast<int>(timeout.count()));
 }
 
-std::vector<delivery> relay_producer::take_deliveries() { return std::exchange(deliveries_, {}); }
+void relay_producer::take_deliveries(std::vector<delivery>& out) {
+    out.clear();
+    std::swap(out, deliveries_);
+}
 
 void relay_producer::purge() { rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT); }
 

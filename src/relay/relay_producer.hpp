@@ -43,16 +43,20 @@ public:
     relay_producer& operator=(const relay_producer&) = delete;
 
     /**
-     * @brief Queues `record` for `topic` (key aggregate id, value the envelope, event headers).
-     * @return librdkafka's immediate error (e.g. QUEUE_FULL, MSG_SIZE_TOO_LARGE), NO_ERROR when queued.
+     * @brief Queues `message` for `topic` (key aggregate id, value the envelope, event headers),
+     *        copying what it needs. @return librdkafka's immediate error (e.g. QUEUE_FULL,
+     *        MSG_SIZE_TOO_LARGE), NO_ERROR when queued.
      */
-    rd_kafka_resp_err_t produce(const outbox_record& record, const std::string& topic);
+    rd_kafka_resp_err_t produce(const outbox_message& message, const std::string& topic);
 
     /** @brief Serves delivery reports and errors for up to `timeout`. */
     void poll(std::chrono::milliseconds timeout);
 
-    /** @brief The delivery reports served since the last call. */
-    [[nodiscard]] std::vector<delivery> take_deliveries();
+    /**
+     * @brief Moves the delivery reports served since the last call into `out` (cleared first);
+     *        the two buffers swap, so steady traffic allocates nothing.
+     */
+    void take_deliveries(std::vector<delivery>& out);
 
     /** @brief Messages produced whose delivery report has not been taken yet. */
     [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
@@ -70,10 +74,14 @@ private:
     static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* self);
     static void on_error(rd_kafka_t*, int error, const char* reason, void* self);
 
+    rd_kafka_topic_t* topic_handle_for(const std::string& topic);
+
     std::vector<delivery> deliveries_;
     std::size_t in_flight_ = 0;
     std::optional<std::string> fatal_;
-    kafka_handle client_;  // last: destroyed first, while the members its callbacks touch live
+    kafka_handle client_;  // destroyed after the topic handles, before the members its callbacks touch
+    /// Looked up by name once, not per message (producev by name looks the topic up each time).
+    std::map<std::string, kafka_topic, std::less<>> topics_;
 };
 
 }  // namespace domain_events::detail

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "domain_events/error.hpp"
 #include "../kafka_conf.hpp"
@@ -51,7 +52,7 @@ void relay_worker::run() noexcept {
             } catch (const std::exception& again) {
                 log_.error("relay: rewind after an error failed too: {}", again.what());
                 producer_.reset();
-                created_.clear();
+                window_.rewind();
                 cursor_ = 0;
             }
             resume_at_ = steady::now() + backoff_.next();
@@ -77,7 +78,7 @@ void relay_worker::step() {
     // there is nothing else to do: caught up, one-at-a-time after a refused batch, or the
     // pipeline full (a slow or absent broker). Caught up waits briefly, to see new commits soon.
     const auto in_flight = producer_->in_flight();
-    const bool pipeline_full = in_flight >= shared_.options.max_in_flight || cursor_ < isolate_through_;
+    const bool pipeline_full = window_.size() >= shared_.options.max_in_flight || cursor_ < isolate_through_;
     serve_deliveries(in_flight == 0 ? milliseconds{0} : pipeline_full ? milliseconds{10}
                                                       : caught_up_   ? milliseconds{1}
                                                                      : milliseconds{0});
@@ -106,7 +107,7 @@ bool relay_worker::maintain_lease() {
             producer_.reset();
         }
         failures_.clear();
-        created_.clear();
+        window_.clear();  // what it acknowledged and did not mark, the new holder sends again
     } else if (!held) {
         if (const auto holder = lease_.holder(now_ms()); holder) {
             log_.debug("relay {}: waiting; the lease is held by {}", lease_.owner(), holder->owner);
@@ -123,21 +124,29 @@ void relay_worker::ensure_producer() {
     if (producer_) return;
     producer_ = std::make_unique<relay_producer>(shared_.producer_properties, log_);
     cursor_ = 0;
-    created_.clear();
+    window_.rewind();
 }
 
 void relay_worker::fill_pipeline() {
     caught_up_ = false;
-    const bool isolating = cursor_ < isolate_through_;
-    const auto max_in_flight = isolating ? 1 : std::max<std::size_t>(shared_.options.max_in_flight, 1);
-    while (producer_->in_flight() < max_in_flight && failures_.empty() && !stop_requested()) {
-        const auto room = max_in_flight - producer_->in_flight();
-        const auto limit = std::min(shared_.settings.relay_batch_size, room);
-        const auto rows = outbox_.next_batch(limit, cursor_);
-        for (const auto& row : rows) {
-            if (!produce(row)) return;
-        }
-        if (rows.size() < limit) {
+    // The read-ahead is bounded by what is not yet marked (not just what is in flight), so
+    // acknowledgements held behind a slow event never pile up without limit.
+    const auto window_limit = std::max<std::size_t>(shared_.options.max_in_flight, 1);
+    while (failures_.empty() && !stop_requested()) {
+        const bool isolating = cursor_ < isolate_through_;
+        if (isolating ? producer_->in_flight() > 0 : window_.size() >= window_limit) return;
+        const auto limit = isolating ? 1 : std::min(shared_.settings.relay_batch_size, window_limit - window_.size());
+        bool refused = false;
+        const auto read = outbox_.visit_pending(limit, cursor_, [&](const outbox_message& row) {
+            if (window_.already_acknowledged(row.position)) {
+                cursor_ = row.position;  // acknowledged before a rewind: not sent twice
+                return true;
+            }
+            refused = !produce(row);
+            return !refused;
+        });
+        if (refused) return;
+        if (read < limit) {
             caught_up_ = true;
             return;
         }
@@ -145,13 +154,13 @@ void relay_worker::fill_pipeline() {
     }
 }
 
-bool relay_worker::produce(const outbox_record& row) {
-    const auto topic = topic_for(shared_.settings.topic_prefix, shared_.settings.routing, row.event_type,
-                                 row.aggregate_type);
-    if (!ready_topics_.contains(topic)) ensure_topic(row, topic);
+bool relay_worker::produce(const outbox_message& row) {
+    const auto& topic = topic_of(row);
     auto error = producer_->produce(row, topic);
     for (int waits = 0; error == RD_KAFKA_RESP_ERR__QUEUE_FULL && waits < 10'000 && !stop_requested(); ++waits) {
-        serve_deliveries(milliseconds{10});  // room appears as deliveries are reported
+        // Room appears as deliveries are reported. They are acted on after this read: its
+        // statement is still open on the connection that marks them.
+        producer_->poll(milliseconds{10});
         error = producer_->produce(row, topic);
     }
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -160,49 +169,52 @@ bool relay_worker::produce(const outbox_record& row) {
         failures_.push_back({row.position, error, kafka_error_text(error)});
         return false;
     }
-    created_.emplace(row.position, row.created_at);
+    window_.produced(row.position, row.created_at);
     cursor_ = row.position;
     return true;
 }
 
-void relay_worker::ensure_topic(const outbox_record& row, const std::string& topic) {
+const std::string& relay_worker::topic_of(const outbox_message& row) {
+    const auto key = shared_.settings.routing == topic_routing::per_aggregate ? row.aggregate_type : row.event_type;
+    if (const auto found = topics_.find(key); found != topics_.end()) return found->second;
     if (!admin_) admin_ = std::make_unique<topic_admin>(shared_.settings, std::chrono::seconds{5}, shared_.log);
+    auto spec = topic_spec_for(shared_.settings, row.event_type, row.aggregate_type);
     // Throws publish_error when the cluster cannot be reached: the step is retried after a pause.
-    const auto report = admin_->ensure(topic_spec_for(shared_.settings, row.event_type, row.aggregate_type));
+    const auto report = admin_->ensure(spec);
     if (report.outcome == topic_outcome::unsupported) {
-        log_.info("relay: the cluster has no Admin API; topic {} is left to auto-creation", topic);
+        log_.info("relay: the cluster has no Admin API; topic {} is left to auto-creation", spec.name);
     }
-    ready_topics_.insert(topic);
+    return topics_.emplace(std::string(key), std::move(spec.name)).first->second;
 }
 
 void relay_worker::serve_deliveries(milliseconds timeout) {
     producer_->poll(timeout);
-    std::vector<std::int64_t> acknowledged;
-    for (auto& d : producer_->take_deliveries()) {
-        const auto created = created_.find(d.position);
+    producer_->take_deliveries(reports_);
+    const auto now = std::chrono::system_clock::now();  // one clock read per batch of reports
+    for (auto& d : reports_) {
         if (d.error == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (created != created_.end()) {
-                shared_.commit_to_ack.record(std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::system_clock::now() - created->second));
+            if (const auto created = window_.acknowledge(d.position)) {
+                shared_.commit_to_ack.record(std::chrono::duration_cast<std::chrono::microseconds>(now - *created));
             }
-            acknowledged.push_back(d.position);
         } else if (!is_collateral(d.error)) {
             failures_.push_back(std::move(d));
         }
-        if (created != created_.end()) created_.erase(created);
     }
-    mark_acknowledged(acknowledged);
+    mark_acknowledged();
 }
 
-void relay_worker::mark_acknowledged(const std::vector<std::int64_t>& positions) {
-    if (positions.empty()) return;
+void relay_worker::mark_acknowledged() {
+    // Only the acknowledged prefix: an acknowledgement behind an unacknowledged event waits in
+    // the window until the gap fills (or, after a rewind, keeps its event from being re-sent).
+    newly_published_.clear();
+    const auto through = window_.take_acknowledged_prefix(newly_published_);
+    if (through == 0) return;
     {
         std::lock_guard counted(shared_.mark_mutex);
-        outbox_.mark_published(positions, now_ms());
-        shared_.published.fetch_add(positions.size());
+        shared_.published.fetch_add(static_cast<std::uint64_t>(outbox_.mark_published_through(through, now_ms())));
     }
     if (failures_.empty()) backoff_.reset();
-    if (shared_.options.on_published) shared_.options.on_published(positions);
+    if (shared_.options.on_published) shared_.options.on_published(newly_published_);
     shared_.notify_progress();
 }
 
@@ -228,8 +240,8 @@ void relay_worker::rewind() {
         }
     }
     settle_failures();
-    created_.clear();
-    ready_topics_.clear();  // a failure may mean a topic went away: look again before using it
+    window_.rewind();
+    topics_.clear();  // a failure may mean a topic went away: look again before using it
     cursor_ = 0;
     caught_up_ = false;
 }

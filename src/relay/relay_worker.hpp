@@ -3,13 +3,13 @@
 // rewind after failures. Internal; see docs/relay.md for why each step is as it is.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "ack_window.hpp"
 #include "backoff.hpp"
 #include "domain_events/database.hpp"
 #include "domain_events/outbox.hpp"
@@ -34,10 +34,10 @@ private:
     bool maintain_lease();
     void ensure_producer();
     void fill_pipeline();
-    bool produce(const outbox_record& row);
-    void ensure_topic(const outbox_record& row, const std::string& topic);
+    bool produce(const outbox_message& row);
+    const std::string& topic_of(const outbox_message& row);
     void serve_deliveries(std::chrono::milliseconds timeout);
-    void mark_acknowledged(const std::vector<std::int64_t>& positions);
+    void mark_acknowledged();
     void rewind();
     void settle_failures();
     void drain(steady::time_point deadline);
@@ -54,14 +54,18 @@ private:
     backoff backoff_;
     std::unique_ptr<relay_producer> producer_;
     std::unique_ptr<topic_admin> admin_;
-    std::set<std::string, std::less<>> ready_topics_;  ///< ensured (or left to auto-creation) this run
+    /// Routing key (event or aggregate type) -> topic, for topics ensured (or left to
+    /// auto-creation) since the last rewind.
+    std::map<std::string, std::string, std::less<>> topics_;
 
     bool lease_held_ = false;
     std::int64_t cursor_ = 0;  ///< highest position produced since the last rewind
     bool caught_up_ = false;
     std::int64_t seen_data_version_ = -1;
-    std::vector<delivery> failures_;                            ///< failed deliveries awaiting a rewind
-    std::unordered_map<std::int64_t, time_point_ms> created_;   ///< in flight: position -> commit time
+    std::vector<delivery> failures_;  ///< failed deliveries awaiting a rewind
+    ack_window window_;               ///< produced, not yet marked: the read-ahead, bounded by max_in_flight
+    std::vector<delivery> reports_;              ///< reused per serve: no allocation per report
+    std::vector<std::int64_t> newly_published_;  ///< reused per mark
     steady::time_point next_lease_check_{};
     steady::time_point next_retention_{};
     steady::time_point resume_at_{};  ///< no producing before this (backoff after a failure)

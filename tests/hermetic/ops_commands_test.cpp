@@ -163,9 +163,8 @@ TEST_F(ops_commands, purge_deletes_only_published_events_older_than_the_duration
     {
         de::database db(db_path);
         de::outbox box(db);
-        const std::vector<std::int64_t> old_rows(positions.begin(), positions.begin() + 3);
-        box.mark_published(old_rows, de::now_ms() - 48h);
-        box.mark_published(std::vector<std::int64_t>{positions[3]}, de::now_ms());
+        box.mark_published_through(positions[2], de::now_ms() - 48h);
+        box.mark_published_through(positions[3], de::now_ms());
     }
     const auto [code, out] = run({"purge", "--published-older-than", "1d", "--db", db_path, "--json"});
     ASSERT_EQ(code, 0) << out;

@@ -17,7 +17,6 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <regex>
 
 #include "child_process.hpp"
 #include "eventually.hpp"
@@ -63,12 +62,12 @@ protected:
         env.insert(more_env.begin(), more_env.end());
         relay = std::make_unique<de::testing::child_process>(
             std::vector<std::string>{DOMAIN_EVENTS_CLI, "relay", "--http", "127.0.0.1:0"}, env, dir.file("relay.log"));
-        const std::regex listening("http endpoint listening on 127\\.0\\.0\\.1:([0-9]+)");
+        const std::string listening = "http endpoint listening on 127.0.0.1:";
         ASSERT_TRUE(eventually([&] {
-            std::smatch m;
             const auto out = relay->output();
-            if (!std::regex_search(out, m, listening)) return false;
-            port = std::stoi(m[1].str());
+            const auto at = out.find(listening);
+            if (at == std::string::npos) return false;
+            port = std::stoi(out.substr(at + listening.size()));
             return true;
         })) << relay->output();
     }

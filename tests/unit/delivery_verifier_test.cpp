@@ -256,8 +256,7 @@ TEST_F(committed_events_test, reads_pending_published_and_dead_rows_with_their_t
     const auto p2 = append("patient.updated", "patient", "7", 2);
     const auto p3 = append("appointment.booked", "appointment", "a-1", 1);
     de::outbox box(db_);
-    const std::array published{p1};
-    box.mark_published(published, de::now_ms());
+    box.mark_published_through(p1, de::now_ms());
     box.move_to_dead_letters(p3, "Broker: Message size too large", de::now_ms());
 
     de::config settings;
