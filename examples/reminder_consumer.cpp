@@ -22,7 +22,7 @@ int main() {
     consumer.on("appointment.cancelled", [](const de::event& e, de::database& db) {
         db.prepare("DELETE FROM reminder WHERE appointment_id = ?").bind_all(e.aggregate_id).run();
     });
-    signals.on_signal([&] { consumer.stop(); });
+    const auto stop_on_signal = signals.on_signal([&] { consumer.stop(); });
     const auto done = consumer.run();  // until SIGTERM: finishes the event, commits, leaves the group
     std::cout << "applied " << done.applied << ", duplicates " << done.duplicates << '\n';
 }

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <thread>
 
+namespace spdlog { class logger; }
+
 namespace domain_events {
 
 struct shutdown_signals_mask;  // the previous sigset_t, kept out of this header
@@ -21,7 +23,7 @@ struct shutdown_signals_mask;  // the previous sigset_t, kept out of this header
  *
  *        de::shutdown_signals signals;
  *        de::consumer c(settings, options);
- *        signals.on_signal([&] { c.stop(); });
+ *        const auto stop_on_signal = signals.on_signal([&] { c.stop(); });
  *        c.run();
  */
 class shutdown_signals {
@@ -34,8 +36,24 @@ public:
     shutdown_signals(const shutdown_signals&) = delete;
     shutdown_signals& operator=(const shutdown_signals&) = delete;
 
-    /** @brief What runs (on the watcher thread) at each signal; runs at once if one came already. */
-    void on_signal(std::function<void()> callback);
+    /** @brief Clears the callback when it dies, waiting for a run of it in progress. */
+    class registration {
+    public:
+        explicit registration(shutdown_signals& owner) noexcept : owner_(&owner) {}
+        ~registration();
+        registration(const registration&) = delete;
+        registration& operator=(const registration&) = delete;
+
+    private:
+        shutdown_signals* owner_;
+    };
+
+    /**
+     * @brief What runs (on the watcher thread) at each signal; runs at once if one came already.
+     *        Keep the registration until what the callback touches is gone: declare it after
+     *        the consumer, so it dies first and no signal reaches a destroyed consumer.
+     */
+    [[nodiscard]] registration on_signal(std::function<void()> callback);
 
     /** @brief Blocks until a signal is taken (at once if one was); returns it (SIGTERM or SIGINT). */
     int wait();
@@ -52,6 +70,7 @@ private:
     std::atomic<int> received_{0};
     std::atomic<bool> done_{false};
     std::unique_ptr<shutdown_signals_mask> previous_mask_;
+    std::shared_ptr<spdlog::logger> log_;  // taken before the watcher starts, which then only uses it
     std::thread watcher_;
 };
 

@@ -292,7 +292,10 @@ struct consumer::impl {
 consumer::consumer(config settings, consumer_options options)
     : impl_(std::make_unique<impl>(std::move(settings), std::move(options))) {}
 
-consumer::~consumer() = default;
+consumer::~consumer() {
+    // A stop() from another thread may still be inside its critical section: wait it out.
+    std::lock_guard lock(impl_->wait_mutex);
+}
 
 consumer& consumer::on(const std::string& event_type, event_handler handler) {
     if (impl_->running.load()) throw usage_error("consumer.on(" + event_type + "): the consumer is running");
@@ -343,10 +346,10 @@ consumer_counters consumer::run() {
 }
 
 void consumer::stop() noexcept {
-    {
-        std::lock_guard lock(impl_->wait_mutex);
-        impl_->stop_requested.store(true);
-    }
+    // Notified under the lock, so the destructor, which takes it, never destroys the condition
+    // variable while a stop() on another thread is still using it.
+    std::lock_guard lock(impl_->wait_mutex);
+    impl_->stop_requested.store(true);
     impl_->wake.notify_all();
 }
 

@@ -24,7 +24,8 @@ sigset_t stop_signals() {
 
 }  // namespace
 
-shutdown_signals::shutdown_signals() : previous_mask_(std::make_unique<shutdown_signals_mask>()) {
+shutdown_signals::shutdown_signals()
+    : previous_mask_(std::make_unique<shutdown_signals_mask>()), log_(spdlog::default_logger()) {
     const auto set = stop_signals();
     // Blocked here, then inherited by every thread created afterwards: the signals stay pending
     // until the watcher takes them, so none can kill the process by default action.
@@ -38,10 +39,17 @@ shutdown_signals::~shutdown_signals() {
     pthread_sigmask(SIG_SETMASK, &previous_mask_->previous, nullptr);
 }
 
-void shutdown_signals::on_signal(std::function<void()> callback) {
+shutdown_signals::registration shutdown_signals::on_signal(std::function<void()> callback) {
     std::lock_guard lock(mutex_);
     callback_ = std::move(callback);
     if (received_.load() != 0 && callback_) callback_();
+    return registration(*this);
+}
+
+shutdown_signals::registration::~registration() {
+    // The watcher runs the callback under this lock: once we hold it, no run is in progress.
+    std::lock_guard lock(owner_->mutex_);
+    owner_->callback_ = nullptr;
 }
 
 int shutdown_signals::wait() {
@@ -56,7 +64,7 @@ void shutdown_signals::watch() {
     while (!done_.load()) {
         const int signo = sigtimedwait(&set, nullptr, &period);
         if (signo < 0) continue;  // EAGAIN: the period passed; EINTR: another signal
-        spdlog::info("received {}; stopping gracefully", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        log_->info("received {}; stopping gracefully", signo == SIGTERM ? "SIGTERM" : "SIGINT");
         std::lock_guard lock(mutex_);
         received_.store(signo);
         taken_.notify_all();

@@ -67,7 +67,7 @@ int main() {
             if (delay.count() > 0) std::this_thread::sleep_for(delay);
             db.prepare("INSERT INTO effects (event_id, pid) VALUES (?, ?)").bind_all(e.event_id, ::getpid()).run();
         });
-        signals.on_signal([&] { consumer.stop(); });
+        const auto stop_on_signal = signals.on_signal([&] { consumer.stop(); });
         const auto c = consumer.run();
         std::cout << "applied=" << c.applied << " duplicates=" << c.duplicates << " dead_lettered=" << c.dead_lettered
                   << " skipped=" << c.skipped << std::endl;
