@@ -6,11 +6,11 @@
 //   build/bench/bench_save_path [--ops N] [--rounds R]
 #include <domain_events/domain_events.hpp>
 
+#include "bench_support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -34,34 +34,15 @@ double nanos_per_op(bench_clock::duration elapsed, int ops) {
     return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()) / ops;
 }
 
-double median(std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    int ops = 5000;
-    int rounds = 7;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string flag = argv[i];
-        if (flag == "--ops") ops = std::atoi(argv[i + 1]);
-        else if (flag == "--rounds") rounds = std::atoi(argv[i + 1]);
-        else {
-            std::fprintf(stderr, "bench_save_path: unknown flag '%s'\n", argv[i]);
-            return 2;
-        }
-    }
-    if (ops < 1 || rounds < 1) {
-        std::fprintf(stderr, "bench_save_path: --ops and --rounds must be >= 1\n");
-        return 2;
-    }
-
-    const auto dir = std::filesystem::temp_directory_path() / ("de_bench_save_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    side library((dir / "library.db").string());
-    side baseline((dir / "baseline.db").string());
+    const bench::flags args(argc, argv, {{"ops", "5000"}, {"rounds", "7"}});
+    const int ops = static_cast<int>(std::max(1L, args.number("ops")));
+    const int rounds = static_cast<int>(std::max(1L, args.number("rounds")));
+    const bench::scratch_dir dir("de_bench_save");
+    side library(dir.file("library.db"));
+    side baseline(dir.file("baseline.db"));
 
     de::model_signals signals;
     de::publisher publisher(library.db, signals, de::config{});
@@ -111,12 +92,11 @@ int main(int argc, char** argv) {
         base_ns.push_back(time_round(baseline_op));
         lib_ns.push_back(time_round(library_op));
     }
-    const double base = median(base_ns);
-    const double lib = median(lib_ns);
+    const double base = bench::median(base_ns);
+    const double lib = bench::median(lib_ns);
     std::printf("save_path: ops/round=%d rounds=%d\n", ops, rounds);
     std::printf("  hand-written transaction : %8.0f ns/op\n", base);
     std::printf("  save + event (library)   : %8.0f ns/op\n", lib);
     std::printf("  ratio library/baseline   : %8.2f (target <= 1.30)\n", lib / base);
-    std::filesystem::remove_all(dir);
     return 0;
 }

@@ -52,10 +52,10 @@ struct consumer_options {
     /// (nothing is committed past an event that is neither applied nor dead-lettered).
     int dead_letter_attempts = 10;
     /// Where the consumer logs; empty: spdlog's default logger.
-    std::shared_ptr<spdlog::logger> logger;
+    std::shared_ptr<spdlog::logger> logger{};
     /// Test hook: called after an event's transaction committed and before its offset is
     /// stored, on the `run()` thread (the crash tests kill the process here).
-    std::function<void(const event&)> after_commit;
+    std::function<void(const event&)> after_commit{};
 };
 
 /** @brief What a consumer has done since it was constructed. */
