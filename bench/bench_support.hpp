@@ -1,6 +1,8 @@
 #pragma once
 // What the benchmarks share: flags, statistics, a scratch directory, a cluster to talk to.
+#include <domain_events/config.hpp>
 #include <domain_events/embedded_cluster.hpp>
+#include <domain_events/topic_admin.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <unistd.h>
@@ -76,8 +79,25 @@ public:
     }
     [[nodiscard]] const std::string& bootstrap_servers() const { return bootstrap_; }
     [[nodiscard]] const char* kind() const { return embedded_ ? "mock cluster" : "real broker"; }
+    /** On the mock only: on a real broker the code under test creates its topics (the relay). */
     void create_topic(const std::string& topic, int partitions) {
         if (embedded_) embedded_->create_topic(topic, partitions, 1);
+    }
+    /** On either: a real broker through the library's Admin API client (auto-creation may be off). */
+    void ensure_topic(const std::string& topic, int partitions) {
+        if (embedded_) {
+            embedded_->create_topic(topic, partitions, 1);
+            return;
+        }
+        domain_events::config c;
+        c.bootstrap_servers = bootstrap_;
+        domain_events::topic_settings settings;
+        settings.partitions = partitions;
+        domain_events::topic_admin admin(c, std::chrono::seconds{30});
+        const auto report = admin.ensure(domain_events::topic_spec{topic, settings});
+        if (report.outcome == domain_events::topic_outcome::differs) {
+            throw std::runtime_error("bench: topic " + topic + " exists with other settings: " + report.detail);
+        }
     }
 
 private:

@@ -112,11 +112,12 @@ void database::begin() {
             if (sqlite3_stmt_busy(s) != 0) sqlite3_reset(s);
         }
     }
-    // The outermost BEGIN and COMMIT run once per write: cached statements, not parsed each time.
+    // BEGIN, COMMIT, SAVEPOINT and RELEASE run once per write (a consumer's batch opens a
+    // savepoint per event): cached statements, not parsed each time.
     if (depth_ == 0) {
         prepare("BEGIN IMMEDIATE").run();
     } else {
-        execute("SAVEPOINT " + savepoint_name(depth_ + 1));
+        prepare("SAVEPOINT " + savepoint_name(depth_ + 1)).run();
     }
     ++depth_;
 }
@@ -130,7 +131,7 @@ void database::commit() {
                             SQLITE_ABORT);
     }
     if (depth_ > 1) {
-        execute("RELEASE " + savepoint_name(depth_));
+        prepare("RELEASE " + savepoint_name(depth_)).run();
         for (auto& pending : on_commit_) {
             if (pending.depth == depth_) pending.depth = depth_ - 1;
         }

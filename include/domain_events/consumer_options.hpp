@@ -43,6 +43,15 @@ struct consumer_options {
     std::chrono::milliseconds max_backoff{5'000};
     /// How often stored offsets are committed to Kafka (also on revoke and on shutdown).
     std::chrono::milliseconds commit_interval{1'000};
+    /// Batching: the events read back to back are applied in one SQLite transaction (a savepoint
+    /// each, so a throwing handler undoes only its own event); the transaction commits when no
+    /// message is waiting, after `max_batch_events` messages, once `max_batch_delay` passed since
+    /// its first, before a dead letter or a retry pause, on revoke and on shutdown. Offsets are
+    /// stored only after that commit. 1: one transaction per event (>= 1).
+    std::size_t max_batch_events = 1'000;
+    /// The longest a batch stays open (and holds SQLite's write lock, which replicas sharing the
+    /// file wait for); checked between events (>= 0; 0: commit after each event).
+    std::chrono::milliseconds max_batch_delay{10};
     /// How long idempotency records are kept; pruned about once a minute. A redelivery older
     /// than this is applied again (docs/consuming.md weighs it).
     std::chrono::seconds dedupe_retention{std::chrono::hours{24 * 7}};
@@ -53,8 +62,9 @@ struct consumer_options {
     int dead_letter_attempts = 10;
     /// Where the consumer logs; empty: spdlog's default logger.
     std::shared_ptr<spdlog::logger> logger{};
-    /// Test hook: called after an event's transaction committed and before its offset is
-    /// stored, on the `run()` thread (the crash tests kill the process here).
+    /// Test hook: called for each applied event after the transaction of its batch committed and
+    /// before the batch's offsets are stored, on the `run()` thread (the crash tests kill the
+    /// process here).
     std::function<void(const event&)> after_commit{};
 };
 
@@ -67,7 +77,7 @@ struct consumer_counters {
     std::uint64_t handler_retries = 0;  ///< failed handler attempts that were retried
     std::uint64_t rebalances = 0;     ///< partition assignments and revocations
     std::uint64_t commits = 0;        ///< offset commits that succeeded
-    latency_snapshot handler_latency;  ///< per applied event: handler plus its transaction
+    latency_snapshot handler_latency;  ///< per applied event: handler plus its savepoint (the batch's commit is shared)
 };
 
 }  // namespace domain_events

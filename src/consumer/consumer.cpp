@@ -3,8 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <exception>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "domain_events/database.hpp"
 #include "domain_events/dead_letter_headers.hpp"
@@ -43,6 +47,10 @@ void check_options(const config& settings, const consumer_options& o) {
         add("consumer_options.dead_letter_attempts=" + std::to_string(o.dead_letter_attempts) + ": must be >= 1");
     }
     if (o.commit_interval.count() <= 0) add("consumer_options.commit_interval: must be positive");
+    if (o.max_batch_events < 1) add("consumer_options.max_batch_events=0: must be >= 1 (1: a transaction per event)");
+    if (o.max_batch_delay.count() < 0) {
+        add("consumer_options.max_batch_delay=" + std::to_string(o.max_batch_delay.count()) + "ms: must be >= 0");
+    }
     if (o.idle_exit.count() < 0) add("consumer_options.idle_exit: must be >= 0 (0: never)");
     if (o.dedupe_retention.count() <= 0) add("consumer_options.dedupe_retention: must be positive");
     if (o.dead_letter_max_bytes == 0) add("consumer_options.dead_letter_max_bytes: must be positive");
@@ -91,7 +99,20 @@ struct consumer::impl {
     detail::group_member_counters member_counters;
     latency_histogram handler_latency;
 
-    // Only on the run() thread.
+    // Only on the run() thread (the revoke callback runs inside poll(), on it too).
+    // The open batch: one transaction, a savepoint per event inside it, and the offsets of the
+    // messages it covers, stored only after it committed. Declared before `member`, whose
+    // revoke callback finishes it.
+    struct open_batch {
+        std::optional<transaction> tx;
+        clock::time_point started;
+        std::size_t messages = 0;
+        detail::offset_batch offsets;
+        std::uint64_t applied = 0, duplicates = 0;  // counted once committed
+        std::vector<event> applied_events;          // only for the after_commit hook
+    } batch;
+    std::exception_ptr revoke_failure;  // from finishing the batch inside the revoke callback
+    bool stored_since_commit = false;
     std::unique_ptr<detail::group_member> member;
     std::unique_ptr<detail::dead_letter_producer> dead_letters;
     std::uint64_t handled = 0;
@@ -173,44 +194,121 @@ struct consumer::impl {
         return fallback ? &fallback : nullptr;
     }
 
-    // One attempt; the event's record and the handler's effects commit together or not at all.
-    // Our own SQLite failures propagate (they are not the event's fault); the handler's are returned.
+    [[nodiscard]] bool batch_open() const noexcept { return batch.messages > 0 || batch.tx.has_value(); }
+
+    // Marks the start of the batch when nothing is open yet.
+    void touch_batch() {
+        if (!batch_open()) batch.started = clock::now();
+    }
+
+    // `m` is finished inside the batch: its offset is stored once the batch committed.
+    void add_to_batch(const rd_kafka_message_t& m) {
+        touch_batch();
+        ++batch.messages;
+        batch.offsets.add(m);
+    }
+
+    // Forgets the open batch; its transaction, if any, rolls back. Nothing of it was stored.
+    void drop_batch() noexcept {
+        batch.tx.reset();
+        batch.messages = 0;
+        batch.offsets.clear();
+        batch.applied = batch.duplicates = 0;
+        batch.applied_events.clear();
+    }
+
+    // Commits the open batch, then counts it, runs the after_commit hook for each applied event
+    // and stores the batch's offsets: an offset is never stored before its event committed.
+    void finish_batch() {
+        if (!batch_open()) return;
+        try {
+            if (batch.tx && batch.applied > 0) {
+                batch.tx->commit();
+            } else {
+                batch.tx.reset();  // duplicates and failed attempts only: nothing to keep
+            }
+            counted.applied += batch.applied;
+            counted.duplicates += batch.duplicates;
+            if (options.after_commit) {
+                for (const auto& e : batch.applied_events) options.after_commit(e);
+            }
+            stored_since_commit = member->store_offsets(batch.offsets) || stored_since_commit;
+        } catch (...) {
+            drop_batch();
+            throw;
+        }
+        drop_batch();
+    }
+
+    // Inside poll(), before a revoke commits the stored offsets. Must not throw into librdkafka:
+    // a failure is kept and rethrown by the loop once poll() returns.
+    void finish_batch_before_revoke() noexcept {
+        try {
+            finish_batch();
+        } catch (...) {
+            if (!revoke_failure) revoke_failure = std::current_exception();
+        }
+    }
+
+    // One attempt, in a savepoint of the batch's transaction: the event's record and the
+    // handler's effects are kept together or rolled back together. Our own SQLite failures
+    // propagate (they are not the event's fault); the handler's are returned.
     std::optional<std::string> attempt(const event& e, const event_handler& handler, bool& duplicate) {
-        transaction tx(db);
+        if (!batch.tx) {
+            touch_batch();
+            batch.tx.emplace(db);  // BEGIN IMMEDIATE
+        }
+        transaction event_scope(db);  // SAVEPOINT
         if (!store.record(e.event_id, now_ms().time_since_epoch().count())) {
-            duplicate = true;
-            return std::nullopt;  // tx rolls back: nothing was written
+            duplicate = true;  // recorded earlier, or earlier in this very batch
+            event_scope.commit();  // nothing was written in it
+            return std::nullopt;
         }
         const auto started = clock::now();
         try {
             handler(e, db);
         } catch (const std::exception& failure) {
-            return std::string(failure.what());
+            return std::string(failure.what());  // event_scope rolls back: record and effects
         } catch (...) {
             return std::string("the handler threw something that is not a std::exception");
         }
-        tx.commit();
+        event_scope.commit();  // RELEASE: kept in the batch, committed with it
         handler_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started));
         return std::nullopt;
     }
 
-    outcome apply(const rd_kafka_message_t& m, const event& e, const event_handler& handler) {
+    // Sends `m` to the dead letters after committing the open batch (the wait for Kafka never
+    // holds SQLite's write lock, and offsets stay in order), then stores its offset.
+    outcome dead_letter_now(const rd_kafka_message_t& m, dead_letter_reason reason, const std::string& error_text,
+                            int attempts) {
+        finish_batch();
+        const auto result = dead_letter(m, reason, error_text, attempts);
+        if (result == outcome::done) stored_since_commit = member->store_offset(m) || stored_since_commit;
+        return result;
+    }
+
+    outcome apply(const rd_kafka_message_t& m, event&& e, const event_handler& handler) {
         retry_backoff.reset();
         for (int attempt_number = 1;; ++attempt_number) {
             bool duplicate = false;
             const auto failure = attempt(e, handler, duplicate);
             if (duplicate) {
-                ++counted.duplicates;
+                ++batch.duplicates;
                 log->debug("consumer {}: event {} already applied; skipped", options.group_id, e.event_id);
+                add_to_batch(m);
                 return outcome::done;
             }
             if (!failure) {
-                ++counted.applied;
-                if (options.after_commit) options.after_commit(e);
+                ++batch.applied;
+                add_to_batch(m);
+                if (options.after_commit) batch.applied_events.push_back(std::move(e));
                 return outcome::done;
             }
+            // The earlier events of the batch are kept: commit them (and store their offsets)
+            // before pausing or dead-lettering, so the write lock is not held meanwhile.
+            finish_batch();
             if (attempt_number >= options.max_handler_attempts) {
-                return dead_letter(m, dead_letter_reason::handler_failed, *failure, attempt_number);
+                return dead_letter_now(m, dead_letter_reason::handler_failed, *failure, attempt_number);
             }
             ++counted.handler_retries;
             const auto pause = retry_backoff.next();
@@ -221,18 +319,21 @@ struct consumer::impl {
         }
     }
 
+    // Deals with one message: applied, duplicate or skipped join the open batch; bad input is
+    // dead-lettered at once.
     outcome process(const rd_kafka_message_t& m) {
         auto checked = detail::check_message(m, settings.validation.max_payload_bytes);
-        if (checked.problem) return dead_letter(m, checked.problem->reason, checked.problem->text, 0);
-        const auto& e = *checked.parsed;
+        if (checked.problem) return dead_letter_now(m, checked.problem->reason, checked.problem->text, 0);
+        auto& e = *checked.parsed;
         const event_handler* handler = topics.matches(e.event_type) ? handler_for(e.event_type) : nullptr;
         if (handler == nullptr) {
             ++counted.skipped;
             log->debug("consumer {}: {} event {} not subscribed or without a handler; skipped", options.group_id,
                        e.event_type, e.event_id);
+            add_to_batch(m);
             return outcome::done;
         }
-        return apply(m, e, *handler);
+        return apply(m, std::move(e), *handler);
     }
 
     void prune() {
@@ -251,28 +352,39 @@ struct consumer::impl {
         return options.idle_exit.count() > 0 && clock::now() - last_message >= options.idle_exit;
     }
 
+    [[nodiscard]] bool batch_due(clock::time_point now) const noexcept {
+        return batch_open() && (batch.messages >= options.max_batch_events || now - batch.started >= options.max_batch_delay);
+    }
+
     void loop() {
         auto last_message = clock::now();
         auto last_commit = clock::now();
         auto last_prune = clock::now();
-        bool stored_since_commit = false;
         while (!stop_requested.load() && !limits_reached(last_message)) {
             if (member->fatal_error()) {
                 throw publish_error("consumer " + options.group_id + ": " + *member->fatal_error(),
                                     RD_KAFKA_RESP_ERR__FATAL);
             }
             const auto now = clock::now();
+            if (batch_due(now)) finish_batch();
             if (stored_since_commit && now - last_commit >= options.commit_interval) {
                 member->commit_async();
                 stored_since_commit = false;
                 last_commit = now;
             }
             if (now - last_prune >= prune_interval) {
+                finish_batch();  // pruning runs in a transaction of its own
                 prune();
                 last_prune = now;
             }
-            const auto message = member->poll(poll_timeout);
-            if (!message) continue;
+            // With a batch open, take only what is already waiting: an empty queue ends the batch,
+            // so it never waits for Kafka while holding SQLite's write lock.
+            const auto message = member->poll(batch_open() ? std::chrono::milliseconds{0} : poll_timeout);
+            if (revoke_failure) std::rethrow_exception(std::exchange(revoke_failure, nullptr));
+            if (!message) {
+                finish_batch();
+                continue;
+            }
             if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
                 // Consumer errors (unknown topic, broker down, PARTITION_EOF) are informational:
                 // librdkafka retries, and the events are still there to read.
@@ -284,8 +396,8 @@ struct consumer::impl {
             last_message = clock::now();
             if (process(*message) == outcome::abandoned) break;
             ++handled;
-            stored_since_commit = member->store_offset(*message) || stored_since_commit;
         }
+        finish_batch();  // stop, limits: the open batch commits before the offsets are
     }
 };
 
@@ -328,6 +440,7 @@ consumer_counters consumer::run() {
         detail::dead_letter_producer_properties(s.settings.bootstrap_servers, s.settings.kafka_properties),
         dead_letter_topic(s.settings.topic_prefix), *s.log);
     s.member = std::make_unique<detail::group_member>(s.member_properties, *s.log, s.member_counters);
+    s.member->on_revoke([&s] { s.finish_batch_before_revoke(); });
     s.member->subscribe(s.topics.topics());
     s.log->info("consumer {}: subscribed to {} topic(s) for {} event type(s)", s.options.group_id,
                 s.topics.topics().size(), s.topics.event_types().size());
@@ -335,7 +448,8 @@ consumer_counters consumer::run() {
     try {
         s.loop();
     } catch (...) {
-        s.member->close();  // commits what was stored: every stored offset is of a finished event
+        s.drop_batch();     // rolled back: its offsets were never stored, its events come again
+        s.member->close();  // commits what was stored: every stored offset is of a committed event
         throw;
     }
     s.member->close();

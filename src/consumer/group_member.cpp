@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "domain_events/error.hpp"
@@ -91,6 +92,37 @@ bool group_member::store_offset(const rd_kafka_message_t& message) {
     return false;
 }
 
+void offset_batch::add(const rd_kafka_message_t& message) {
+    const char* topic = rd_kafka_topic_name(message.rkt);
+    for (auto& e : entries_) {
+        if (e.partition == message.partition && e.topic == topic) {
+            e.next_offset = std::max(e.next_offset, message.offset + 1);
+            return;
+        }
+    }
+    entries_.push_back({topic, message.partition, message.offset + 1});
+}
+
+bool group_member::store_offsets(const offset_batch& offsets) {
+    if (offsets.empty()) return false;
+    kafka_partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.entries_.size())));
+    for (const auto& e : offsets.entries_) {
+        rd_kafka_topic_partition_list_add(list.get(), e.topic.c_str(), e.partition)->offset = e.next_offset;
+    }
+    const auto error = rd_kafka_offsets_store(client_.get(), list.get());
+    bool stored = false;
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto& p = list->elems[i];
+        if (error == RD_KAFKA_RESP_ERR_NO_ERROR && p.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            stored = true;
+            continue;
+        }
+        logger->debug("consumer: offset {} of {}[{}] not stored ({}): the partition was revoked", p.offset - 1,
+                      p.topic, p.partition, kafka_error_text(p.err != RD_KAFKA_RESP_ERR_NO_ERROR ? p.err : error));
+    }
+    return stored;
+}
+
 void group_member::commit_async() { rd_kafka_commit(client_.get(), nullptr, 1); }
 
 bool group_member::commit_sync() {
@@ -126,8 +158,10 @@ void group_member::assign(rd_kafka_topic_partition_list_t* partitions) {
 }
 
 void group_member::revoke(rd_kafka_topic_partition_list_t* partitions) {
-    // This runs inside poll(), so the event before it is finished and its offset stored: commit
-    // now, synchronously, so the next owner starts right after it.
+    // This runs inside poll(), between events: the owner commits its open batch and stores its
+    // offsets first, then the stored offsets are committed synchronously, so the next owner
+    // starts right after the last applied event.
+    if (before_revoke_) before_revoke_();
     if (rd_kafka_assignment_lost(client_.get())) {
         logger->warn("consumer: assignment lost ({}); its stored offsets cannot be committed, the next owner finds "
                      "those events recorded",

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,27 @@ struct group_member_counters {
     std::atomic<std::uint64_t> commits{0};
 };
 
+/**
+ * @brief The offsets of the finished messages of one batch, one entry per partition (the next
+ *        offset to read), kept until the batch's transaction committed.
+ */
+class offset_batch {
+public:
+    /** @brief Marks `message` finished (messages of one partition come in offset order). */
+    void add(const rd_kafka_message_t& message);
+    [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
+    void clear() noexcept { entries_.clear(); }
+
+private:
+    friend class group_member;
+    struct entry {
+        std::string topic;
+        std::int32_t partition;
+        std::int64_t next_offset;
+    };
+    std::vector<entry> entries_;  // a handful of partitions: a linear search beats a map
+};
+
 class group_member : private kafka_log_target {
 public:
     /** @throws config_error when librdkafka refuses a property. */
@@ -52,6 +74,18 @@ public:
      *         reads it again and finds it recorded.
      */
     bool store_offset(const rd_kafka_message_t& message);
+
+    /**
+     * @brief `store_offset` for every partition of a committed batch, in one call.
+     * @return true when at least one offset was stored (the others' partitions were revoked).
+     */
+    bool store_offsets(const offset_batch& offsets);
+
+    /**
+     * @brief Called on a revoke (inside `poll`, before the stored offsets are committed) so the
+     *        owner can commit its open batch and store its offsets first. Must not throw.
+     */
+    void on_revoke(std::function<void()> before_commit) { before_revoke_ = std::move(before_commit); }
 
     /** @brief Commits the stored offsets without waiting (the result is logged by the callback). */
     void commit_async();
@@ -78,6 +112,7 @@ private:
     void revoke(rd_kafka_topic_partition_list_t* partitions);
 
     group_member_counters& counters_;
+    std::function<void()> before_revoke_;
     std::optional<std::string> fatal_;
     bool closed_ = false;
     kafka_handle client_;  // last: destroyed first, while the members its callbacks touch live

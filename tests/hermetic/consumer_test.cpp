@@ -55,4 +55,16 @@ TEST_F(consumer_hermetic, three_replicas_over_six_partitions_one_killed_mid_stre
     three_replicas_over_six_partitions_one_killed_mid_stream_apply_every_event_once();
 }
 
+TEST_F(consumer_hermetic, a_handler_failing_mid_batch_keeps_the_earlier_events_once_and_applies_the_later_ones_after) {
+    a_handler_failing_mid_batch_keeps_the_earlier_events_once_and_applies_the_later_ones_after();
+}
+
+TEST_F(consumer_hermetic, a_duplicate_within_one_batch_takes_effect_once) {
+    a_duplicate_within_one_batch_takes_effect_once();
+}
+
+TEST_F(consumer_hermetic, killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing) {
+    killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing();
+}
+
 }  // namespace

@@ -6,6 +6,7 @@
 //   CONSUMER_IDLE_EXIT_MS       stop after this long without messages (default: never)
 //   CONSUMER_CRASH_AFTER        SIGKILL itself right after the N-th committed event
 //   CONSUMER_HANDLER_DELAY_MS   sleep in each handler (to keep a stream going while a test kills)
+//   CONSUMER_MAX_BATCH_EVENTS   consumer_options::max_batch_events (default: the library's)
 // On exit prints `applied=A duplicates=D dead_lettered=L skipped=S`.
 #include <signal.h>
 #include <unistd.h>
@@ -50,6 +51,9 @@ int main() {
         options.event_types = split(env(environment, "CONSUMER_EVENTS"));
         options.idle_exit = std::chrono::milliseconds{std::stol(env(environment, "CONSUMER_IDLE_EXIT_MS", "0"))};
         options.commit_interval = std::chrono::milliseconds{200};
+        if (const auto batch = env(environment, "CONSUMER_MAX_BATCH_EVENTS"); !batch.empty()) {
+            options.max_batch_events = std::stoul(batch);
+        }
         const auto crash_after = std::stoul(env(environment, "CONSUMER_CRASH_AFTER", "0"));
         const auto delay = std::chrono::milliseconds{std::stol(env(environment, "CONSUMER_HANDLER_DELAY_MS", "0"))};
         std::size_t committed = 0;

@@ -62,6 +62,24 @@ std::map<std::string, int> consumer_scenarios::effects() const {
     return result;
 }
 
+std::int64_t consumer_scenarios::committed_effects() const {
+    de::database reader(de::database_options{.path = db_path, .read_only = true});
+    auto& q = reader.prepare("SELECT count(*) FROM effects");
+    q.step();
+    const auto n = q.column_int64(0);
+    q.reset();
+    return n;
+}
+
+std::vector<std::string> consumer_scenarios::effects_in_order() const {
+    de::database db(db_path);
+    std::vector<std::string> ids;
+    auto& q = db.prepare("SELECT event_id FROM effects ORDER BY rowid");
+    while (q.step()) ids.push_back(q.column_text(0));
+    q.reset();
+    return ids;
+}
+
 std::vector<event> consumer_scenarios::produce_events(const std::string& type, int count, const std::string& aggregate) {
     std::vector<event> events;
     std::vector<outgoing> records;
@@ -340,7 +358,8 @@ void consumer_scenarios::a_member_joining_mid_stream_rebalances_and_every_event_
 void consumer_scenarios::killed_between_the_commit_and_the_offset_applies_nothing_twice_and_misses_nothing() {
     create_topic(de::topic_for_event_type(prefix, "patient.created"), 3);
     const auto ids = ids_of(produce_events("patient.created", 300));
-    auto crashing = start_consumer({{"CONSUMER_CRASH_AFTER", "120"}});
+    // One event per transaction: the kill comes right after the 120th event's own commit.
+    auto crashing = start_consumer({{"CONSUMER_CRASH_AFTER", "120"}, {"CONSUMER_MAX_BATCH_EVENTS", "1"}});
     ASSERT_EQ(crashing->wait(120s), 128 + SIGKILL) << crashing->output();
     EXPECT_EQ(effects().size(), 120u);  // the 120th committed, and its offset never stored
 
@@ -372,6 +391,81 @@ void consumer_scenarios::three_replicas_over_six_partitions_one_killed_mid_strea
         EXPECT_EQ(replicas[survivor]->wait(30s), 0) << replicas[survivor]->output();
     }
     expect_each_applied_once(ids);
+}
+
+void consumer_scenarios::a_handler_failing_mid_batch_keeps_the_earlier_events_once_and_applies_the_later_ones_after() {
+    create_topic(topic("patient.created"), 1);  // one partition: read in this order, back to back
+    const auto events = produce_events("patient.created", 10);
+    const auto& failing = events[4];
+    auto o = options({"patient.created"});
+    o.max_events = events.size();
+    o.max_batch_delay = 10s;  // only the failure ends the first batch
+    de::consumer consumer(settings(), o);
+    int failing_calls = 0;
+    std::int64_t committed_at_failure = -1, committed_at_retry = -1;
+    consumer.on("patient.created", [&](const de::event& e, de::database& db) {
+        record_effect(e, db);
+        if (e.event_id != failing.event_id) return;
+        if (++failing_calls == 1) {
+            committed_at_failure = committed_effects();
+            throw std::runtime_error("timeout");
+        }
+        committed_at_retry = committed_effects();
+    });
+    const auto c = consumer.run();
+    EXPECT_EQ(c.applied, events.size());
+    EXPECT_EQ(c.handler_retries, 1u);
+    EXPECT_EQ(c.dead_lettered, 0u);
+    // The four before it were in its batch, uncommitted when it failed; the failure committed
+    // them (its own effect rolled back to its savepoint) before the pause and the retry.
+    EXPECT_EQ(committed_at_failure, 0);
+    EXPECT_EQ(committed_at_retry, 4);
+    EXPECT_EQ(effects_in_order(), ids_of(events));  // each once, the later ones after the retry
+    expect_each_applied_once(ids_of(events));
+}
+
+void consumer_scenarios::a_duplicate_within_one_batch_takes_effect_once() {
+    create_topic(topic("patient.created"), 1);
+    const auto a = test_event("patient.created", "a");
+    const auto b = test_event("patient.created", "b");
+    const auto c = test_event("patient.created", "c");
+    std::vector<outgoing> records;
+    for (const auto* e : {&a, &b, &a, &c, &b, &a}) records.push_back(as_record(*e, topic("patient.created")));
+    produce_all(bootstrap(), records);
+
+    auto o = options({"patient.created"});
+    o.max_events = records.size();
+    o.max_batch_delay = 10s;
+    std::vector<std::int64_t> committed_seen;
+    o.after_commit = [&](const de::event&) { committed_seen.push_back(committed_effects()); };
+    de::consumer consumer(settings(), o);
+    consumer.on("patient.created", record_effect);
+    const auto counters = consumer.run();
+    EXPECT_EQ(counters.applied, 3u);
+    EXPECT_EQ(counters.duplicates, 3u);
+    // One batch: the hook ran after its single commit, which held all three effects.
+    EXPECT_EQ(committed_seen, (std::vector<std::int64_t>{3, 3, 3}));
+    expect_each_applied_once(ids_of({a, b, c}));
+}
+
+void consumer_scenarios::killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing() {
+    create_topic(de::topic_for_event_type(prefix, "patient.created"), 3);
+    const auto ids = ids_of(produce_events("patient.created", 300));
+    // Default batching: the kill comes after the commit of the batch holding the 120th event,
+    // before any of that batch's offsets was stored.
+    auto crashing = start_consumer({{"CONSUMER_CRASH_AFTER", "120"}});
+    ASSERT_EQ(crashing->wait(120s), 128 + SIGKILL) << crashing->output();
+    const auto at_kill = effects().size();
+    EXPECT_GE(at_kill, 120u);  // the whole batch committed
+    for (const auto& [id, n] : effects()) EXPECT_EQ(n, 1) << id;
+
+    auto restarted = start_consumer({});
+    ASSERT_TRUE(eventually([&] { return effects().size() == ids.size(); })) << restarted->output();
+    restarted->signal(SIGTERM);
+    ASSERT_EQ(restarted->wait(30s), 0) << restarted->output();
+    expect_each_applied_once(ids);
+    // The killed batch came again and was recognised, event by event.
+    EXPECT_THAT(restarted->output(), ::testing::ContainsRegex("duplicates=[1-9]"));
 }
 
 }  // namespace domain_events::testing

@@ -42,6 +42,10 @@ protected:
     void a_member_joining_mid_stream_rebalances_and_every_event_takes_effect_once();
     void killed_between_the_commit_and_the_offset_applies_nothing_twice_and_misses_nothing();
     void three_replicas_over_six_partitions_one_killed_mid_stream_apply_every_event_once();
+    // Batching: events read back to back share one transaction, a savepoint each.
+    void a_handler_failing_mid_batch_keeps_the_earlier_events_once_and_applies_the_later_ones_after();
+    void a_duplicate_within_one_batch_takes_effect_once();
+    void killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing();
 
     // Helpers shared by the scenarios.
     [[nodiscard]] config settings(topic_routing routing = topic_routing::per_event_type) const;
@@ -50,6 +54,10 @@ protected:
     static void record_effect(const event& e, database& db);
     /** event id -> number of effects; empty before the table exists. */
     [[nodiscard]] std::map<std::string, int> effects() const;
+    /** Effects committed so far, read on a connection of its own (inside a handler too). */
+    [[nodiscard]] std::int64_t committed_effects() const;
+    /** Event ids of the effects in the order they were written. */
+    [[nodiscard]] std::vector<std::string> effects_in_order() const;
     std::vector<event> produce_events(const std::string& type, int count, const std::string& aggregate = "a");
     [[nodiscard]] std::vector<record> dead_letters(std::size_t count) const;
     std::unique_ptr<child_process> start_consumer(const std::map<std::string, std::string>& more_env);

@@ -43,12 +43,16 @@ TEST_F(consumer_config, names_every_bad_option) {
     o.group_id.clear();
     o.max_handler_attempts = 0;
     o.commit_interval = std::chrono::milliseconds{0};
+    o.max_batch_events = 0;
+    o.max_batch_delay = std::chrono::milliseconds{-1};
     auto c = settings();
     c.bootstrap_servers.clear();
     const auto what = error_of(c, o);
     EXPECT_THAT(what, HasSubstr("group_id"));
     EXPECT_THAT(what, HasSubstr("max_handler_attempts=0"));
     EXPECT_THAT(what, HasSubstr("commit_interval"));
+    EXPECT_THAT(what, HasSubstr("max_batch_events=0"));
+    EXPECT_THAT(what, HasSubstr("max_batch_delay=-1ms"));
     EXPECT_THAT(what, HasSubstr("KAFKA_BOOTSTRAP_SERVERS"));
 }
 
