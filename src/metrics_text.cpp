@@ -73,15 +73,15 @@ void metrics_text::sample(std::string_view name, const metric_labels& labels, do
     text_ += ' ' + number(value) + '\n';
 }
 
-void metrics_text::counter(std::string_view name, std::string_view help, double value) {
+void metrics_text::counter(std::string_view name, std::string_view help, double value, const metric_labels& labels) {
     if (!name.ends_with("_total")) throw usage_error("counter name '" + std::string(name) + "' must end in _total");
     family(name, help, "counter");
-    sample(name, {}, value);
+    sample(name, labels, value);
 }
 
-void metrics_text::gauge(std::string_view name, std::string_view help, double value) {
+void metrics_text::gauge(std::string_view name, std::string_view help, double value, const metric_labels& labels) {
     family(name, help, "gauge");
-    sample(name, {}, value);
+    sample(name, labels, value);
 }
 
 void metrics_text::gauge(std::string_view name, std::string_view help, std::span<const metric_sample> samples) {
@@ -89,17 +89,24 @@ void metrics_text::gauge(std::string_view name, std::string_view help, std::span
     for (const auto& s : samples) sample(name, s.labels, s.value);
 }
 
-void metrics_text::histogram_seconds(std::string_view name, std::string_view help, const latency_snapshot& latency) {
+void metrics_text::histogram_seconds(std::string_view name, std::string_view help, const latency_snapshot& latency,
+                                     const metric_labels& labels) {
+    if (labels.contains("le")) throw usage_error("histogram " + std::string(name) + ": the label le is the bucket's own");
     family(name, help, "histogram");
     const std::string bucket = std::string(name) + "_bucket";
+    const auto with_le = [&labels](std::string le) {
+        auto bucket_labels = labels;
+        bucket_labels.emplace("le", std::move(le));
+        return bucket_labels;
+    };
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < latency.bounds_us.size(); ++i) {
         cumulative += latency.counts[i];
-        sample(bucket, {{"le", number(static_cast<double>(latency.bounds_us[i]) / 1e6)}}, static_cast<double>(cumulative));
+        sample(bucket, with_le(number(static_cast<double>(latency.bounds_us[i]) / 1e6)), static_cast<double>(cumulative));
     }
-    sample(bucket, {{"le", "+Inf"}}, static_cast<double>(latency.count));
-    sample(std::string(name) + "_sum", {}, static_cast<double>(latency.sum_us) / 1e6);
-    sample(std::string(name) + "_count", {}, static_cast<double>(latency.count));
+    sample(bucket, with_le("+Inf"), static_cast<double>(latency.count));
+    sample(std::string(name) + "_sum", labels, static_cast<double>(latency.sum_us) / 1e6);
+    sample(std::string(name) + "_count", labels, static_cast<double>(latency.count));
 }
 
 }  // namespace domain_events

@@ -11,6 +11,7 @@
 
 #include "domain_events/config.hpp"
 #include "domain_events/consumer_options.hpp"
+#include "domain_events/consumer_status.hpp"
 
 namespace domain_events {
 
@@ -25,8 +26,8 @@ struct event;
 using event_handler = std::function<void(const event& e, database& db)>;
 
 /**
- * @brief One member of a consumer group. `run()` polls on the calling thread; `stop()` and
- *        `counters()` are safe from any thread; everything else belongs to the thread that
+ * @brief One member of a consumer group. `run()` polls on the calling thread; `stop()`,
+ *        `counters()` and `status()` are safe from any thread; everything else belongs to the thread that
  *        constructed it, before `run()`.
  */
 class consumer {
@@ -74,6 +75,15 @@ public:
 
     /** @brief A snapshot of the counters; safe from any thread. */
     [[nodiscard]] consumer_counters counters() const;
+
+    /**
+     * @brief Assignment, lag per partition (refreshed each second from librdkafka's statistics),
+     *        counters, stall and last error, taken together; safe from any thread.
+     */
+    [[nodiscard]] consumer_status status() const;
+
+    /** @brief The settings it was built with (validated). */
+    [[nodiscard]] const config& settings() const noexcept;
 
     [[nodiscard]] const consumer_options& options() const noexcept;
 

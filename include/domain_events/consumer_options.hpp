@@ -60,6 +60,11 @@ struct consumer_options {
     /// Attempts to deliver one dead letter before `run()` gives up with a publish_error
     /// (nothing is committed past an event that is neither applied nor dead-lettered).
     int dead_letter_attempts = 10;
+    /// `status().stalled` (and so an unready HTTP endpoint) when partitions are assigned, some
+    /// lag is left, and no message was dealt with for this long (a stuck or always failing
+    /// handler, a dead letter that cannot be delivered). Keep it above the slowest handler's
+    /// time plus its retries.
+    std::chrono::milliseconds stall_after{60'000};
     /// Where the consumer logs; empty: spdlog's default logger.
     std::shared_ptr<spdlog::logger> logger{};
     /// Test hook: called for each applied event after the transaction of its batch committed and

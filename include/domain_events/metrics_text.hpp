@@ -28,17 +28,22 @@ struct metric_sample {
  */
 class metrics_text {
 public:
-    /** @throws usage_error when `name` is not a metric name or does not end in `_total`. */
-    void counter(std::string_view name, std::string_view help, double value);
+    /**
+     * @param labels on the one sample (e.g. {{"group", "reminders"}}); values are escaped.
+     * @throws usage_error when `name` is not a metric name or does not end in `_total`.
+     */
+    void counter(std::string_view name, std::string_view help, double value, const metric_labels& labels = {});
     /** @throws usage_error when `name` is not a metric name. */
-    void gauge(std::string_view name, std::string_view help, double value);
+    void gauge(std::string_view name, std::string_view help, double value, const metric_labels& labels = {});
     /** @brief A gauge with one sample per label set (e.g. lag per partition); label values are escaped. */
     void gauge(std::string_view name, std::string_view help, std::span<const metric_sample> samples);
     /**
      * @brief A histogram in seconds (`name` should end in `_seconds`): cumulative `_bucket{le=...}`
-     *        lines from `latency`'s microsecond bounds, `+Inf`, `_sum` and `_count`.
+     *        lines from `latency`'s microsecond bounds, `+Inf`, `_sum` and `_count`, each with `labels`.
+     * @throws usage_error when `name` is not a metric name or `labels` has `le`.
      */
-    void histogram_seconds(std::string_view name, std::string_view help, const latency_snapshot& latency);
+    void histogram_seconds(std::string_view name, std::string_view help, const latency_snapshot& latency,
+                           const metric_labels& labels = {});
 
     /** @brief The page so far. */
     [[nodiscard]] const std::string& text() const noexcept { return text_; }

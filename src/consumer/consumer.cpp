@@ -53,6 +53,7 @@ void check_options(const config& settings, const consumer_options& o) {
     }
     if (o.idle_exit.count() < 0) add("consumer_options.idle_exit: must be >= 0 (0: never)");
     if (o.dedupe_retention.count() <= 0) add("consumer_options.dedupe_retention: must be positive");
+    if (o.stall_after.count() <= 0) add("consumer_options.stall_after: must be positive");
     if (o.dead_letter_max_bytes == 0) add("consumer_options.dead_letter_max_bytes: must be positive");
     if (!settings.kafka_enabled) add("KAFKA_ENABLED=false: a consumer needs Kafka");
     if (settings.bootstrap_servers.empty()) add("KAFKA_BOOTSTRAP_SERVERS='': the consumer needs a broker address");
@@ -184,6 +185,9 @@ struct consumer::impl {
             if (wait_or_stop(pause.next())) return outcome::abandoned;
         }
         ++counted.dead_lettered;
+        member_counters.progress.error("dead-lettered " + std::string(rd_kafka_topic_name(m.rkt)) + "[" +
+                                       std::to_string(m.partition) + "]@" + std::to_string(m.offset) + ": " +
+                                       std::string(to_string(reason)) + ": " + error_text);
         log->warn("consumer {}: {}[{}]@{} dead-lettered to {}: {}: {}", options.group_id, rd_kafka_topic_name(m.rkt),
                   m.partition, m.offset, dead_letters->topic(), to_string(reason), error_text);
         return outcome::done;
@@ -311,6 +315,7 @@ struct consumer::impl {
                 return dead_letter_now(m, dead_letter_reason::handler_failed, *failure, attempt_number);
             }
             ++counted.handler_retries;
+            member_counters.progress.error("handler for " + e.event_type + " event " + e.event_id + ": " + *failure);
             const auto pause = retry_backoff.next();
             log->warn("consumer {}: handler for {} event {} failed (attempt {} of {}), retrying in {} ms: {}",
                       options.group_id, e.event_type, e.event_id, attempt_number, options.max_handler_attempts,
@@ -390,6 +395,7 @@ struct consumer::impl {
                 // librdkafka retries, and the events are still there to read.
                 if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                     log->warn("consumer {}: {}", options.group_id, detail::kafka_error_text(message->err));
+                    member_counters.progress.error(detail::kafka_error_text(message->err));
                 }
                 continue;
             }
@@ -468,6 +474,23 @@ void consumer::stop() noexcept {
 }
 
 consumer_counters consumer::counters() const { return impl_->snapshot(); }
+
+consumer_status consumer::status() const {
+    const auto& s = *impl_;
+    auto progress = s.member_counters.progress.take();
+    consumer_status status{.group_id = s.options.group_id,
+                           .running = s.running.load(),
+                           .partitions = std::move(progress.partitions),
+                           .counters = s.snapshot(),
+                           .since_progress = progress.since_progress,
+                           .last_error = std::move(progress.last_error),
+                           .last_error_at = progress.last_error_at};
+    status.stalled = detail::is_stalled(status.running, status.partitions, progress.message_in_hand,
+                                        status.since_progress, s.options.stall_after);
+    return status;
+}
+
+const config& consumer::settings() const noexcept { return impl_->settings; }
 
 const consumer_options& consumer::options() const noexcept { return impl_->options; }
 

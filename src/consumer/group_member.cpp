@@ -13,6 +13,15 @@ namespace {
 
 bool cooperative(rd_kafka_t* client) { return std::strcmp(rd_kafka_rebalance_protocol(client), "COOPERATIVE") == 0; }
 
+constexpr std::chrono::milliseconds watermark_interval{500};
+
+std::vector<topic_partition> partitions_of(const rd_kafka_topic_partition_list_t* partitions) {
+    std::vector<topic_partition> list;
+    list.reserve(static_cast<std::size_t>(partitions->cnt));
+    for (int i = 0; i < partitions->cnt; ++i) list.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
+    return list;
+}
+
 std::string describe(const rd_kafka_topic_partition_list_t* partitions) {
     std::string text;
     for (int i = 0; i < partitions->cnt && i < 20; ++i) {
@@ -37,6 +46,8 @@ std::map<std::string, std::string> group_member_properties(const std::string& bo
         {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", from_beginning ? "earliest" : "latest"},
         {"log_level", "4"},
+        // The lag per partition comes from librdkafka's statistics (consumer_progress.hpp).
+        {"statistics.interval.ms", "1000"},
     };
     for (const auto& [name, value] : user) {
         if ((name == "enable.auto.commit" || name == "enable.auto.offset.store") && value != "false") {
@@ -56,10 +67,15 @@ group_member::group_member(const std::map<std::string, std::string>& properties,
                            group_member_counters& counters)
     : counters_(counters) {
     logger = &log_to;
+    if (const auto reset = properties.find("auto.offset.reset"); reset != properties.end()) {
+        counters_.progress.set_from_beginning(reset->second == "earliest" || reset->second == "smallest" ||
+                                              reset->second == "beginning");
+    }
     auto conf = make_kafka_conf(properties, "consumer");
     rd_kafka_conf_set_rebalance_cb(conf.get(), &group_member::on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf.get(), &group_member::on_commit);
     rd_kafka_conf_set_error_cb(conf.get(), &group_member::on_error);
+    rd_kafka_conf_set_stats_cb(conf.get(), &group_member::on_statistics);
     route_kafka_logs(conf.get(), this);
     client_ = make_kafka_client(RD_KAFKA_CONSUMER, std::move(conf), "consumer");
     rd_kafka_poll_set_consumer(client_.get());  // callbacks are served by poll(), on its thread
@@ -76,7 +92,28 @@ void group_member::subscribe(const std::vector<std::string>& topics) {
 }
 
 kafka_message group_member::poll(std::chrono::milliseconds timeout) {
-    return kafka_message(rd_kafka_consumer_poll(client_.get(), static_cast<int>(timeout.count())));
+    if (const auto now = std::chrono::steady_clock::now(); now - watermarks_read_ >= watermark_interval) {
+        watermarks_read_ = now;
+        read_high_watermarks();
+    }
+    kafka_message message(rd_kafka_consumer_poll(client_.get(), static_cast<int>(timeout.count())));
+    if (message && message->err == RD_KAFKA_RESP_ERR_NO_ERROR) counters_.progress.received();
+    return message;
+}
+
+void group_member::read_high_watermarks() {
+    std::map<topic_partition, std::int64_t> highs;
+    for (auto& tp : counters_.progress.assignment()) {
+        std::int64_t low = RD_KAFKA_OFFSET_INVALID;
+        std::int64_t high = RD_KAFKA_OFFSET_INVALID;
+        // The fetcher's cached value: no request is sent.
+        if (rd_kafka_get_watermark_offsets(client_.get(), tp.topic.c_str(), tp.partition, &low, &high) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR &&
+            high >= 0) {
+            highs.emplace(std::move(tp), high);
+        }
+    }
+    counters_.progress.high_watermarks(highs);
 }
 
 bool group_member::store_offset(const rd_kafka_message_t& message) {
@@ -85,6 +122,8 @@ bool group_member::store_offset(const rd_kafka_message_t& message) {
         message.offset + 1;
     const auto error = rd_kafka_offsets_store(client_.get(), list.get());
     const auto partition_error = list->elems[0].err;
+    // Dealt with, whether or not its partition is still ours.
+    counters_.progress.dealt_with({rd_kafka_topic_name(message.rkt), message.partition}, message.offset + 1);
     if (error == RD_KAFKA_RESP_ERR_NO_ERROR && partition_error == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
     logger->debug("consumer: offset {} of {}[{}] not stored ({}): the partition was revoked", message.offset,
                   rd_kafka_topic_name(message.rkt), message.partition,
@@ -140,10 +179,12 @@ void group_member::close() noexcept {
     if (const auto error = rd_kafka_consumer_close(client_.get()); error != RD_KAFKA_RESP_ERR_NO_ERROR) {
         logger->warn("consumer: closing: {}", kafka_error_text(error));
     }
+    counters_.progress.unassigned();
 }
 
 void group_member::assign(rd_kafka_topic_partition_list_t* partitions) {
     logger->info("consumer: assigned {}; resuming from the committed offsets", describe(partitions));
+    counters_.progress.assigned(partitions_of(partitions));
     // Offsets left INVALID: each partition resumes from its committed offset (else auto.offset.reset).
     rd_kafka_error_t* error = nullptr;
     if (cooperative(client_.get())) {
@@ -162,6 +203,7 @@ void group_member::revoke(rd_kafka_topic_partition_list_t* partitions) {
     // offsets first, then the stored offsets are committed synchronously, so the next owner
     // starts right after the last applied event.
     if (before_revoke_) before_revoke_();
+    counters_.progress.revoked(partitions_of(partitions));
     if (rd_kafka_assignment_lost(client_.get())) {
         logger->warn("consumer: assignment lost ({}); its stored offsets cannot be committed, the next owner finds "
                      "those events recorded",
@@ -190,6 +232,8 @@ void group_member::on_rebalance(rd_kafka_t* client, rd_kafka_resp_err_t error,
         self.revoke(partitions);
     } else {
         self.logger->error("consumer: rebalance failed: {}; dropping the assignment", kafka_error_text(error));
+        self.counters_.progress.error("rebalance failed: " + kafka_error_text(error));
+        self.counters_.progress.unassigned();
         rd_kafka_assign(client, nullptr);
     }
 }
@@ -202,6 +246,7 @@ void group_member::on_commit(rd_kafka_t*, rd_kafka_resp_err_t error, rd_kafka_to
         // Not fatal: the offsets stay stored and go with the next commit; meanwhile a restart
         // reads some events again and finds them recorded.
         self.logger->warn("consumer: committing offsets of {}: {}", describe(offsets), kafka_error_text(error));
+        self.counters_.progress.error("committing offsets: " + kafka_error_text(error));
         return;
     }
     ++self.counters_.commits;
@@ -210,6 +255,13 @@ void group_member::on_commit(rd_kafka_t*, rd_kafka_resp_err_t error, rd_kafka_to
 void group_member::on_error(rd_kafka_t* client, int error, const char* reason, void* self_opaque) {
     auto& self = from(self_opaque);
     report_kafka_error(client, error, reason, *self.logger, "consumer", self.fatal_);
+    self.counters_.progress.error(kafka_error_text(static_cast<rd_kafka_resp_err_t>(error)) + ": " + reason);
+}
+
+int group_member::on_statistics(rd_kafka_t*, char* json, std::size_t json_length, void* self_opaque) {
+    auto& self = from(self_opaque);
+    self.counters_.progress.statistics(std::string_view(json, json_length));
+    return 0;  // librdkafka frees the document
 }
 
 }  // namespace domain_events::detail

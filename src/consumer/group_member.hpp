@@ -14,6 +14,7 @@
 
 #include "domain_events/detail/handles.hpp"
 #include "../kafka_log.hpp"
+#include "consumer_progress.hpp"
 
 namespace spdlog { class logger; }
 
@@ -29,6 +30,7 @@ namespace domain_events::detail {
 struct group_member_counters {
     std::atomic<std::uint64_t> rebalances{0};
     std::atomic<std::uint64_t> commits{0};
+    consumer_progress progress;  ///< assignment, lag per partition, last progress and error
 };
 
 /**
@@ -108,13 +110,16 @@ private:
     static void on_commit(rd_kafka_t* client, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* offsets,
                           void* self);
     static void on_error(rd_kafka_t* client, int error, const char* reason, void* self);
+    static int on_statistics(rd_kafka_t* client, char* json, std::size_t json_length, void* self);
     void assign(rd_kafka_topic_partition_list_t* partitions);
     void revoke(rd_kafka_topic_partition_list_t* partitions);
+    void read_high_watermarks();
 
     group_member_counters& counters_;
     std::function<void()> before_revoke_;
     std::optional<std::string> fatal_;
     bool closed_ = false;
+    std::chrono::steady_clock::time_point watermarks_read_{};  // when the high watermarks were last read
     kafka_handle client_;  // last: destroyed first, while the members its callbacks touch live
 };
 

@@ -7,17 +7,21 @@
 //   CONSUMER_CRASH_AFTER        SIGKILL itself right after the N-th committed event
 //   CONSUMER_HANDLER_DELAY_MS   sleep in each handler (to keep a stream going while a test kills)
 //   CONSUMER_MAX_BATCH_EVENTS   consumer_options::max_batch_events (default: the library's)
+//   CONSUMER_HTTP               HOST:PORT of a consumer_http_endpoint (logs the port it listens on)
+//   CONSUMER_STALL_AFTER_MS     consumer_options::stall_after
 // On exit prints `applied=A duplicates=D dead_lettered=L skipped=S`.
 #include <signal.h>
 #include <unistd.h>
 
 #include <domain_events/consumer.hpp>
+#include <domain_events/consumer_http.hpp>
 #include <domain_events/database.hpp>
 #include <domain_events/event.hpp>
 #include <domain_events/shutdown_signals.hpp>
 
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -54,6 +58,7 @@ int main() {
         if (const auto batch = env(environment, "CONSUMER_MAX_BATCH_EVENTS"); !batch.empty()) {
             options.max_batch_events = std::stoul(batch);
         }
+        options.stall_after = std::chrono::milliseconds{std::stol(env(environment, "CONSUMER_STALL_AFTER_MS", "60000"))};
         const auto crash_after = std::stoul(env(environment, "CONSUMER_CRASH_AFTER", "0"));
         const auto delay = std::chrono::milliseconds{std::stol(env(environment, "CONSUMER_HANDLER_DELAY_MS", "0"))};
         std::size_t committed = 0;
@@ -71,6 +76,10 @@ int main() {
             if (delay.count() > 0) std::this_thread::sleep_for(delay);
             db.prepare("INSERT INTO effects (event_id, pid) VALUES (?, ?)").bind_all(e.event_id, ::getpid()).run();
         });
+        std::unique_ptr<de::consumer_http_endpoint> endpoint;
+        if (const auto http = env(environment, "CONSUMER_HTTP"); !http.empty()) {
+            endpoint = std::make_unique<de::consumer_http_endpoint>(consumer, http);
+        }
         const auto stop_on_signal = signals.on_signal([&] { consumer.stop(); });
         const auto c = consumer.run();
         std::cout << "applied=" << c.applied << " duplicates=" << c.duplicates << " dead_lettered=" << c.dead_lettered
