@@ -152,6 +152,7 @@ bool group_member::store_offsets(const offset_batch& offsets) {
     bool stored = false;
     for (int i = 0; i < list->cnt; ++i) {
         const auto& p = list->elems[i];
+        counters_.progress.dealt_with({p.topic, p.partition}, p.offset);  // whether or not still ours
         if (error == RD_KAFKA_RESP_ERR_NO_ERROR && p.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             stored = true;
             continue;
