@@ -103,8 +103,10 @@ private:
     void commit();
     void rollback() noexcept;
     void run_commit_callbacks();
+    static int wait_while_busy(void* self, int attempt) noexcept;
 
     database_options options_;
+    std::chrono::steady_clock::time_point busy_since_{};  // when the current wait for the lock began
     detail::sqlite_db db_;  // declared before the statements so they are finalized first
     std::unordered_map<std::string, std::unique_ptr<statement>, string_hash, std::equal_to<>> statements_;
     std::vector<pending_callback> on_commit_;

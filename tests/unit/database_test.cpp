@@ -5,7 +5,10 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
+#include <thread>
 
 #include "temp_dir.hpp"
 
@@ -83,4 +86,41 @@ TEST(database, data_version_changes_when_another_connection_commits) {
     EXPECT_EQ(reader.data_version(), before) << "nothing committed in between";
     writer.execute("INSERT INTO t VALUES (1)");
     EXPECT_NE(reader.data_version(), before);
+}
+
+// The busy handler: a writer waits for another connection's write lock up to busy_timeout and
+// no longer, then fails naming SQLite's busy error; a lock released in time is taken.
+TEST(database, a_writer_waits_for_the_lock_until_busy_timeout_then_fails) {
+    de::testing::temp_dir dir;
+    de::database holder(dir.file("a.db"));
+    holder.execute("CREATE TABLE t (v INTEGER)");
+    de::database waiter(de::database_options{.path = dir.file("a.db"), .busy_timeout = std::chrono::milliseconds{200}});
+    de::transaction held(holder);
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        waiter.execute("INSERT INTO t VALUES (1)");
+        FAIL() << "expected storage_error while the other connection holds the write lock";
+    } catch (const de::storage_error& e) {
+        EXPECT_NE(std::string(e.what()).find("locked"), std::string::npos) << e.what();
+    }
+    EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds{200});
+}
+
+TEST(database, a_writer_gets_the_lock_released_within_busy_timeout) {
+    de::testing::temp_dir dir;
+    de::database holder(dir.file("a.db"));
+    holder.execute("CREATE TABLE t (v INTEGER)");
+    de::database waiter(dir.file("a.db"));
+    auto held = std::make_unique<de::transaction>(holder);
+    holder.execute("INSERT INTO t VALUES (1)");
+    std::thread releases([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        held->commit();
+    });
+    waiter.execute("INSERT INTO t VALUES (2)");  // waits for the commit, well within the default 5 s
+    releases.join();
+    auto& count = waiter.prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(count.step());
+    EXPECT_EQ(count.column_int64(0), 2);
+    count.reset();
 }
