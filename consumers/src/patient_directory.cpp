@@ -173,8 +173,16 @@ std::vector<json> source_patients(de::database& source) {
 
 std::vector<std::string> directory_differences(de::database& directory, de::database& source) {
     std::map<std::int64_t, std::pair<json, json>> by_id;  // directory, source
-    for (auto& row : directory_patients(directory)) by_id[row.at("patient_id").get<std::int64_t>()].first = std::move(row);
-    for (auto& row : source_patients(source)) by_id[row.at("patient_id").get<std::int64_t>()].second = std::move(row);
+    auto in_directory = directory_patients(directory);
+    auto in_source = source_patients(source);
+    for (auto* rows : {&in_directory, &in_source}) {
+        for (auto& row : *rows) {
+            // The id first: json's assignment takes its argument by value, moving the row out
+            // before the left side would be evaluated.
+            auto& both = by_id[row.at("patient_id").get<std::int64_t>()];
+            (rows == &in_directory ? both.first : both.second) = std::move(row);
+        }
+    }
     std::vector<std::string> differences;
     for (const auto& [id, rows] : by_id) {
         if (rows.first != rows.second)
