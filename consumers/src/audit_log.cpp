@@ -10,14 +10,9 @@ namespace healthcore::consumers {
 namespace de = domain_events;
 
 de::consumer_program audit_log_program() {
-    de::consumer_program program;
-    program.name = "audit-log-consumer";
-    program.description = "Every event into the audit_log table, exactly once.";
-    program.default_group = "audit-log";
-    program.default_events = {"patient.*", "appointment.*"};
-    program.default_database = "audit-log.db";
-    program.install_schema = [](de::database& db) {
-        db.execute(R"sql(
+    auto program = detail::program_with_schema("audit-log-consumer",
+                                               "Every event into the audit_log table, exactly once.",
+                                               "audit-log", {"patient.*", "appointment.*"}, R"sql(
             CREATE TABLE IF NOT EXISTS audit_log (
                 event_id TEXT PRIMARY KEY,
                 event_type TEXT NOT NULL,
@@ -30,7 +25,6 @@ de::consumer_program audit_log_program() {
                 payload TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS audit_log_by_aggregate ON audit_log (aggregate_type, aggregate_id, aggregate_version);
         )sql");
-    };
     // A plain INSERT: the idempotency store keeps redeliveries out, and if one ever slipped past
     // it the primary key would refuse it (the handler fails, the event is dead-lettered) rather
     // than record it twice.
@@ -42,7 +36,7 @@ de::consumer_program audit_log_program() {
         return std::string("audit row recorded");
     };
     program.describe = [](de::database& db) {
-        return std::to_string(detail::count(db, "SELECT count(*) FROM audit_log")) + " events in audit_log";
+        return detail::counts_line(db, {{"SELECT count(*) FROM audit_log", "events in audit_log"}});
     };
     return program;
 }

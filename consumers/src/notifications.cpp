@@ -49,14 +49,9 @@ std::string on_cancelled(const de::event& e, de::database& db) {
 }  // namespace
 
 de::consumer_program notifications_program() {
-    de::consumer_program program;
-    program.name = "notification-consumer";
-    program.description = "Appointment reminders and cancellation notices, never two for one event.";
-    program.default_group = "notifications";
-    program.default_events = {"appointment.booked", "appointment.cancelled"};
-    program.default_database = "notifications.db";
-    program.install_schema = [](de::database& db) {
-        db.execute(R"sql(
+    auto program = detail::program_with_schema("notification-consumer",
+                                               "Appointment reminders and cancellation notices, never two for one event.",
+                                               "notifications", {"appointment.booked", "appointment.cancelled"}, R"sql(
             CREATE TABLE IF NOT EXISTS notification (
                 id INTEGER PRIMARY KEY,
                 event_id TEXT NOT NULL UNIQUE,
@@ -67,15 +62,12 @@ de::consumer_program notifications_program() {
                 status TEXT NOT NULL CHECK (status IN ('scheduled', 'withdrawn', 'sent')));
             CREATE INDEX IF NOT EXISTS notification_by_appointment ON notification (appointment_id, kind);
         )sql");
-    };
     program.handlers = {{"appointment.booked", on_booked}, {"appointment.cancelled", on_cancelled}};
     program.describe = [](de::database& db) {
-        return std::to_string(detail::count(db, "SELECT count(*) FROM notification WHERE kind = 'reminder' AND status = 'scheduled'")) +
-               " reminders scheduled, " +
-               std::to_string(detail::count(db, "SELECT count(*) FROM notification WHERE kind = 'reminder' AND status = 'withdrawn'")) +
-               " withdrawn, " +
-               std::to_string(detail::count(db, "SELECT count(*) FROM notification WHERE kind = 'cancellation'")) +
-               " cancellation notices";
+        return detail::counts_line(
+            db, {{"SELECT count(*) FROM notification WHERE kind = 'reminder' AND status = 'scheduled'", "reminders scheduled"},
+                 {"SELECT count(*) FROM notification WHERE kind = 'reminder' AND status = 'withdrawn'", "withdrawn"},
+                 {"SELECT count(*) FROM notification WHERE kind = 'cancellation'", "cancellation notices"}});
     };
     return program;
 }

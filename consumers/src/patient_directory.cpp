@@ -103,14 +103,9 @@ std::string on_patient_event(const de::event& e, de::database& db) {
 }  // namespace
 
 de::consumer_program patient_directory_program() {
-    de::consumer_program program;
-    program.name = "patient-directory-consumer";
-    program.description = "A read model of the patients, equal to the source table under either topic routing.";
-    program.default_group = "patient-directory";
-    program.default_events = {"patient.*"};
-    program.default_database = "patient-directory.db";
-    program.install_schema = [](de::database& db) {
-        db.execute(R"sql(
+    auto program = detail::program_with_schema("patient-directory-consumer",
+                                               "A read model of the patients, equal to the source table under either topic routing.",
+                                               "patient-directory", {"patient.*"}, R"sql(
             CREATE TABLE IF NOT EXISTS directory_patient (
                 patient_id INTEGER PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -131,14 +126,13 @@ de::consumer_program patient_directory_program() {
                 occurred_at TEXT NOT NULL,
                 PRIMARY KEY (patient_id, version));
         )sql");
-    };
     // Every patient.* type, known or not, goes through the version rule: an unknown action still
     // takes its place in the sequence, so the events after it are not parked for ever.
     program.fallback = on_patient_event;
     program.describe = [](de::database& db) {
-        return std::to_string(detail::count(db, "SELECT count(*) FROM directory_patient")) + " patients, " +
-               std::to_string(detail::count(db, "SELECT count(*) FROM directory_deleted")) + " deleted, " +
-               std::to_string(detail::count(db, "SELECT count(*) FROM directory_parked")) + " parked";
+        return detail::counts_line(db, {{"SELECT count(*) FROM directory_patient", "patients"},
+                                        {"SELECT count(*) FROM directory_deleted", "deleted"},
+                                        {"SELECT count(*) FROM directory_parked", "parked"}});
     };
     return program;
 }

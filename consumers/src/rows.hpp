@@ -1,13 +1,17 @@
 #pragma once
-// What the example consumers share: reading an event's data fields with errors that name them,
-// and reading rows through the library's cached statements.
+// What the example consumers share: a program's identity and tables, reading an event's data
+// fields with errors that name them, and reading rows through the library's cached statements.
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include <domain_events/consumer_program.hpp>
 #include <domain_events/database.hpp>
 #include <domain_events/error.hpp>
 #include <domain_events/event.hpp>
@@ -48,5 +52,32 @@ inline std::optional<std::int64_t> int_value(domain_events::statement& q) {
 
 /** `count(*)`-style queries without parameters. */
 inline std::int64_t count(domain_events::database& db, std::string_view sql) { return int_value(db.prepare(sql)).value_or(0); }
+
+/**
+ * A program with its name, `--help` sentence, default group and events, file `<group>.db`, and
+ * tables: `schema_sql` (CREATE ... IF NOT EXISTS) runs before the consumer starts.
+ */
+inline domain_events::consumer_program program_with_schema(std::string name, std::string description, std::string group,
+                                                           std::vector<std::string> events, std::string schema_sql) {
+    domain_events::consumer_program program;
+    program.name = std::move(name);
+    program.description = std::move(description);
+    program.default_database = group + ".db";
+    program.default_group = std::move(group);
+    program.default_events = std::move(events);
+    program.install_schema = [sql = std::move(schema_sql)](domain_events::database& db) { db.execute(sql); };
+    return program;
+}
+
+/** "N label, N label" for `describe`: each `{count query, label}` in turn. */
+inline std::string counts_line(domain_events::database& db,
+                               std::initializer_list<std::pair<std::string_view, std::string_view>> counts) {
+    std::string line;
+    for (const auto& [sql, label] : counts) {
+        if (!line.empty()) line += ", ";
+        line += std::to_string(count(db, sql)) + " " + std::string(label);
+    }
+    return line;
+}
 
 }  // namespace healthcore::consumers::detail
