@@ -8,10 +8,10 @@ find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
+find_package(CLI11 2.1 REQUIRED)  # header-only: the consumer_cli helper's flags, the domain-events command
 
-# Only the examples need these: CLI11 for flags, cpp-httplib for the example REST API
+# Only the examples need these: cpp-httplib for the example REST API
 # (Debian's libcpp-httplib-dev ships a compiled library and a pkg-config file, no CMake package).
 if(DOMAIN_EVENTS_BUILD_EXAMPLES)
-  find_package(CLI11 2.1 REQUIRED)
   pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib>=0.11)
 endif()

@@ -2,15 +2,21 @@
 // through the domain's repositories — patients created, some updated, appointments booked, some
 // cancelled or completed, one patient deleted — every write recording its event in the outbox in
 // the same transaction; the relay publishing them to Kafka; a summary of what was written and
-// published. Kafka is librdkafka's in-process mock cluster unless KAFKA_BOOTSTRAP_SERVERS is set.
+// published; the three example consumers (consumers/) reading them, each into its own SQLite file
+// next to the demo's; a summary of what was written, published and consumed. Kafka is librdkafka's
+// in-process mock cluster unless KAFKA_BOOTSTRAP_SERVERS is set.
 //
 //   healthcore_demo [--db PATH] [--patients N] [--appointments N] [--no-relay] [--seed N]
 #include <chrono>
 #include <cstdio>
+#include <exception>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -18,11 +24,15 @@
 #include <domain_events/domain_events.hpp>
 #include <healthcore/appointment.hpp>
 #include <healthcore/clinic.hpp>
+#include <healthcore/consumers/audit_log.hpp>
+#include <healthcore/consumers/notifications.hpp>
+#include <healthcore/consumers/patient_directory.hpp>
 #include <healthcore/errors.hpp>
 #include <healthcore/patient.hpp>
 
 namespace de = domain_events;
 namespace hc = healthcore;
+namespace hcc = healthcore::consumers;
 using namespace std::chrono;
 
 namespace {
@@ -117,6 +127,85 @@ int total(const std::map<std::string, int>& by_type) {
     return sum;
 }
 
+// What one example consumer did in the demo.
+struct consumer_run {
+    std::string name;
+    std::string database_path;
+    de::consumer_counters counters;
+};
+
+// The consumer's file beside the demo's, made afresh: `<db>.<group>.db`.
+std::string fresh_consumer_database(const demo_options& options, const de::consumer_program& program) {
+    const auto path = options.db_path + "." + program.default_group + ".db";
+    for (const auto* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    return path;
+}
+
+// Runs the example consumers side by side, each on its own thread, group and file, until each
+// applied as many events as the day recorded of its types, or 10 s pass without a message.
+std::vector<consumer_run> run_consumers(const de::config& settings, const demo_options& options,
+                                        const std::map<std::string, int>& recorded) {
+    const std::vector<de::consumer_program> programs{hcc::audit_log_program(), hcc::notifications_program(),
+                                                     hcc::patient_directory_program()};
+    std::vector<consumer_run> runs(programs.size());
+    std::vector<std::unique_ptr<de::consumer>> consumers(programs.size());
+    for (std::size_t i = 0; i < programs.size(); ++i) {
+        const auto& program = programs[i];
+        de::consumer_options o;
+        o.group_id = "healthcore-demo." + program.default_group;
+        o.event_types = program.default_events;
+        o.database_path = fresh_consumer_database(options, program);
+        o.idle_exit = seconds{10};
+        const de::subscription subscribed(o.event_types, settings.topic_prefix, settings.routing);
+        std::uint64_t expected = 0;
+        for (const auto& [type, n] : recorded) expected += subscribed.matches(type) ? static_cast<std::uint64_t>(n) : 0;
+        runs[i] = {program.name, o.database_path, {}};
+        auto& slot = consumers[i];  // filled before run(), the only place the report is called from
+        consumers[i] = de::make_program_consumer(program, settings, std::move(o),
+                                                 [&slot, expected, applied = std::uint64_t{0}](const de::event&, std::string_view) mutable {
+                                                     if (++applied >= expected) slot->stop();
+                                                 });
+        if (expected == 0) consumers[i].reset();  // nothing of its types today: nothing to wait for
+    }
+    std::vector<std::exception_ptr> failures(programs.size());
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t i = 0; i < programs.size(); ++i) {
+            if (!consumers[i]) continue;
+            threads.emplace_back([&, i] {
+                try {
+                    runs[i].counters = consumers[i]->run();
+                } catch (...) {
+                    failures[i] = std::current_exception();
+                }
+            });
+        }
+    }  // joined
+    for (const auto& failure : failures) {
+        if (failure) std::rethrow_exception(failure);
+    }
+    for (std::size_t i = 0; i < programs.size(); ++i) {
+        de::database db(runs[i].database_path);
+        std::printf("consumer %s: applied %llu, duplicates skipped %llu, dead-lettered %llu; %s\n", runs[i].name.c_str(),
+                    static_cast<unsigned long long>(runs[i].counters.applied),
+                    static_cast<unsigned long long>(runs[i].counters.duplicates),
+                    static_cast<unsigned long long>(runs[i].counters.dead_lettered), programs[i].describe(db).c_str());
+    }
+    return runs;
+}
+
+// The read model against its source: "equals" or the first difference.
+void print_directory_check(de::database& source, const std::string& directory_path) {
+    de::database directory(directory_path);
+    const auto differences = hcc::directory_differences(directory, source);
+    if (differences.empty()) {
+        std::printf("patient directory: equals the patients table\n");
+    } else {
+        std::printf("patient directory: %zu patients differ from the patients table, first: %s\n", differences.size(),
+                    differences.front().c_str());
+    }
+}
+
 int run(const demo_options& options) {
     auto settings = de::config_from_environment(de::process_environment());
     settings.database_path = options.db_path;
@@ -160,10 +249,21 @@ int run(const demo_options& options) {
         std::printf("relay not run here (%s): publish the backlog with\n  domain-events relay --db %s\n",
                     options.relay ? "KAFKA_ENABLED=false" : "--no-relay", options.db_path.c_str());
     }
+    std::uint64_t consumed = 0;
+    std::uint64_t duplicates = 0;
+    if (relay) {
+        for (const auto& r : run_consumers(settings, options, recorded)) {
+            consumed += r.counters.applied;
+            duplicates += r.counters.duplicates;
+            if (r.name == hcc::patient_directory_program().name) print_directory_check(db, r.database_path);
+        }
+    }
     const auto counts = de::outbox(db).counts(de::now_ms());
     std::printf("outbox: %lld pending, %lld published, %lld dead\n", static_cast<long long>(counts.pending),
                 static_cast<long long>(counts.published), static_cast<long long>(counts.dead));
-    std::printf("summary: written %d, published %llu\n", total(recorded), static_cast<unsigned long long>(published));
+    std::printf("summary: written %d, published %llu, consumed %llu, duplicates skipped %llu\n", total(recorded),
+                static_cast<unsigned long long>(published), static_cast<unsigned long long>(consumed),
+                static_cast<unsigned long long>(duplicates));
     return 0;
 }
 
@@ -186,7 +286,7 @@ int main(int argc, char** argv) {
     options.relay = !no_relay;
     try {
         return run(options);
-    } catch (const de::error& e) {
+    } catch (const std::exception& e) {  // de::error, and anything else: a message, not a terminate
         std::fprintf(stderr, "healthcore_demo: %s\n", e.what());
         return 1;
     }

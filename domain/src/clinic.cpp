@@ -14,9 +14,11 @@ void configure(domain_events::config& settings) {
 void install_schema(domain_events::database& db) {
     // The version column is the events' aggregate_version; the foreign key is the database's own
     // guard behind the repositories' checks (patients with appointments are never deleted).
+    // AUTOINCREMENT: a deleted patient's id is never given again, or its events' versions would
+    // start over at 1 under an aggregate id consumers already saw deleted.
     db.execute(R"sql(
         CREATE TABLE IF NOT EXISTS patient (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL,
             email TEXT NOT NULL,
             phone TEXT NOT NULL,

@@ -21,6 +21,13 @@ struct demo_summary {
 /** Reads `summary: written N, published N[, consumed N, duplicates skipped N]` from the output. */
 demo_summary parse_demo_summary(const std::string& output);
 
+/**
+ * How many events the demo's example consumers must have applied between them: each event the
+ * outbox at `settings.database_path` committed, once per example consumer whose default
+ * subscription takes its type. (`per_event_type` routing: a topic names its type.)
+ */
+long expected_consumed(const config& settings);
+
 /** What one run of the demo did: its exit status, output, summary, and the delivery check. */
 struct demo_run {
     int status = -1;
@@ -35,5 +42,12 @@ struct demo_run {
  */
 demo_run run_demo_and_verify(const std::string& demo, const std::vector<std::string>& args, const config& settings,
                              const std::string& log_path);
+
+/**
+ * Checks (gtest EXPECTs) a successful run of the demo against its outbox and the topics: every
+ * committed event delivered, the summary's written, published, consumed and duplicates-skipped
+ * figures equal to what they must be, and the patient directory equal to its source table.
+ */
+void expect_summary_matches_topics(const demo_run& run, const config& settings);
 
 }  // namespace domain_events::testing

@@ -87,6 +87,15 @@ TEST_F(patient_repository_test, remove_records_patient_deleted_with_the_next_ver
     EXPECT_EQ(e.data, (nlohmann::json{{"patient_id", p.id}}));
 }
 
+TEST_F(patient_repository_test, a_deleted_patients_id_is_never_given_again) {
+    // Consumers key their state by aggregate id and version: a reused id would start again at
+    // version 1 below a deletion they already applied.
+    const auto first = patients.create(ada());
+    patients.remove(first.id);
+    const auto second = patients.create(ada());
+    EXPECT_GT(second.id, first.id);
+}
+
 TEST_F(patient_repository_test, a_patient_with_appointments_is_not_deleted) {
     const auto p = patients.create(ada());
     const auto a = appointments.book({.patient_id = p.id, .doctor = "Dr. Grey", .reason = "check-up",

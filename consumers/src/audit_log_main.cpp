@@ -1,0 +1,7 @@
+// audit-log-consumer: see consumers/README.md; `--help` lists the flags.
+#include <domain_events/consumer_cli.hpp>
+#include <healthcore/consumers/audit_log.hpp>
+
+int main(int argc, char** argv) {
+    return domain_events::run_consumer_cli(healthcore::consumers::audit_log_program(), argc, argv);
+}

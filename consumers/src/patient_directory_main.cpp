@@ -1,0 +1,7 @@
+// patient-directory-consumer: see consumers/README.md; `--help` lists the flags.
+#include <domain_events/consumer_cli.hpp>
+#include <healthcore/consumers/patient_directory.hpp>
+
+int main(int argc, char** argv) {
+    return domain_events::run_consumer_cli(healthcore::consumers::patient_directory_program(), argc, argv);
+}

@@ -1,0 +1,37 @@
+#include "domain_events/consumer_program.hpp"
+
+#include <utility>
+
+#include "domain_events/database.hpp"
+#include "domain_events/event.hpp"
+#include "domain_events/subscription.hpp"
+
+namespace domain_events {
+
+std::unique_ptr<consumer> make_program_consumer(const consumer_program& program, const config& settings,
+                                                consumer_options options, applied_report report) {
+    const subscription subscribed(options.event_types, settings.topic_prefix, settings.routing);
+    if (program.install_schema) {
+        database setup(options.database_path);
+        program.install_schema(setup);
+    }
+    // The handler's words wait here until the transaction committed; both run on the run() thread.
+    auto pending = std::make_shared<std::string>();
+    auto previous_hook = std::move(options.after_commit);
+    options.after_commit = [pending, previous_hook = std::move(previous_hook), report = std::move(report)](const event& e) {
+        if (previous_hook) previous_hook(e);
+        if (report) report(e, *pending);
+    };
+    const auto reporting = [pending](reporting_handler handler) -> event_handler {
+        return [pending, handler = std::move(handler)](const event& e, database& db) { *pending = handler(e, db); };
+    };
+
+    auto made = std::make_unique<consumer>(settings, std::move(options));
+    for (const auto& [type, handler] : program.handlers) {
+        if (subscribed.matches(type)) made->on(type, reporting(handler));
+    }
+    if (program.fallback) made->otherwise(reporting(program.fallback));
+    return made;
+}
+
+}  // namespace domain_events
