@@ -18,7 +18,8 @@ namespace domain_events {
  *
  * Flags: `--events a,b` (types or patterns), `--group`, `--db`, `--bootstrap-servers` (default
  * KAFKA_BOOTSTRAP_SERVERS), `--from-beginning` (a group without committed offsets starts at the
- * oldest event instead of only new ones), `--max-events N`, `--idle-exit SECONDS`, `--help`.
+ * oldest event instead of only new ones), `--max-events N`, `--idle-exit SECONDS`, `--http
+ * HOST:PORT` (health and Prometheus metrics, `consumer_http.hpp`), `--help`.
  * The rest of the configuration comes from the environment (`config_from_environment`:
  * KAFKA_TOPIC_PREFIX, KAFKA_TOPIC_ROUTING, KAFKA_PROPERTY_*); logs go to stderr (LOG_LEVEL).
  *

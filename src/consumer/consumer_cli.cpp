@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "domain_events/consumer_http.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
 #include "domain_events/logging.hpp"
@@ -18,10 +20,10 @@
 namespace domain_events {
 namespace {
 
-// What the command line says. Extension point: a new flag is a member here, its option in
-// `add_flags`, and — when it serves something while the consumer runs, like the planned
-// `--http 127.0.0.1:PORT` health and metrics endpoint — an RAII object started in `run_parsed`
-// between the consumer's construction and `run()` (declared after the consumer, so it stops first).
+// What the command line says. A new flag is a member here and its option in `add_flags`; one
+// that serves something while the consumer runs (like `--http`) is an RAII object made in
+// `run_parsed` between the consumer's construction and `run()`, declared after the consumer so
+// it stops first.
 struct cli_flags {
     std::vector<std::string> events;
     std::string group;
@@ -30,6 +32,7 @@ struct cli_flags {
     bool from_beginning = false;
     std::uint64_t max_events = 0;
     double idle_exit_seconds = 0;
+    std::optional<std::string> http;  // HOST:PORT or PORT of the health and metrics endpoint
 };
 
 void add_flags(CLI::App& app, cli_flags& flags) {
@@ -47,6 +50,9 @@ void add_flags(CLI::App& app, cli_flags& flags) {
         ->check(CLI::NonNegativeNumber);
     app.add_option("--idle-exit", flags.idle_exit_seconds, "stop after SECONDS without a message (0: never)")
         ->check(CLI::Range(0.0, 31'536'000.0));
+    app.add_option("--http", flags.http,
+                   "serve /health/live, /health/ready, /health/detailed and /metrics on HOST:PORT or PORT "
+                   "(host 127.0.0.1; port 0: any free port, logged)");
 }
 
 void print_line(const std::string& line) {
@@ -78,12 +84,14 @@ int run_parsed(const consumer_program& program, const cli_flags& flags, shutdown
     options.idle_exit = std::chrono::milliseconds(static_cast<std::int64_t>(flags.idle_exit_seconds * 1000.0));
     if (options.group_id.empty()) throw config_error("--group: must not be empty");
     if (options.event_types.empty()) throw config_error("--events: give at least one event type or pattern");
+    const auto http_address = flags.http ? std::optional{parse_listen_address(*flags.http, "--http")} : std::nullopt;
 
     const auto consumer = make_program_consumer(program, settings, options, [](const event& e, std::string_view report) {
         print_line("applied " + e.event_type + " " + e.aggregate_type + "/" + e.aggregate_id + " v" +
                    std::to_string(e.aggregate_version) + " " + e.event_id + ": " + std::string(report));
     });
-    // (extension point: start what serves while the consumer runs here, e.g. --http)
+    // Listening before the consumer runs, so a taken port fails the program before it consumes.
+    const auto endpoint = http_address ? std::make_unique<consumer_http_endpoint>(*consumer, *http_address) : nullptr;
     const auto stop_on_signal = signals.on_signal([&consumer] { consumer->stop(); });
     const auto done = consumer->run();
     print_line("summary: applied " + std::to_string(done.applied) + ", duplicates skipped " +

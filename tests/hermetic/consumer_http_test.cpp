@@ -272,16 +272,9 @@ TEST(consumer_http_process, a_consumer_process_serves_its_endpoint_with_one_call
                                       {"CONSUMER_HTTP", "127.0.0.1:0"},
                                       {"LOG_LEVEL", "info"}},
                                      dir.file("consumer.log"));
-    const std::string listening = "http endpoint listening on 127.0.0.1:";
-    int port = 0;
-    ASSERT_TRUE(eventually([&] {
-        const auto out = child.output();
-        const auto at = out.find(listening);
-        if (at == std::string::npos) return false;
-        port = std::stoi(out.substr(at + listening.size()));
-        return true;
-    })) << child.output();
-    httplib::Client client("127.0.0.1", port);
+    const auto port = de::testing::announced_port(child, "http endpoint listening on 127.0.0.1:");
+    ASSERT_TRUE(port) << child.output();
+    httplib::Client client("127.0.0.1", *port);
     client.set_read_timeout(30, 0);
     ASSERT_TRUE(eventually([&] {
         const auto r = client.Get("/health/ready");

@@ -24,8 +24,12 @@
 #include <healthcore/consumers/patient_directory.hpp>
 #include <healthcore/patient.hpp>
 
+#include <httplib.h>
+#include <signal.h>
+
 #include "child_process.hpp"
 #include "event_producer.hpp"
+#include "eventually.hpp"
 #include "mock_cluster_test.hpp"
 #include "sql_scalar.hpp"
 
@@ -226,6 +230,7 @@ TEST_F(example_consumers, a_bad_flag_exits_2_and_names_it) {
         {{"--idle-exit", "soon"}, "--idle-exit"},
         {{"--bootstrap-servers", cluster.bootstrap_servers(), "--group", ""}, "--group"},
         {{"--group", "g"}, "--bootstrap-servers"},  // none given and none in the environment
+        {{"--bootstrap-servers", cluster.bootstrap_servers(), "--http", "127.0.0.1:http"}, "--http"},
     };
     for (const auto& program : executables) {
         for (const auto& [args, named] : cases) {
@@ -280,6 +285,38 @@ TEST_F(example_consumers, each_executable_prints_a_line_per_applied_event_and_a_
     }
     de::database notifications(dir.file("appointment.booked1.db"));
     EXPECT_EQ(de::testing::scalar(notifications, "SELECT count(*) FROM notification"), 1) << "never two for one event";
+}
+
+// --http: the consumer's health and metrics while it runs, then a clean stop on SIGTERM.
+TEST_F(example_consumers, an_executable_serves_health_and_metrics_with_http_and_stops_on_sigterm) {
+    create_topics({"patient.created"});
+    const auto c = settings(de::topic_routing::per_event_type);
+    produce(c, {de::make_event("patient.created", "patient", "1", 1,
+                               {{"patient_id", 1}, {"name", "Ada"}, {"email", "ada@example.org"}, {"phone", ""},
+                                {"date_of_birth", "1815-12-10"}, {"created_at", "2026-01-01T00:00:00.000Z"},
+                                {"updated_at", "2026-01-01T00:00:00.000Z"}})});
+    de::testing::child_process audit({AUDIT_LOG_CONSUMER, "--events", "patient.created", "--group", "watched", "--db",
+                                      dir.file("audit.db"), "--bootstrap-servers", cluster.bootstrap_servers(),
+                                      "--from-beginning", "--http", "127.0.0.1:0"},
+                                     {{"KAFKA_TOPIC_PREFIX", prefix}, {"LOG_LEVEL", "info"}}, dir.file("audit.log"));
+    const auto port = de::testing::announced_port(audit, "http endpoint listening on 127.0.0.1:");
+    ASSERT_TRUE(port) << audit.output();
+    httplib::Client client("127.0.0.1", *port);
+    client.set_read_timeout(30, 0);
+    const auto live = client.Get("/health/live");
+    ASSERT_TRUE(live);
+    EXPECT_EQ(live->status, 200);
+    const std::string applied_one = "\ndomain_events_consumer_applied_total{group=\"watched\"} 1\n";
+    ASSERT_TRUE(de::testing::eventually([&] {
+        const auto page = client.Get("/metrics");
+        return page && page->body.find(applied_one) != std::string::npos;
+    }, 60s)) << audit.output();
+    const auto ready = client.Get("/health/ready");
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 200) << ready->body;
+    audit.signal(SIGTERM);
+    EXPECT_EQ(audit.wait(30s), 0) << audit.output();
+    EXPECT_NE(audit.output().find("summary: applied 1, duplicates skipped 0,"), std::string::npos) << audit.output();
 }
 
 }  // namespace

@@ -313,16 +313,9 @@ TEST(healthcore_api_process, serves_on_the_port_it_prints_and_stops_cleanly_on_s
     de::testing::child_process server({HEALTHCORE_API, "--port", "0", "--db", dir.file("api.db")},
                                       {{"KAFKA_BOOTSTRAP_SERVERS", ""}, {"KAFKA_ENABLED", "true"}},
                                       dir.file("server.out"));
-    const std::string marker = "listening on http://127.0.0.1:";
-    int port = 0;
-    for (int i = 0; i < 3000 && port == 0; ++i) {  // up to 30 s for the server to announce its port
-        const auto out = server.output();
-        if (const auto at = out.find(marker); at != std::string::npos && out.find('\n', at) != std::string::npos)
-            port = std::stoi(out.substr(at + marker.size()));
-        else
-            std::this_thread::sleep_for(10ms);
-    }
-    ASSERT_GT(port, 0) << server.output();
+    const auto announced = de::testing::announced_port(server, "listening on http://127.0.0.1:");
+    ASSERT_TRUE(announced) << server.output();
+    const int port = *announced;
     EXPECT_THAT(server.output(), ::testing::HasSubstr("no KAFKA_BOOTSTRAP_SERVERS: publishing to an embedded mock"));
 
     httplib::Client http("127.0.0.1", port);

@@ -62,14 +62,9 @@ protected:
         env.insert(more_env.begin(), more_env.end());
         relay = std::make_unique<de::testing::child_process>(
             std::vector<std::string>{DOMAIN_EVENTS_CLI, "relay", "--http", "127.0.0.1:0"}, env, dir.file("relay.log"));
-        const std::string listening = "http endpoint listening on 127.0.0.1:";
-        ASSERT_TRUE(eventually([&] {
-            const auto out = relay->output();
-            const auto at = out.find(listening);
-            if (at == std::string::npos) return false;
-            port = std::stoi(out.substr(at + listening.size()));
-            return true;
-        })) << relay->output();
+        const auto announced = de::testing::announced_port(*relay, "http endpoint listening on 127.0.0.1:");
+        ASSERT_TRUE(announced) << relay->output();
+        port = *announced;
     }
     httplib::Result get(const std::string& path) {
         httplib::Client client("127.0.0.1", port);

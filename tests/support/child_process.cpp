@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "eventually.hpp"
+
 extern char** environ;
 
 namespace domain_events::testing {
@@ -85,6 +87,21 @@ std::string child_process::output() const {
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+std::optional<int> announced_port(const child_process& child, const std::string& marker,
+                                  std::chrono::milliseconds timeout) {
+    std::optional<int> port;
+    eventually(
+        [&] {
+            const auto out = child.output();
+            const auto at = out.find(marker);
+            if (at == std::string::npos || out.find('\n', at) == std::string::npos) return false;
+            port = std::stoi(out.substr(at + marker.size()));
+            return true;
+        },
+        timeout);
+    return port;
 }
 
 std::pair<int, std::string> run_command(std::vector<std::string> argv, const std::map<std::string, std::string>& extra_env,

@@ -33,6 +33,14 @@ private:
     std::string output_path_;
 };
 
+/**
+ * The port a child announced in its output: the number right after `marker` (e.g. "http
+ * endpoint listening on 127.0.0.1:") once that line is complete; nothing when it did not say
+ * so within `timeout`.
+ */
+std::optional<int> announced_port(const child_process& child, const std::string& marker,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
 /** Runs a command to completion (bounded by `timeout`); returns {exit status, combined output}. */
 std::pair<int, std::string> run_command(std::vector<std::string> argv, const std::map<std::string, std::string>& extra_env,
                                         const std::string& output_path,
