@@ -419,8 +419,10 @@ bool topic_admin::impl::create_missing(batch& work, const cluster_view& view) {
         const auto& [err, text] = entry->second;
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             work.reports[i].outcome = topic_outcome::created;
+            const auto& t = spec.settings;
             logger->info("topic {} created: {} partitions, replication factor {}, retention.ms {}", spec.name,
-                         spec.settings.partitions, spec.settings.replication_factor, spec.settings.retention_ms);
+                         t.partitions, t.replication_factor == -1 ? "of the broker" : std::to_string(t.replication_factor),
+                         t.retention_ms == 0 ? "of the broker" : std::to_string(t.retention_ms));
         } else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
             work.to_compare.push_back(i);  // created since our look-up, e.g. by another relay
             raced = true;
