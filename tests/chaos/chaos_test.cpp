@@ -130,6 +130,8 @@ protected:
         de::database observer(db_path);
         de::outbox box(observer);
         auto last = relays.start("finisher");
+        // Holding the lease, it has its SIGTERM handler in place (else SIGTERM would just kill it).
+        EXPECT_TRUE(dt::eventually([&] { return relays.lease_owner() == "finisher"; }, 30s)) << last->output();
         const auto total = box.last_position();
         EXPECT_TRUE(dt::eventually([&] { return box.published_through() >= total; }, limit))
             << "published " << box.published_through() << " of " << total << "\n" << last->output();
@@ -491,6 +493,10 @@ TEST_F(chaos, concurrent_writers_during_relay_restarts_lose_and_reorder_nothing)
     de::chaos::install_writer_schema(db_path);
     auto relays = relay_processes_for(c);
 
+    // Paced so that writing spans the kills (about 2.5 s each: a life, the lease's expiry, the
+    // end offsets): transactions of 10.5 events on average, one per `pause` per writer.
+    const auto transactions = std::max<std::size_t>(params.writer_events * 2 / 21, 1);
+    const auto pause = std::chrono::milliseconds(std::max<std::size_t>(params.kills * 2500 / transactions, 1));
     std::atomic<bool> stop{false};
     std::vector<std::size_t> thread_written(4, 0);
     std::vector<std::string> thread_errors(4);
@@ -499,7 +505,7 @@ TEST_F(chaos, concurrent_writers_during_relay_restarts_lose_and_reorder_nothing)
         threads.emplace_back([&, t] {
             try {
                 thread_written[t] = de::chaos::write_pairs(db_path, "thread" + std::to_string(t), params.writer_events,
-                                                           stop, params.seed + static_cast<std::uint32_t>(t));
+                                                           stop, params.seed + static_cast<std::uint32_t>(t), pause);
             } catch (const std::exception& e) {
                 thread_errors[t] = e.what();
             }
@@ -509,7 +515,8 @@ TEST_F(chaos, concurrent_writers_during_relay_restarts_lose_and_reorder_nothing)
     for (int p = 0; p < 2; ++p) {
         writers.push_back(std::make_unique<dt::child_process>(
             std::vector<std::string>{DOMAIN_EVENTS_CHAOS_WRITER, db_path, "process" + std::to_string(p),
-                                     std::to_string(params.writer_events), std::to_string(params.seed + 10 + p)},
+                                     std::to_string(params.writer_events), std::to_string(params.seed + 10 + p),
+                                     std::to_string(pause.count())},
             std::map<std::string, std::string>{}, dir.file("writer-" + std::to_string(p) + ".log")));
     }
 

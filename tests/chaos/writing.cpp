@@ -6,6 +6,7 @@
 
 #include <array>
 #include <random>
+#include <thread>
 
 namespace domain_events::chaos {
 
@@ -17,7 +18,7 @@ void install_writer_schema(const std::string& db_path) {
 }
 
 std::size_t write_pairs(const std::string& db_path, const std::string& name, std::size_t cap,
-                        const std::atomic<bool>& stop, std::uint32_t seed) {
+                        const std::atomic<bool>& stop, std::uint32_t seed, std::chrono::milliseconds pause) {
     constexpr std::size_t aggregates = 10;
     database db(db_path);
     outbox box(db);
@@ -42,6 +43,7 @@ std::size_t write_pairs(const std::string& db_path, const std::string& name, std
         // Counted only once committed: a throw above rolled back rows and events together.
         for (std::size_t i = 0; i < size; ++i) ++versions[(written + i) % aggregates];
         written += size;
+        std::this_thread::sleep_for(pause);
     }
     return written;
 }
