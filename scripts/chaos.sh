@@ -13,6 +13,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+command="scripts/chaos.sh${*:+ $*}"
 build="$repo/build"
 quick=0
 filter="*"
@@ -55,19 +56,21 @@ log="$build/chaos/run.log"
 : >"$report"
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "== scenarios (events=${CHAOS_EVENTS:-default} kills=${CHAOS_KILLS:-default} seed=$CHAOS_SEED; log: $log)"
-status=0
+set +e
 CHAOS_REPORT="$report" timeout --kill-after=30 "${CHAOS_TIMEOUT:-900}" \
   "$build/tests/chaos/domain_events_chaos_tests" --gtest_filter="$filter" 2>&1 | tee "$log" |
-  grep -E '^\[ chaos|^\[ +(RUN|OK|FAILED|PASSED) ' || true
-status=${PIPESTATUS[0]}
+  grep -E '^\[ chaos|^\[ +(RUN|OK|FAILED|PASSED) |Failure$'
+statuses=("${PIPESTATUS[@]}")
+set -e
+status=${statuses[0]}
 stop_broker
 trap - EXIT
 
 {
-  echo "Command: \`scripts/chaos.sh$( ((quick)) && echo ' --quick')\` (CHAOS_SEED=$CHAOS_SEED), $started;" \
+  echo "Command: \`$command\` (CHAOS_SEED=$CHAOS_SEED), $started;" \
     "Kafka $KAFKA_VERSION, $(nproc) cores."
   echo
-  echo "| scenario | committed | delivered | lost | duplicates (unexplained) | reorders | effects twice | effects missed | faults | seconds | result |"
+  echo "| scenario | committed | delivered | lost | duplicates (unexplained) | reorders | effects twice | effects missed | faults | seconds | figures |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   while IFS=$'\t' read -r name committed delivered lost dups unexplained reorders twice missed faults seconds _seed result _notes; do
     echo "| $name | $committed | $delivered | $lost | $dups ($unexplained) | $reorders | $twice | $missed | $faults | $seconds | $result |"

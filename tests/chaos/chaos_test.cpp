@@ -144,9 +144,20 @@ protected:
         dt::fill_outbox(db_path, {.events = params.events, .aggregates = std::max<std::size_t>(params.events / 100, 10)});
     }
 
-    /** The name of a Kafka instance of this test's own. */
-    std::string instance_name(const std::string& what) const {
-        return params.instance_prefix + "-" + what + "-" + std::to_string(::getpid());
+    /** A Kafka instance of this test's own, `<CHAOS_KAFKA_NAME>-<what>-<pid>`, stopped when it dies. */
+    std::unique_ptr<dt::kafka_instance> own_kafka(const std::string& what, int nodes) const {
+        auto kafka = std::make_unique<dt::kafka_instance>(
+            DOMAIN_EVENTS_KAFKA_SCRIPT, params.instance_prefix + "-" + what + "-" + std::to_string(::getpid()), nodes,
+            dir.file(what + "-kafka.log"));
+        std::cout << "[ chaos    ] own Kafka " << kafka->name() << " at " << kafka->bootstrap() << std::endl;
+        return kafka;
+    }
+
+    /** Times the scenario, reports its figures (CHAOS-RESULT, $CHAOS_REPORT) and checks them. */
+    void conclude(dt::chaos_result& r) const {
+        r.seconds = seconds_since(started);
+        dt::report(r, params);
+        EXPECT_TRUE(dt::clean(r)) << dt::describe(r);
     }
 
     dt::relay_processes relay_processes_for(const de::config& c) {
@@ -157,6 +168,7 @@ protected:
                                    db_path, dir.path().string());
     }
 
+    clock_type::time_point started = clock_type::now();
     dt::chaos_parameters params = dt::chaos_parameters::from_environment();
     std::mt19937 random{params.seed};
     dt::temp_dir dir;
@@ -166,7 +178,6 @@ protected:
 // Guarantees 2, 3, 5: a relay process SIGKILLed at random points of a drain, restarted each time
 // (the next one takes the lease once the dead one's expires); every kill lands mid-drain.
 TEST_F(chaos, relay_sigkilled_at_random_points_during_a_drain_loses_and_reorders_nothing) {
-    const auto start = clock_type::now();
     const auto total = static_cast<std::int64_t>(params.events);
     const auto c = settings("chaos-relay", bootstrap_);
     fill_the_outbox();
@@ -179,21 +190,18 @@ TEST_F(chaos, relay_sigkilled_at_random_points_during_a_drain_loses_and_reorders
     finish_with_a_relay(relays, 300s);
 
     auto r = read_back("relay_sigkill", c, faults);
-    r.seconds = seconds_since(start);
     r.notes = std::to_string(params.kills) + " relay SIGKILLs at watermarks";
     for (const auto& f : faults) r.notes += " " + std::to_string(f.marked);
-    dt::report(r, params);
-    EXPECT_TRUE(dt::clean(r)) << dt::describe(r);
+    conclude(r);
     EXPECT_EQ(r.committed, params.events);
 }
 
 // Guarantee 2 across a broker outage: the broker of this test's own instance (never the shared
 // one) SIGKILLed mid-drain and started again on its data; the relay keeps running through it.
 TEST_F(chaos, broker_killed_and_restarted_during_a_drain_loses_and_reorders_nothing) {
-    const auto start = clock_type::now();
     const auto total = static_cast<std::int64_t>(params.events);
-    dt::kafka_instance broker(DOMAIN_EVENTS_KAFKA_SCRIPT, instance_name("broker"), 1, dir.file("kafka.log"));
-    std::cout << "[ chaos    ] own broker " << broker.name() << " at " << broker.bootstrap() << std::endl;
+    const auto own = own_kafka("broker", 1);
+    const auto& broker = *own;
     auto c = settings("chaos-broker", broker.bootstrap());
     c.topics.replication_factor = 1;
     fill_the_outbox();
@@ -204,6 +212,7 @@ TEST_F(chaos, broker_killed_and_restarted_during_a_drain_loses_and_reorders_noth
     relay.start();
     std::uniform_int_distribution<int> outage_ms(500, 3000);
     std::vector<dt::fault> faults;
+    std::int64_t marked_in_outages = 0;
     const auto restarts = static_cast<std::int64_t>(params.broker_restarts);
     for (std::int64_t k = 1; k <= restarts; ++k) {
         const auto point = total * k / (restarts + 2);
@@ -218,7 +227,10 @@ TEST_F(chaos, broker_killed_and_restarted_during_a_drain_loses_and_reorders_noth
         std::cout << "[ chaos    ] broker SIGKILL " << k << " at watermark " << marked << " (" << down_at
                   << " once gone), down for " << outage.count() << " ms + restart" << std::endl;
         std::this_thread::sleep_for(outage);  // the outage itself: the fault's duration, drawn from the seed
-        EXPECT_EQ(box.published_through(), down_at) << "published while the only broker was down";
+        // The watermark may still rise while the broker is down, by acknowledgements that arrived
+        // before the kill and are recorded after it; that each marked event really is in Kafka is
+        // what the read-back below checks (lost 0), the broker having kept its log across the kill.
+        marked_in_outages += box.published_through() - down_at;
         broker.restart_node(1);
         faults.push_back({.what = "broker restart " + std::to_string(k), .marked = marked, .end_offsets = {}});
     }
@@ -227,11 +239,11 @@ TEST_F(chaos, broker_killed_and_restarted_during_a_drain_loses_and_reorders_noth
     relay.stop(10s);
 
     auto r = read_back("broker_restart", c, faults);
-    r.seconds = seconds_since(start);
-    r.notes = std::to_string(restarts) + " broker SIGKILL+restart; relay rewinds " + std::to_string(counters.rewinds) +
-              ", producer recreations " + std::to_string(counters.producer_recreations);
-    dt::report(r, params);
-    EXPECT_TRUE(dt::clean(r)) << dt::describe(r);
+    r.notes = std::to_string(restarts) + " broker SIGKILL+restart at watermarks";
+    for (const auto& f : faults) r.notes += " " + std::to_string(f.marked);
+    r.notes += "; marked while down (acknowledged before) " + std::to_string(marked_in_outages) + "; relay rewinds " +
+               std::to_string(counters.rewinds) + ", producer recreations " + std::to_string(counters.producer_recreations);
+    conclude(r);
     EXPECT_EQ(r.committed, params.events);
 }
 
@@ -240,10 +252,9 @@ TEST_F(chaos, broker_killed_and_restarted_during_a_drain_loses_and_reorders_noth
 // drained is SIGKILLed mid-drain. The relay carries on once a follower leads; nothing acknowledged
 // is lost, nothing reordered.
 TEST_F(chaos, partition_leader_killed_in_a_three_node_cluster_loses_and_reorders_nothing) {
-    const auto start = clock_type::now();
     const auto total = static_cast<std::int64_t>(params.events);
-    dt::kafka_instance cluster(DOMAIN_EVENTS_KAFKA_SCRIPT, instance_name("cluster"), 3, dir.file("kafka.log"));
-    std::cout << "[ chaos    ] own cluster " << cluster.name() << " at " << cluster.bootstrap() << std::endl;
+    const auto own = own_kafka("cluster", 3);
+    const auto& cluster = *own;
     auto c = settings("chaos-leader", cluster.bootstrap());
     c.topics.replication_factor = 3;
     // The topics exist before the drain, so their leader is known before the relay races through.
@@ -281,19 +292,16 @@ TEST_F(chaos, partition_leader_killed_in_a_three_node_cluster_loses_and_reorders
     EXPECT_NE(new_leader, leader) << "the dead node still leads " << topic << "[0]";
 
     auto r = read_back("leader_kill", c, faults);
-    r.seconds = seconds_since(start);
     r.notes = "3 nodes, RF 3, min.insync.replicas 2, acks=all; leader node " + std::to_string(leader) +
               " SIGKILLed at watermark " + std::to_string(marked) + ", new leader " + std::to_string(new_leader) +
               "; relay rewinds " + std::to_string(counters.rewinds);
-    dt::report(r, params);
-    EXPECT_TRUE(dt::clean(r)) << dt::describe(r);
+    conclude(r);
     EXPECT_EQ(r.committed, params.events);
 }
 
 // Guarantee 4: consumer processes SIGKILLed at random points while applying what the relay
 // publishes, each restarted (static membership, so the new one takes the partitions at once).
 TEST_F(chaos, consumer_sigkilled_at_random_points_applies_every_event_exactly_once) {
-    const auto start = clock_type::now();
     const auto total = static_cast<std::int64_t>(params.events);
     const auto c = settings("chaos-consumer", bootstrap_);
     fill_the_outbox();
@@ -364,15 +372,13 @@ TEST_F(chaos, consumer_sigkilled_at_random_points_applies_every_event_exactly_on
         if (!e.dead && !applied_ids.contains(e.event_id)) ++r.effects_missed;
     }
     r.faults = kills_at.size();
-    r.seconds = seconds_since(start);
     r.notes = std::to_string(kills_at.size()) + " consumer SIGKILLs after effects";
     for (const auto n : kills_at) r.notes += " " + std::to_string(n);
     const auto last_output = last->output();
     if (const auto at = last_output.rfind("applied="); at != std::string::npos) {
         r.notes += "; last run: " + last_output.substr(at, last_output.find('\n', at) - at);
     }
-    dt::report(r, params);
-    EXPECT_TRUE(dt::clean(r)) << dt::describe(r);
+    conclude(r);
     EXPECT_EQ(applied_ids.size(), params.events);
 }
 
@@ -381,7 +387,6 @@ TEST_F(chaos, consumer_sigkilled_at_random_points_applies_every_event_exactly_on
 // through the clinic's repository fail with storage_error SQLITE_FULL naming the file, and every
 // patient row still has exactly its events, every event its row; what committed is published.
 TEST_F(chaos, a_full_disk_refuses_the_domain_write_and_leaves_nothing_half_written) {
-    const auto start = clock_type::now();
     auto c = settings("chaos-disk", bootstrap_);
     healthcore::configure(c);
     de::database db(db_path);
@@ -477,18 +482,15 @@ TEST_F(chaos, a_full_disk_refuses_the_domain_write_and_leaves_nothing_half_writt
     relay.stop(10s);
     auto r = read_back("disk_full", c, {});
     r.faults = rounds;
-    r.seconds = seconds_since(start);
     r.notes = std::to_string(written) + " writes committed, " + std::to_string(refused) +
               " refused with SQLITE_FULL in " + std::to_string(rounds) + " rounds; rows without events 0, events without rows 0";
-    dt::report(r, params);
-    EXPECT_TRUE(dt::clean(r)) << dt::describe(r);
+    conclude(r);
     EXPECT_EQ(r.committed, static_cast<std::size_t>(count("SELECT count(*) FROM domain_events_outbox")));
 }
 
 // Guarantees 1, 2, 3, 5 under load: four writer threads and two writer processes commit rows and
 // their events while relay processes are SIGKILLed at random moments and restarted.
 TEST_F(chaos, concurrent_writers_during_relay_restarts_lose_and_reorder_nothing) {
-    const auto start = clock_type::now();
     const auto c = settings("chaos-writers", bootstrap_);
     de::chaos::install_writer_schema(db_path);
     auto relays = relay_processes_for(c);
@@ -557,11 +559,9 @@ TEST_F(chaos, concurrent_writers_during_relay_restarts_lose_and_reorder_nothing)
     auto r = read_back("concurrent_writers", c, faults);
     const auto rows = dt::scalar(observer, "SELECT count(*) FROM chaos_rows");
     EXPECT_EQ(rows, dt::scalar(observer, "SELECT count(*) FROM domain_events_outbox")) << "a row without its event";
-    r.seconds = seconds_since(start);
     r.notes = "4 threads + 2 processes wrote " + std::to_string(rows) + " rows+events; " + std::to_string(params.kills) +
               " relay SIGKILLs (" + std::to_string(kills_while_writing) + " while writing)";
-    dt::report(r, params);
-    EXPECT_TRUE(dt::clean(r)) << dt::describe(r);
+    conclude(r);
 }
 
 }  // namespace
