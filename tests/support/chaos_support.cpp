@@ -203,7 +203,8 @@ std::string describe(const chaos_result& r) {
     std::ostringstream out;
     out << r.scenario << ": committed " << r.committed << ", delivered " << r.delivered << ", lost " << r.lost
         << ", duplicates " << r.duplicates << " (unexplained " << r.unexplained_duplicates << "), reorders "
-        << r.reorders << ", unexpected " << r.unexpected << ", effects applied twice " << r.effects_twice << ", effects missed " << r.effects_missed
+        << r.reorders << ", unexpected " << r.unexpected << ", effects applied twice " << r.effects_twice
+        << ", effects missed " << r.effects_missed
         << ", faults " << r.faults;
     if (!r.notes.empty()) out << "; " << r.notes;
     for (const auto& p : r.problems) out << "\n  " << p;
@@ -215,14 +216,16 @@ void report(const chaos_result& r, const chaos_parameters& p) {
     line << std::fixed << std::setprecision(1);
     line << "CHAOS-RESULT scenario=" << r.scenario << " committed=" << r.committed << " delivered=" << r.delivered
          << " lost=" << r.lost << " duplicates=" << r.duplicates << " unexplained=" << r.unexplained_duplicates
-         << " reorders=" << r.reorders << " unexpected=" << r.unexpected << " effects_twice=" << r.effects_twice << " effects_missed=" << r.effects_missed
+         << " reorders=" << r.reorders << " unexpected=" << r.unexpected << " effects_twice=" << r.effects_twice
+         << " effects_missed=" << r.effects_missed
          << " faults=" << r.faults << " seconds=" << r.seconds << " seed=" << p.seed;
     std::cout << line.str() << " notes=\"" << r.notes << "\"" << std::endl;
     if (const char* path = std::getenv("CHAOS_REPORT"); path != nullptr && *path != '\0') {
         std::ofstream out(path, std::ios::app);
         out << std::fixed << std::setprecision(1) << r.scenario << '\t' << r.committed << '\t' << r.delivered << '\t'
             << r.lost << '\t' << r.duplicates << '\t' << r.unexplained_duplicates << '\t' << r.reorders << '\t'
-            << r.effects_twice << '\t' << r.effects_missed << '\t' << r.faults << '\t' << r.seconds << '\t' << p.seed << '\t'
+            << r.effects_twice << '\t' << r.effects_missed << '\t' << r.faults << '\t' << r.seconds << '\t'
+            << p.seed << '\t'
             << (clean(r) ? "ok" : "FAIL") << '\t' << r.notes << '\n';
         if (!out) throw std::runtime_error(std::string("chaos: cannot append to CHAOS_REPORT=") + path);
     }
@@ -232,7 +235,8 @@ kafka_instance::kafka_instance(std::string script, std::string name, int nodes, 
     : script_(std::move(script)), name_(std::move(name)), log_path_(std::move(log_path)) {
     const auto [status, output] =
         run_command({"/bin/bash", script_, "start", "--nodes", std::to_string(nodes), "--name", name_},
-                    {{"KAFKA_AUTO_CREATE_TOPICS", "false"}, {"KAFKA_HEAP", "384m"}}, log_path_, std::chrono::seconds(180));
+                    {{"KAFKA_AUTO_CREATE_TOPICS", "false"}, {"KAFKA_HEAP", "384m"}}, log_path_,
+                    std::chrono::seconds(180));
     const auto key = std::string("KAFKA_BOOTSTRAP_SERVERS=");
     std::istringstream lines(output);
     for (std::string line; std::getline(lines, line);) {
@@ -306,7 +310,8 @@ std::optional<std::string> relay_processes::lease_owner() const {
 }
 
 void relay_processes::wait_lease_expired() const {
-    const bool expired = eventually([&] { return !lease_owner().has_value(); }, 2 * lease_period + std::chrono::seconds(1));
+    const bool expired =
+        eventually([&] { return !lease_owner().has_value(); }, 2 * lease_period + std::chrono::seconds(1));
     if (!expired) throw std::runtime_error("chaos: the lease of a killed relay did not expire within two periods");
 }
 
