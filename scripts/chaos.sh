@@ -41,7 +41,14 @@ cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOMAIN_EVENTS_W
 cmake --build "$build" --parallel "$(nproc)" --target domain_events_chaos_tests
 
 single="$CHAOS_KAFKA_NAME-single"
-stop_broker() { "$repo/scripts/kafka.sh" stop --name "$single" >&2 || true; }
+stop_broker() {
+  "$repo/scripts/kafka.sh" stop --name "$single" >&2 || true
+  # Instances a crashed scenario could not stop itself (`<prefix>-<what>-<pid>`).
+  local leftover
+  for leftover in "${DOMAIN_EVENTS_KAFKA_STATE:-$repo/.cache/kafka/run}/$CHAOS_KAFKA_NAME"-{broker,cluster}-*/; do
+    [[ -d "$leftover" ]] && "$repo/scripts/kafka.sh" stop --name "$(basename "$leftover")" >&2 || true
+  done
+}
 trap stop_broker EXIT
 echo "== starting Kafka ($single)"
 broker_env=$(KAFKA_AUTO_CREATE_TOPICS=false "$repo/scripts/kafka.sh" start --name "$single")

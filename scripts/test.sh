@@ -85,6 +85,11 @@ cluster=test-cluster
 stop_brokers() {
   "$repo/scripts/kafka.sh" stop --name "$single" >&2 || true
   "$repo/scripts/kafka.sh" stop --name "$cluster" >&2 || true
+  # Instances a crashed chaos scenario could not stop itself (`test-chaos-<what>-<pid>`).
+  local leftover
+  for leftover in "${DOMAIN_EVENTS_KAFKA_STATE:-$repo/.cache/kafka/run}"/test-chaos-*/; do
+    [[ -d "$leftover" ]] && "$repo/scripts/kafka.sh" stop --name "$(basename "$leftover")" >&2 || true
+  done
 }
 trap stop_brokers EXIT
 
