@@ -45,6 +45,8 @@ Commands:
                                      ${STOP_TIMEOUT}s) and delete its data; exit 0 if not running
   status [--name NAME]               show each node; exit 0 if all nodes are up, 3 otherwise
   kill-node I [--name NAME]          SIGKILL node I (1-based) and wait until it is gone
+  restart-node I [--name NAME]       start node I again on its kept data (after kill-node)
+                                     and wait until every node answers metadata requests
   env [--name NAME]                  print the instance's env.sh (export lines)
   classpath                          fetch the jars if needed and print the java
                                      classpath ('<libs>/*') for the Kafka tool classes
@@ -482,6 +484,25 @@ probe_brokers() { # probe_brokers bootstrap -> prints number of brokers seen
   grep -cE '^127\.0\.0\.1:[0-9]+ \(id: [0-9]+ rack: .*\) -> \(' <<<"${out}" || true
 }
 
+launch_node() { # launch_node i: start node i's JVM in the background (its config and data as they are)
+  local i="$1" heap
+  read -r -a heap <<<"$(heap_opts)"
+  rm -f "${STATE}/node-${i}.pid"
+  # setsid: the broker does not belong to the caller's process group/session;
+  # the child writes its own pid (bash exec keeps it) so the pid is exact.
+  # 9>&-: the broker must not inherit the instance lock, or `stop` could
+  # never take it while the broker runs.
+  nohup setsid bash -c 'printf "%s\n" "$$" >"$1"; shift; exec "$@"' _ \
+    "${STATE}/node-${i}.pid" \
+    java "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
+    -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:${STATE}/node-${i}.log4j.properties" \
+    -Dkafka.logs.dir="${STATE}" \
+    -cp "${LIBS_DIR}/*" kafka.Kafka "${STATE}/node-${i}.properties" \
+    >>"${STATE}/node-${i}.out" 2>&1 </dev/null 9>&- &
+}
+
 cmd_start() {
   ensure_libs
   write_tools_log4j
@@ -544,22 +565,8 @@ EOF
     fi
   done
 
-  local heap
-  read -r -a heap <<<"$(heap_opts)"
   for ((i = 1; i <= NODES; i++)); do
-    # setsid: the broker does not belong to the caller's process group/session;
-    # the child writes its own pid (bash exec keeps it) so the pid is exact.
-    # 9>&-: the broker must not inherit the instance lock, or `stop` could
-    # never take it while the broker runs.
-    nohup setsid bash -c 'printf "%s\n" "$$" >"$1"; shift; exec "$@"' _ \
-      "${STATE}/node-${i}.pid" \
-      java "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-      -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
-      -Djava.awt.headless=true \
-      -Dlog4j.configuration="file:${STATE}/node-${i}.log4j.properties" \
-      -Dkafka.logs.dir="${STATE}" \
-      -cp "${LIBS_DIR}/*" kafka.Kafka "${STATE}/node-${i}.properties" \
-      >"${STATE}/node-${i}.out" 2>&1 </dev/null 9>&- &
+    launch_node "${i}"
   done
   # wait (bounded) for the pid files written by the children
   local deadline=$((SECONDS + 10))
@@ -671,6 +678,38 @@ cmd_kill_node() {
   log "node ${i} is gone"
 }
 
+cmd_restart_node() {
+  local i="$1" n bootstrap deadline seen=0
+  n="$(node_count)"
+  [[ -d "${STATE}" && "${n}" -gt 0 && -f "${STATE}/datadir" ]] || die "instance '${NAME}' is not started"
+  [[ "${i}" =~ ^[0-9]+$ ]] && ((i >= 1 && i <= n)) || usage_error "restart-node: node must be 1..${n}, got '${i}'"
+  ensure_libs
+  write_tools_log4j
+  mkdir -p "${STATE_ROOT}"
+  exec 9>"${STATE_ROOT}/.${NAME}.lock"
+  flock -w 60 9 || die "another start/stop of instance '${NAME}' is in progress"
+  if node_pid "${i}" >/dev/null; then die "node ${i} of instance '${NAME}' is already running"; fi
+  log "restarting node ${i} of instance '${NAME}' on its kept data"
+  launch_node "${i}"
+  deadline=$((SECONDS + 10))
+  until [[ -s "${STATE}/node-${i}.pid" ]]; do
+    ((SECONDS < deadline)) || die "node ${i} did not write its pid file"
+    sleep 0.1
+  done
+  bootstrap="$(sed -n 's/^export KAFKA_BOOTSTRAP_SERVERS=//p' "${STATE}/env.sh")"
+  deadline=$((SECONDS + START_TIMEOUT))
+  while :; do
+    node_pid "${i}" >/dev/null || { print_log_tail "${i}"; die "node ${i} of instance '${NAME}' exited during restart"; }
+    ((SECONDS < deadline)) || { print_log_tail "${i}"; die "node ${i} not ready after ${START_TIMEOUT}s"; }
+    if port_open "$(port_of "${i}" broker)"; then
+      seen="$(probe_brokers "${bootstrap}")"
+      ((seen >= n)) && break
+    fi
+    sleep 1
+  done
+  log "node ${i} of instance '${NAME}' is back"
+}
+
 cmd_env() {
   [[ -f "${STATE}/env.sh" ]] || die "instance '${NAME}' is not running (no ${STATE}/env.sh)"
   cat "${STATE}/env.sh"
@@ -689,7 +728,7 @@ main() {
   local cmd="$1"; shift
   case "${cmd}" in
     -h | --help | help) usage; exit 0 ;;
-    start | stop | status | kill-node | env | classpath) ;;
+    start | stop | status | kill-node | restart-node | env | classpath) ;;
     *) usage_error "unknown command '${cmd}'" ;;
   esac
 
@@ -713,7 +752,7 @@ main() {
         ;;
       -*) usage_error "unknown option '$1' for '${cmd}'" ;;
       *)
-        if [[ "${cmd}" == kill-node && -z "${node_arg}" ]]; then
+        if [[ ( "${cmd}" == kill-node || "${cmd}" == restart-node ) && -z "${node_arg}" ]]; then
           node_arg="$1"; shift
         else
           usage_error "unexpected argument '$1' for '${cmd}'"
@@ -730,6 +769,9 @@ main() {
     kill-node)
       [[ -n "${node_arg}" ]] || usage_error "kill-node needs a node number (1-based)"
       cmd_kill_node "${node_arg}" ;;
+    restart-node)
+      [[ -n "${node_arg}" ]] || usage_error "restart-node needs a node number (1-based)"
+      cmd_restart_node "${node_arg}" ;;
     env) cmd_env ;;
   esac
 }

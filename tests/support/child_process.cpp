@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -50,6 +51,13 @@ child_process::child_process(std::vector<std::string> argv, const std::map<std::
         ::dup2(out, STDOUT_FILENO);
         ::dup2(out, STDERR_FILENO);
         ::execve(arg_ptrs[0], arg_ptrs.data(), env_ptrs.data());
+        // Say why in the child's output (async-signal-safe: write and digits by hand).
+        char text[] = "child_process: execve failed, errno 000\n";
+        const int error = errno;
+        text[sizeof text - 5] = static_cast<char>('0' + error / 100 % 10);
+        text[sizeof text - 4] = static_cast<char>('0' + error / 10 % 10);
+        text[sizeof text - 3] = static_cast<char>('0' + error % 10);
+        if (::write(STDERR_FILENO, text, sizeof text - 1) < 0) ::_exit(127);
         ::_exit(127);
     }
     ::close(out);

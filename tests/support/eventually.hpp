@@ -5,13 +5,14 @@
 
 namespace domain_events::testing {
 
-/** Calls `done` every 20 ms until it returns true (then true) or `limit` passes (then false). */
+/** Calls `done` every `interval` until it returns true (then true) or `limit` passes (then false). */
 template <class Condition>
-bool eventually(Condition done, std::chrono::milliseconds limit) {
+bool eventually(Condition done, std::chrono::milliseconds limit,
+                std::chrono::milliseconds interval = std::chrono::milliseconds{20}) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (!done()) {
         if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds{20});
+        std::this_thread::sleep_for(interval);
     }
     return true;
 }
