@@ -30,10 +30,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <class Condition>
-bool eventually(Condition done, std::chrono::milliseconds limit = 60s) {
-    return de::testing::eventually(done, limit);
-}
+using de::testing::eventually;
 
 class relay_http : public ::testing::Test {
 protected:

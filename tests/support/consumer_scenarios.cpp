@@ -355,6 +355,18 @@ void consumer_scenarios::a_member_joining_mid_stream_rebalances_and_every_event_
     EXPECT_EQ(first.counters().applied + second.counters().applied, events.size());
 }
 
+// After a kill: a new member applies the rest and recognises what the killed one had committed
+// (at least the event or batch whose offsets were never stored comes again), each event once.
+// No idle exit: it waits out the killed member's session before its partitions come back.
+void consumer_scenarios::restart_and_expect_each_applied_once(const std::vector<std::string>& ids) {
+    auto restarted = start_consumer({});
+    ASSERT_TRUE(eventually([&] { return effects().size() == ids.size(); })) << restarted->output();
+    restarted->signal(SIGTERM);
+    ASSERT_EQ(restarted->wait(30s), 0) << restarted->output();
+    expect_each_applied_once(ids);
+    EXPECT_THAT(restarted->output(), ::testing::ContainsRegex("duplicates=[1-9]"));
+}
+
 void consumer_scenarios::killed_between_the_commit_and_the_offset_applies_nothing_twice_and_misses_nothing() {
     create_topic(de::topic_for_event_type(prefix, "patient.created"), 3);
     const auto ids = ids_of(produce_events("patient.created", 300));
@@ -363,14 +375,7 @@ void consumer_scenarios::killed_between_the_commit_and_the_offset_applies_nothin
     ASSERT_EQ(crashing->wait(120s), 128 + SIGKILL) << crashing->output();
     EXPECT_EQ(effects().size(), 120u);  // the 120th committed, and its offset never stored
 
-    // No idle exit: it waits out the killed member's session before its partitions come back.
-    auto restarted = start_consumer({});
-    ASSERT_TRUE(eventually([&] { return effects().size() == ids.size(); })) << restarted->output();
-    restarted->signal(SIGTERM);
-    ASSERT_EQ(restarted->wait(30s), 0) << restarted->output();
-    expect_each_applied_once(ids);
-    // At least the killed event itself came again and was recognised.
-    EXPECT_THAT(restarted->output(), ::testing::ContainsRegex("duplicates=[1-9]"));
+    restart_and_expect_each_applied_once(ids);
 }
 
 void consumer_scenarios::three_replicas_over_six_partitions_one_killed_mid_stream_apply_every_event_once() {
@@ -462,13 +467,7 @@ void consumer_scenarios::killed_after_a_batch_commit_before_its_offsets_applies_
     ASSERT_LT(at_kill, 120u + 50u);  // at most the rest of its batch
     for (const auto& [id, n] : effects()) EXPECT_EQ(n, 1) << id;
 
-    auto restarted = start_consumer({});
-    ASSERT_TRUE(eventually([&] { return effects().size() == ids.size(); })) << restarted->output();
-    restarted->signal(SIGTERM);
-    ASSERT_EQ(restarted->wait(30s), 0) << restarted->output();
-    expect_each_applied_once(ids);
-    // The killed batch came again and was recognised, event by event.
-    EXPECT_THAT(restarted->output(), ::testing::ContainsRegex("duplicates=[1-9]"));
+    restart_and_expect_each_applied_once(ids);
 }
 
 }  // namespace domain_events::testing

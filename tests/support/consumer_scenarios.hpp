@@ -63,6 +63,7 @@ protected:
     std::unique_ptr<child_process> start_consumer(const std::map<std::string, std::string>& more_env);
     static std::vector<std::string> ids_of(const std::vector<event>& events);
     void expect_each_applied_once(const std::vector<std::string>& ids) const;
+    void restart_and_expect_each_applied_once(const std::vector<std::string>& ids);
     /** Polls `done` every 20 ms until it holds or `limit` passed; true when it holds. */
     template <class Condition>
     static bool eventually(Condition done, std::chrono::milliseconds limit = std::chrono::seconds(120)) {

@@ -7,7 +7,7 @@ namespace domain_events::testing {
 
 /** Calls `done` every `interval` until it returns true (then true) or `limit` passes (then false). */
 template <class Condition>
-bool eventually(Condition done, std::chrono::milliseconds limit,
+bool eventually(Condition done, std::chrono::milliseconds limit = std::chrono::seconds(60),
                 std::chrono::milliseconds interval = std::chrono::milliseconds{20}) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (!done()) {
