@@ -1,5 +1,7 @@
 #include "domain_events/consumer_program.hpp"
 
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "domain_events/database.hpp"
@@ -15,15 +17,19 @@ std::unique_ptr<consumer> make_program_consumer(const consumer_program& program,
         database setup(options.database_path);
         program.install_schema(setup);
     }
-    // The handler's words wait here until the transaction committed; both run on the run() thread.
-    auto pending = std::make_shared<std::string>();
+    // Each handler's words wait here, by event id, until its batch's transaction committed: a
+    // batch applies several events before the hook runs for each. Both run on the run() thread.
+    auto pending = std::make_shared<std::unordered_map<std::string, std::string>>();
     auto previous_hook = std::move(options.after_commit);
     options.after_commit = [pending, previous_hook = std::move(previous_hook), report = std::move(report)](const event& e) {
         if (previous_hook) previous_hook(e);
-        if (report) report(e, *pending);
+        auto words = pending->extract(e.event_id);
+        if (report) report(e, words.empty() ? std::string_view{} : std::string_view{words.mapped()});
     };
     const auto reporting = [pending](reporting_handler handler) -> event_handler {
-        return [pending, handler = std::move(handler)](const event& e, database& db) { *pending = handler(e, db); };
+        return [pending, handler = std::move(handler)](const event& e, database& db) {
+            (*pending)[e.event_id] = handler(e, db);
+        };
     };
 
     auto made = std::make_unique<consumer>(settings, std::move(options));

@@ -183,6 +183,42 @@ TEST_F(example_consumers, directory_equals_the_source_per_aggregate_published_by
     EXPECT_TRUE(diff.empty()) << joined(diff) << joined(reports);
 }
 
+// A batch applies several events in one transaction before any is reported: each report must
+// still be its own handler's words.
+TEST_F(example_consumers, each_applied_event_is_reported_with_its_own_handlers_words_when_a_batch_holds_several) {
+    create_topics({"patient.created"});
+    const auto c = settings(de::topic_routing::per_event_type);
+    std::vector<de::event> events;
+    for (int id = 1; id <= 20; ++id) events.push_back(de::make_event("patient.created", "patient", std::to_string(id), 1, {{"n", id}}));
+    produce(c, events);
+    de::consumer_program echo{.name = "echo-consumer",
+                              .description = "reports the aggregate id",
+                              .default_group = "echo",
+                              .default_events = {"patient.created"},
+                              .default_database = directory_path,
+                              .install_schema = {},
+                              .handlers = {{"patient.created", [](const de::event& e, de::database&) { return "saw " + e.aggregate_id; }}},
+                              .fallback = {},
+                              .describe = {}};
+    std::uint64_t commits_seen = 0;
+    de::consumer_options o;
+    o.group_id = "echo";
+    o.event_types = {"patient.created"};
+    o.database_path = directory_path;
+    o.max_events = events.size();
+    o.idle_exit = seconds{30};
+    o.max_batch_delay = seconds{10};  // batches end when the queue is empty or at max_events
+    std::map<std::string, std::string> reported;
+    const auto consumer = de::make_program_consumer(echo, c, o, [&](const de::event& e, std::string_view report) {
+        ++commits_seen;
+        reported[e.aggregate_id] = std::string(report);
+    });
+    const auto counters = consumer->run();
+    ASSERT_EQ(counters.applied, events.size());
+    ASSERT_EQ(commits_seen, events.size());
+    for (const auto& e : events) EXPECT_EQ(reported[e.aggregate_id], "saw " + e.aggregate_id);
+}
+
 TEST_F(example_consumers, notifications_record_one_row_per_event_even_with_a_cancellation_first_and_redeliveries) {
     const auto c = settings(de::topic_routing::per_event_type);
     write_clinic(c);
