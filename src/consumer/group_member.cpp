@@ -117,18 +117,9 @@ void group_member::read_high_watermarks() {
 }
 
 bool group_member::store_offset(const rd_kafka_message_t& message) {
-    kafka_partition_list list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), rd_kafka_topic_name(message.rkt), message.partition)->offset =
-        message.offset + 1;
-    const auto error = rd_kafka_offsets_store(client_.get(), list.get());
-    const auto partition_error = list->elems[0].err;
-    // Dealt with, whether or not its partition is still ours.
-    counters_.progress.dealt_with({rd_kafka_topic_name(message.rkt), message.partition}, message.offset + 1);
-    if (error == RD_KAFKA_RESP_ERR_NO_ERROR && partition_error == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
-    logger->debug("consumer: offset {} of {}[{}] not stored ({}): the partition was revoked", message.offset,
-                  rd_kafka_topic_name(message.rkt), message.partition,
-                  kafka_error_text(partition_error != RD_KAFKA_RESP_ERR_NO_ERROR ? partition_error : error));
-    return false;
+    offset_batch one;
+    one.add(message);
+    return store_offsets(one);
 }
 
 void offset_batch::add(const rd_kafka_message_t& message) {
