@@ -133,19 +133,30 @@ void relay_worker::fill_pipeline() {
     // acknowledgements held behind a slow event never pile up without limit.
     const auto window_limit = std::max<std::size_t>(shared_.options.max_in_flight, 1);
     while (failures_.empty() && !stop_requested()) {
+        // A long fill must not outlast the lease: end the step so the next one renews it first.
+        if (lease_renewal_due()) return;
         const bool isolating = cursor_ < isolate_through_;
         if (isolating ? producer_->in_flight() > 0 : window_.size() >= window_limit) return;
         const auto limit = isolating ? 1 : std::min(shared_.settings.relay_batch_size, window_limit - window_.size());
-        bool refused = false;
+        auto outcome = produced::sent;
+        std::pair<std::string, std::string> unrouted_types;
         const auto read = outbox_.visit_pending(limit, cursor_, [&](const outbox_message& row) {
             if (window_.already_acknowledged(row.position)) {
                 cursor_ = row.position;  // acknowledged before a rewind: not sent twice
                 return true;
             }
-            refused = !produce(row);
-            return !refused;
+            outcome = produce(row);
+            if (outcome == produced::no_topic) {
+                unrouted_types = {std::string(row.event_type), std::string(row.aggregate_type)};
+            }
+            return outcome == produced::sent;
         });
-        if (refused) return;
+        if (outcome == produced::no_topic) {
+            // Looked up outside the read (its statement is open on this connection), then read again.
+            resolve_topic(unrouted_types.first, unrouted_types.second);
+            continue;
+        }
+        if (outcome != produced::sent) return;
         if (read < limit) {
             caught_up_ = true;
             return;
@@ -154,37 +165,52 @@ void relay_worker::fill_pipeline() {
     }
 }
 
-bool relay_worker::produce(const outbox_message& row) {
-    const auto& topic = topic_of(row);
-    auto error = producer_->produce(row, topic);
+bool relay_worker::lease_renewal_due() const { return steady::now() >= next_lease_check_; }
+
+relay_worker::produced relay_worker::produce(const outbox_message& row) {
+    const auto* topic = known_topic(row);
+    if (topic == nullptr) return produced::no_topic;
+    auto error = producer_->produce(row, *topic);
     for (int waits = 0; error == RD_KAFKA_RESP_ERR__QUEUE_FULL && waits < 10'000 && !stop_requested(); ++waits) {
         // Room appears as deliveries are reported. They are acted on after this read: its
         // statement is still open on the connection that marks them.
+        if (lease_renewal_due()) return produced::paused;  // tried again after the renewal
         producer_->poll(milliseconds{10});
-        error = producer_->produce(row, topic);
+        error = producer_->produce(row, *topic);
     }
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
         // Refused before sending (e.g. larger than message.max.bytes): a failure of this event,
         // and nothing after it may go out first.
         failures_.push_back({row.position, error, kafka_error_text(error)});
-        return false;
+        return produced::refused;
     }
     window_.produced(row.position, row.created_at);
     cursor_ = row.position;
-    return true;
+    return produced::sent;
 }
 
-const std::string& relay_worker::topic_of(const outbox_message& row) {
-    const auto key = shared_.settings.routing == topic_routing::per_aggregate ? row.aggregate_type : row.event_type;
-    if (const auto found = topics_.find(key); found != topics_.end()) return found->second;
-    if (!admin_) admin_ = std::make_unique<topic_admin>(shared_.settings, std::chrono::seconds{5}, shared_.log);
-    auto spec = topic_spec_for(shared_.settings, row.event_type, row.aggregate_type);
+std::string_view relay_worker::routing_key(std::string_view event_type, std::string_view aggregate_type) const {
+    return shared_.settings.routing == topic_routing::per_aggregate ? aggregate_type : event_type;
+}
+
+const std::string* relay_worker::known_topic(const outbox_message& row) const {
+    const auto found = topics_.find(routing_key(row.event_type, row.aggregate_type));
+    return found == topics_.end() ? nullptr : &found->second;
+}
+
+void relay_worker::resolve_topic(const std::string& event_type, const std::string& aggregate_type) {
+    if (!admin_) {
+        // Each lookup ends well within the lease, so the step after it renews in time.
+        const auto timeout = std::min<milliseconds>(std::chrono::seconds{5}, shared_.settings.lease_period / 3);
+        admin_ = std::make_unique<topic_admin>(shared_.settings, timeout, shared_.log);
+    }
+    auto spec = topic_spec_for(shared_.settings, event_type, aggregate_type);
     // Throws publish_error when the cluster cannot be reached: the step is retried after a pause.
     const auto report = admin_->ensure(spec);
     if (report.outcome == topic_outcome::unsupported) {
         log_.info("relay: the cluster has no Admin API; topic {} is left to auto-creation", spec.name);
     }
-    return topics_.emplace(std::string(key), std::move(spec.name)).first->second;
+    topics_.emplace(std::string(routing_key(event_type, aggregate_type)), std::move(spec.name));
 }
 
 void relay_worker::serve_deliveries(milliseconds timeout) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ack_window.hpp"
@@ -34,8 +35,13 @@ private:
     bool maintain_lease();
     void ensure_producer();
     void fill_pipeline();
-    bool produce(const outbox_message& row);
-    const std::string& topic_of(const outbox_message& row);
+    /// What became of one row offered to the producer.
+    enum class produced { sent, refused, no_topic, paused };
+    produced produce(const outbox_message& row);
+    bool lease_renewal_due() const;
+    std::string_view routing_key(std::string_view event_type, std::string_view aggregate_type) const;
+    const std::string* known_topic(const outbox_message& row) const;
+    void resolve_topic(const std::string& event_type, const std::string& aggregate_type);
     void serve_deliveries(std::chrono::milliseconds timeout);
     void mark_acknowledged();
     void rewind();

@@ -239,6 +239,27 @@ TEST_F(relay_hermetic, only_the_lease_holder_publishes_and_another_takes_over_wh
     verify_delivery(c);
 }
 
+TEST_F(relay_hermetic, slow_topic_lookups_never_let_the_holders_lease_lapse) {
+    // Forty new topics behind 100 ms round trips: looked up in one go they take longer than the
+    // lease period, and the waiting relay would take the lease from a live holder.
+    std::vector<std::string> many;
+    for (int i = 0; i < 40; ++i) many.push_back("patient.action_" + std::to_string(i));
+    create_topics(many);
+    auto c = settings();
+    c.lease_period = 3000ms;
+    de::testing::fill_outbox(c.database_path, {.events = 80, .aggregates = 2, .types = many});
+    for (int broker = 1; broker <= 3; ++broker) cluster.set_round_trip_time(broker, 100ms);
+    de::relay holder(c, fast_options());
+    holder.start();
+    await_lease(holder);
+    de::relay standby(c, fast_options());
+    standby.start();
+    ASSERT_TRUE(holder.wait_until_published(60s));
+    EXPECT_EQ(holder.counters().published, 80u);
+    EXPECT_EQ(standby.counters().published, 0u);
+    EXPECT_FALSE(standby.counters().lease_held);
+}
+
 TEST_F(relay_hermetic, retention_zero_deletes_published_rows_soon_after) {
     create_topics(types);
     auto c = settings();
