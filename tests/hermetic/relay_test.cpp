@@ -220,7 +220,7 @@ TEST_F(relay_hermetic, with_kafka_disabled_events_wait_in_the_outbox_until_a_rel
 TEST_F(relay_hermetic, only_the_lease_holder_publishes_and_another_takes_over_when_it_stops) {
     create_topics(types);
     auto c = settings();
-    c.lease_period = 1000ms;
+    c.lease_period = 3000ms;
     de::relay first(c, fast_options());
     first.start();
     await_lease(first);
