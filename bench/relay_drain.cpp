@@ -2,7 +2,7 @@
 // the same messages (same keys, values, headers, producer settings) in the same process. The
 // ratio relay/raw is the figure; the backlog is written before the clock starts.
 //
-//   build/bench/bench_relay_drain [--events N] [--bootstrap-servers S] [--partitions P]
+//   build/bench/bench_relay_drain [--events N] [--bootstrap-servers S] [--partitions P] [--linger-ms L]
 //   (no --bootstrap-servers: librdkafka's mock cluster in-process)
 #include <domain_events/domain_events.hpp>
 #include <spdlog/spdlog.h>
@@ -36,7 +36,7 @@ void fill(const std::string& path, long events) {
 }
 
 // The baseline: every outbox row, read into memory first, sent by a plain producer.
-double raw_rate(const de::config& c, const std::string& path, long events) {
+double raw_rate(const de::config& c, const de::relay_options& options, const std::string& path, long events) {
     de::database db(path);
     std::vector<de::outbox_record> rows;
     for (std::int64_t after = 0;;) {
@@ -54,7 +54,7 @@ double raw_rate(const de::config& c, const std::string& path, long events) {
     }
     auto logger = spdlog::default_logger();
     de::detail::relay_producer producer(
-        de::detail::relay_producer_properties(c.bootstrap_servers, de::relay_options{}.linger, {}), *logger);
+        de::detail::relay_producer_properties(c.bootstrap_servers, options.linger, {}), *logger);
     const auto start = std::chrono::steady_clock::now();
     long acknowledged = 0;
     std::vector<de::detail::delivery> reports;
@@ -78,8 +78,8 @@ double raw_rate(const de::config& c, const std::string& path, long events) {
     return static_cast<double>(events) / elapsed;
 }
 
-double relay_rate(const de::config& c, long events) {
-    de::relay relay(c);
+double relay_rate(const de::config& c, const de::relay_options& options, long events) {
+    de::relay relay(c, options);
     const auto start = std::chrono::steady_clock::now();
     relay.start();
     if (!relay.wait_until_published(std::chrono::minutes{10})) std::fprintf(stderr, "relay: not drained in 10 min\n");
@@ -95,7 +95,8 @@ double relay_rate(const de::config& c, long events) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const bench::flags args(argc, argv, {{"events", "1000000"}, {"bootstrap-servers", ""}, {"partitions", "6"}});
+    const bench::flags args(argc, argv, {{"events", "1000000"}, {"bootstrap-servers", ""}, {"partitions", "6"},
+                             {"linger-ms", std::to_string(de::relay_options{}.linger.count())}});
     const long events = args.number("events");
     spdlog::set_level(spdlog::level::warn);
     bench::target_cluster cluster(args.text("bootstrap-servers"));
@@ -116,10 +117,12 @@ int main(int argc, char** argv) {
 
     // Topics are created by the relay's first run on a real broker; run it first so the raw
     // producer does not pay for topic creation either.
-    const double relay = relay_rate(c, events);
-    const double raw = raw_rate(c, raw_path, events);
-    std::printf("relay_drain: %ld events into the %s, %d partitions per topic\n", events, cluster.kind(),
-                c.topics.partitions);
+    de::relay_options options;
+    options.linger = std::chrono::milliseconds{args.number("linger-ms")};
+    const double relay = relay_rate(c, options, events);
+    const double raw = raw_rate(c, options, raw_path, events);
+    std::printf("relay_drain: %ld events into the %s, %d partitions per topic, linger.ms=%ld\n", events,
+                cluster.kind(), c.topics.partitions, args.number("linger-ms"));
     std::printf("  raw librdkafka producer  : %10.0f events/s\n", raw);
     std::printf("  relay (outbox -> Kafka)  : %10.0f events/s\n", relay);
     std::printf("  ratio relay/raw          : %10.2f (target >= 0.60)\n", relay / raw);

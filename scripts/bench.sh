@@ -111,14 +111,18 @@ rows() {
       "$( [[ $(meets "$lib" ">= $target") == yes && $(meets "$r" '>= 0.60') == yes ]] && echo yes || echo no)"
   done
 
-  local p50 p99
+  local p50 p99 raw50 raw99
   for kind in mock real; do
     [[ -s "$out/latency_$kind.1" ]] || { row "commit → ack, $kind" "—" "" "" "not run (--no-broker)" "" ""; continue; }
-    p50=$(figure "latency_$kind" 's/.*p50 \([0-9.]*\) ms.*/\1/p')
-    p99=$(figure "latency_$kind" 's/.*p99 \([0-9.]*\) ms.*/\1/p')
+    p50=$(figure "latency_$kind" 's/.*relay, commit -> ack *: p50 *\([0-9.]*\) ms.*/\1/p')
+    p99=$(figure "latency_$kind" 's/.*relay, commit -> ack *:.*p99 *\([0-9.]*\) ms.*/\1/p')
+    raw50=$(figure "latency_$kind" 's/.*raw producer, produce -> ack *: p50 *\([0-9.]*\) ms.*/\1/p' | median)
+    raw99=$(figure "latency_$kind" 's/.*raw producer, produce -> ack *:.*p99 *\([0-9.]*\) ms.*/\1/p' | median)
+    ratios=$(figure "latency_$kind" 's/.*ratio relay\/raw *: p50 *\([0-9.]*\).*/\1/p')
     row "commit → ack at 1,000 ev/s, $kind" "bench_commit_to_ack ${LATENCY_ARGS[*]}$([[ $kind == real ]] && echo ' --bootstrap-servers $B')" \
-      "" "p50 $(median <<<"$p50") ms ($(all_runs <<<"$p50")), p99 $(median <<<"$p99") ms ($(all_runs <<<"$p99"))" "" \
-      "p50 < 2 ms, p99 < 10 ms" \
+      "raw producer p50 $raw50 ms, p99 $raw99 ms" \
+      "p50 $(median <<<"$p50") ms ($(all_runs <<<"$p50")), p99 $(median <<<"$p99") ms ($(all_runs <<<"$p99"))" \
+      "p50 **$(median <<<"$ratios")** ($(all_runs <<<"$ratios"))" "p50 < 2 ms, p99 < 10 ms" \
       "$( [[ $(meets "$(median <<<"$p50")" '< 2') == yes && $(meets "$(median <<<"$p99")" '< 10') == yes ]] && echo yes || echo no)"
   done
 
