@@ -126,6 +126,8 @@ TEST_F(relay_process, a_waiting_relay_takes_over_within_a_lease_period_after_the
     holder->wait(10s);
     // Taken over once the dead holder's last renewal expires, i.e. within one period of its death.
     ASSERT_TRUE(eventually([&] { return lease_owner() == "standby"; }, 15s)) << standby->output();
+    const auto taken = de::read_lease(db);
+    ASSERT_TRUE(taken.has_value());
     EXPECT_LE(before_kill->expires_at, de::now_ms());
 
     de::testing::fill_outbox(db_path, {.events = 1'000, .aggregates = 20});
