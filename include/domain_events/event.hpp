@@ -24,7 +24,7 @@ struct event_metadata {
 
 /** @brief One domain event: `<aggregate_type>` `<aggregate_id>` reached `<aggregate_version>` by `<event_type>`. */
 struct event {
-    std::string event_id;    ///< UUID, lower case (v4 when made by `make_event`)
+    std::string event_id;    ///< UUID, lower case (v7 when made by `make_event`)
     std::string event_type;  ///< `resource.action`, e.g. `patient.created`
     std::chrono::sys_time<std::chrono::milliseconds> timestamp;  ///< UTC, millisecond precision
     std::string aggregate_type;          ///< e.g. `patient`
@@ -37,18 +37,22 @@ struct event {
 };
 
 /**
- * @brief A new event with a fresh UUID v4 and the current UTC time, truncated to milliseconds so
- *        that it survives the JSON round trip unchanged. Nothing is validated here.
+ * @brief A new event with a fresh UUID v7 carrying the current UTC time, which is also its
+ *        `timestamp`, truncated to milliseconds so that it survives the JSON round trip
+ *        unchanged. Nothing is validated here.
  * @throws std::bad_alloc only.
  */
 [[nodiscard]] event make_event(std::string event_type, std::string aggregate_type, std::string aggregate_id,
                                std::int64_t aggregate_version, nlohmann::json data, event_metadata metadata = {});
 
 /**
- * @brief A random UUID v4 (RFC 4122: 122 bits from the kernel's getrandom, formatted by
- *        libuuid), as 36 characters of lower-case text.
+ * @brief A UUID v7 (RFC 9562: 48 bits of Unix time in milliseconds, then 74 random bits from
+ *        the kernel's getrandom; formatted by libuuid), as 36 characters of lower-case text.
+ *        Ids sort by their time, so indexes keyed by them stay append-mostly.
  * @throws std::bad_alloc only.
  */
+[[nodiscard]] std::string new_event_id(std::chrono::sys_time<std::chrono::milliseconds> at);
+/** @brief `new_event_id` at the current time. */
 [[nodiscard]] std::string new_event_id();
 
 /** @brief True for the canonical 36-character UUID text form (any version, either case). */

@@ -12,9 +12,10 @@ namespace domain_events {
 
 /** @brief What a histogram held at one moment; plain data, safe to copy around. */
 struct latency_snapshot {
-    /// Upper bounds in microseconds; the last bucket (index `bounds.size()`) is +Inf.
-    static constexpr std::array<std::int64_t, 16> bounds_us = {
-        250, 500, 1'000, 2'000, 3'000, 5'000, 10'000, 25'000, 50'000, 100'000,
+    /// Upper bounds in microseconds; the last bucket (index `bounds.size()`) is +Inf. The
+    /// buckets under 250 us are for handlers, which take microseconds.
+    static constexpr std::array<std::int64_t, 20> bounds_us = {
+        10, 25, 50, 100, 250, 500, 1'000, 2'000, 3'000, 5'000, 10'000, 25'000, 50'000, 100'000,
         250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
     std::array<std::uint64_t, bounds_us.size() + 1> counts{};  ///< per bucket, not cumulative
     std::uint64_t count = 0;

@@ -4,6 +4,7 @@
 #include <domain_events/error.hpp>
 #include <domain_events/event.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <set>
 #include <tuple>
@@ -43,17 +44,33 @@ std::set<std::string> keys_of(const nlohmann::json& object) {
 
 }  // namespace
 
-TEST(event, ids_are_lower_case_uuid_v4_and_unique) {
+TEST(event, ids_are_lower_case_uuid_v7_and_unique) {
     // gmock's POSIX regex: g++ 12 warns falsely inside std::regex under the sanitizers.
-    const auto v4 = ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    const auto v7 = ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
     std::unordered_set<std::string> seen;
     for (int i = 0; i < 10000; ++i) {
         const auto id = de::new_event_id();
-        ASSERT_THAT(id, v4);
+        ASSERT_THAT(id, v7);
         seen.insert(id);
     }
     EXPECT_EQ(seen.size(), 10000u);
     EXPECT_TRUE(de::is_uuid(sample().event_id));
+}
+
+// The first 48 bits are the Unix time in milliseconds (RFC 9562), so ids sort by time and the
+// consumers' dedupe index grows at its right edge.
+TEST(event, ids_begin_with_their_time_and_sort_by_it) {
+    using namespace std::chrono;
+    const sys_time<milliseconds> at{milliseconds{1'763'900'000'123}};  // 0x019ab0a2077b
+    const auto id = de::new_event_id(at);
+    EXPECT_EQ(id.substr(0, 13), "019ab0a2-077b") << id;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 1000; ++i) ids.push_back(de::new_event_id(at + milliseconds{i}));
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    const auto e = de::make_event("patient.created", "patient", "1", 1, nlohmann::json::object());
+    EXPECT_EQ(std::stoull(e.event_id.substr(0, 8) + e.event_id.substr(9, 4), nullptr, 16),
+              static_cast<unsigned long long>(e.timestamp.time_since_epoch().count()))
+        << "make_event's id carries its timestamp";
 }
 
 // Consumers deduplicate by event_id: a generator with buffered or seeded state would hand a

@@ -36,6 +36,8 @@ TEST(metrics_text, histogram_buckets_are_cumulative_in_seconds) {
     page.histogram_seconds("x_latency_seconds", "Latency", h.snapshot());
     const auto& t = page.text();
     EXPECT_THAT(t, ::testing::HasSubstr("# TYPE x_latency_seconds histogram\n"));
+    EXPECT_THAT(t, ::testing::HasSubstr("x_latency_seconds_bucket{le=\"5e-05\"} 0\n"));
+    EXPECT_THAT(t, ::testing::HasSubstr("x_latency_seconds_bucket{le=\"0.0001\"} 1\n"));
     EXPECT_THAT(t, ::testing::HasSubstr("x_latency_seconds_bucket{le=\"0.00025\"} 1\n"));
     EXPECT_THAT(t, ::testing::HasSubstr("x_latency_seconds_bucket{le=\"0.0005\"} 2\n"));
     EXPECT_THAT(t, ::testing::HasSubstr("x_latency_seconds_bucket{le=\"10\"} 2\n"));
