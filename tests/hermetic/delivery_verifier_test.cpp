@@ -15,6 +15,7 @@
 
 #include "delivery_verifier.hpp"
 #include "kafka_client.hpp"
+#include "../../src/kafka_conf.hpp"
 
 namespace de = domain_events;
 using namespace std::chrono_literals;
@@ -26,21 +27,13 @@ namespace {
 class producer {
 public:
     explicit producer(const std::string& bootstrap) {
-        char reason[512];
-        de::detail::kafka_conf conf(rd_kafka_conf_new());
-        for (const auto& [name, value] : std::map<std::string, std::string>{
-                 {"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"acks", "all"}}) {
-            if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {
-                throw std::runtime_error(name + ": " + reason);
-            }
-        }
+        auto conf = de::detail::make_kafka_conf(
+            {{"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"acks", "all"}}, "test producer");
         rd_kafka_conf_set_dr_msg_cb(conf.get(), [](rd_kafka_t*, const rd_kafka_message_t* m, void* failures) {
             if (m->err) static_cast<std::atomic<int>*>(failures)->fetch_add(1);
         });
         rd_kafka_conf_set_opaque(conf.get(), &failures_);
-        handle_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), reason, sizeof reason));
-        if (!handle_) throw std::runtime_error(std::string("rd_kafka_new: ") + reason);
-        conf.release();
+        handle_ = de::detail::make_kafka_client(RD_KAFKA_PRODUCER, std::move(conf), "test producer");
     }
 
     void send(const std::string& topic, std::int32_t partition, const std::string& key, const std::string& value,

@@ -8,6 +8,8 @@
 #include <domain_events/detail/handles.hpp>
 #include <domain_events/topic_routing.hpp>
 
+#include "../../src/kafka_conf.hpp"
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -83,8 +85,6 @@ std::string event_id_of(const rd_kafka_message_t* m) {
 }
 
 detail::kafka_handle make_consumer(const std::string& bootstrap_servers) {
-    char reason[512];
-    detail::kafka_conf conf(rd_kafka_conf_new());
     const std::map<std::string, std::string> properties{
         {"bootstrap.servers", bootstrap_servers},
         {"group.id", "domain-events-delivery-verifier"},  // rd_kafka_consumer_poll needs one; never joined
@@ -96,15 +96,7 @@ detail::kafka_handle make_consumer(const std::string& bootstrap_servers) {
         {"fetch.wait.max.ms", "100"},
         {"log_level", "3"},
     };
-    for (const auto& [name, value] : properties) {
-        if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {
-            throw std::runtime_error("read_all: " + name + "=" + value + ": " + reason);
-        }
-    }
-    detail::kafka_handle consumer(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), reason, sizeof reason));
-    if (!consumer) throw std::runtime_error(std::string("read_all: rd_kafka_new: ") + reason);
-    conf.release();  // owned by the consumer now
-    return consumer;
+    return detail::make_kafka_client(RD_KAFKA_CONSUMER, detail::make_kafka_conf(properties, "read_all"), "read_all");
 }
 
 /** The partition ids of `topic`, retrying transient metadata errors until `deadline`. */

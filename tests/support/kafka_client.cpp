@@ -7,6 +7,7 @@
 #include "domain_events/detail/handles.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
+#include "../../src/kafka_conf.hpp"
 
 namespace domain_events::testing {
 namespace {
@@ -14,22 +15,11 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 detail::kafka_conf make_conf(const std::map<std::string, std::string>& properties) {
-    detail::kafka_conf conf(rd_kafka_conf_new());
-    char reason[512];
-    for (const auto& [name, value] : properties) {
-        if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {
-            throw config_error("test kafka client: " + name + "=" + value + ": " + reason);
-        }
-    }
-    return conf;
+    return detail::make_kafka_conf(properties, "test kafka client");
 }
 
 detail::kafka_handle make_client(rd_kafka_type_t type, detail::kafka_conf conf) {
-    char reason[512];
-    detail::kafka_handle rk(rd_kafka_new(type, conf.get(), reason, sizeof reason));
-    if (!rk) throw publish_error(std::string("test kafka client: rd_kafka_new: ") + reason, -1);
-    conf.release();  // owned by rk now
-    return rk;
+    return detail::make_kafka_client(type, std::move(conf), "test kafka client");
 }
 
 void check(rd_kafka_resp_err_t err, const std::string& what) {
