@@ -91,6 +91,10 @@ int number_at(std::string_view text, std::size_t pos, std::size_t digits) {
 }  // namespace
 
 std::string new_event_id(sys_time<milliseconds> at) {
+    if (at.time_since_epoch().count() < 0) {
+        throw usage_error("new_event_id: time " + std::to_string(at.time_since_epoch().count()) +
+                          " ms is before 1970; a UUID v7 holds Unix time from 1970 on");
+    }
     uuid_t id;
     // 74 random bits straight from the kernel (one syscall). libuuid's uuid_generate_random
     // draws the same bytes and then re-seeds and cranks libc's random() with five more syscalls

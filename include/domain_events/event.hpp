@@ -49,7 +49,7 @@ struct event {
  * @brief A UUID v7 (RFC 9562: 48 bits of Unix time in milliseconds, then 74 random bits from
  *        the kernel's getrandom; formatted by libuuid), as 36 characters of lower-case text.
  *        Ids sort by their time, so indexes keyed by them stay append-mostly.
- * @throws std::bad_alloc only.
+ * @throws usage_error when `at` is before 1970.
  */
 [[nodiscard]] std::string new_event_id(std::chrono::sys_time<std::chrono::milliseconds> at);
 /** @brief `new_event_id` at the current time. */

@@ -71,6 +71,7 @@ TEST(event, ids_begin_with_their_time_and_sort_by_it) {
     EXPECT_EQ(std::stoull(e.event_id.substr(0, 8) + e.event_id.substr(9, 4), nullptr, 16),
               static_cast<unsigned long long>(e.timestamp.time_since_epoch().count()))
         << "make_event's id carries its timestamp";
+    EXPECT_THROW((void)de::new_event_id(sys_time<milliseconds>{milliseconds{-1}}), de::usage_error);
 }
 
 // Consumers deduplicate by event_id: a generator with buffered or seeded state would hand a
