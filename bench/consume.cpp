@@ -1,6 +1,5 @@
 // Consume: how fast an idempotent consumer applies a backlog (handler writing one row, plus its
-// dedupe record; events applied in batches, one SQLite transaction per batch with a savepoint
-// per event), against a bare librdkafka consumer reading the same topic in the same process.
+// dedupe record; events applied in batches, one SQLite transaction per batch), against a bare librdkafka consumer reading the same topic in the same process.
 // The topic is filled before either clock starts; each clock starts at the first message, so
 // joining the group is not counted.
 //
@@ -106,7 +105,7 @@ double idempotent_rate(const de::config& c, const std::string& db_path, long eve
     if (counters.applied != static_cast<std::uint64_t>(events) || !first) {
         throw std::runtime_error("bench: the idempotent consumer applied " + std::to_string(counters.applied));
     }
-    std::printf("  handler+savepoint p50 %lld us, p99 %lld us\n",
+    std::printf("  handler p50 %lld us, p99 %lld us\n",
                 static_cast<long long>(counters.handler_latency.quantile(0.5).count()),
                 static_cast<long long>(counters.handler_latency.quantile(0.99).count()));
     return static_cast<double>(events - 1) / bench::seconds_since(*first);

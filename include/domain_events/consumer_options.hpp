@@ -43,8 +43,9 @@ struct consumer_options {
     std::chrono::milliseconds max_backoff{5'000};
     /// How often stored offsets are committed to Kafka (also on revoke and on shutdown).
     std::chrono::milliseconds commit_interval{1'000};
-    /// Batching: the events read back to back are applied in one SQLite transaction (a savepoint
-    /// each, so a throwing handler undoes only its own event); the transaction commits when no
+    /// Batching: the events read back to back are applied in one SQLite transaction (when a
+    /// handler throws, the batch is rolled back and applied again with a savepoint per event, so
+    /// only the failing event's writes are undone); the transaction commits when no
     /// message is waiting, after `max_batch_events` messages, once `max_batch_delay` passed since
     /// its first, before a dead letter or a retry pause, on revoke and on shutdown. Offsets are
     /// stored only after that commit. 1: one transaction per event (>= 1).
@@ -82,7 +83,7 @@ struct consumer_counters {
     std::uint64_t handler_retries = 0;  ///< failed handler attempts that were retried
     std::uint64_t rebalances = 0;     ///< partition assignments and revocations
     std::uint64_t commits = 0;        ///< offset commits that succeeded
-    latency_snapshot handler_latency;  ///< per applied event: handler plus its savepoint (the batch's commit is shared)
+    latency_snapshot handler_latency;  ///< per applied event: the handler alone (the batch's commit is shared)
 };
 
 }  // namespace domain_events

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include "dead_letter_producer.hpp"
 #include "group_member.hpp"
 #include "message_check.hpp"
+#include "parse_ahead.hpp"
 
 namespace domain_events {
 namespace {
@@ -30,6 +32,12 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds poll_timeout{100};  // how soon stop() and the limits are noticed
+// A burst is read ahead and parsed while the previous one is applied. Its size follows the time
+// an event took to apply, so a burst takes about `burst_apply_target`: between two polls (which
+// serve rebalances and refresh the lag) there is at most that or one slow event, as there was
+// before reading ahead.
+constexpr std::size_t read_burst_max = 256;
+constexpr std::chrono::milliseconds burst_apply_target{10};
 constexpr std::chrono::seconds prune_interval{60};
 constexpr std::size_t prune_batch = 1'000;
 constexpr int prune_batches_per_round = 10;  // at most 10,000 records per round: writers never wait long
@@ -71,8 +79,7 @@ struct consumer::impl {
           member_properties(detail::group_member_properties(settings.bootstrap_servers, options.group_id,
                                                             options.from_beginning, settings.kafka_properties)),
           db(options.database_path),
-          store(db, options.group_id),
-          retry_backoff(options.initial_backoff, options.max_backoff) {
+          store(db, options.group_id) {
         // Let librdkafka check every property now, so a typo fails here and not in run().
         static_cast<void>(detail::make_kafka_conf(member_properties, "consumer"));
     }
@@ -86,7 +93,6 @@ struct consumer::impl {
     idempotency_store store;
     std::unordered_map<std::string, event_handler> handlers;
     event_handler fallback;
-    detail::backoff retry_backoff;
 
     // Shared with other threads: stop() and counters().
     std::atomic<bool> stop_requested{false};
@@ -101,21 +107,35 @@ struct consumer::impl {
     latency_histogram handler_latency;
 
     // Only on the run() thread (the revoke callback runs inside poll(), on it too).
-    // The open batch: one transaction, a savepoint per event inside it, and the offsets of the
-    // messages it covers, stored only after it committed. Declared before `member`, whose
-    // revoke callback finishes it.
+    // The open batch: one transaction, the messages it covers (kept to apply them again after a
+    // rollback) and their offsets, stored only after it committed. Declared before `member`,
+    // whose revoke callback finishes it.
+    struct batch_item {
+        detail::kafka_message message;
+        std::optional<event> parsed;              // given to a handler: applied or duplicate
+        const event_handler* handler = nullptr;   // null: skipped
+        bool applied = false;
+    };
     struct open_batch {
         std::optional<transaction> tx;
         clock::time_point started;
-        std::size_t messages = 0;
+        std::vector<batch_item> items;  // in the order read
         detail::offset_batch offsets;
         std::uint64_t applied = 0, duplicates = 0;  // counted once committed
-        std::vector<event> applied_events;          // only for the after_commit hook
+        // Events go straight into the batch's transaction. After a handler threw in this batch,
+        // each event gets a savepoint of its own until the loop ends the batch (see apply).
+        bool careful = false;
     } batch;
     std::exception_ptr revoke_failure;  // from finishing the batch inside the revoke callback
     bool stored_since_commit = false;
     std::unique_ptr<detail::group_member> member;
     std::unique_ptr<detail::dead_letter_producer> dead_letters;
+    // Read ahead: after `member`, so their messages go before the client they came from.
+    std::unique_ptr<detail::parse_ahead> parser;
+    std::vector<detail::parse_ahead::item> reading;                 // the burst being read
+    std::vector<detail::topic_partition> revoked_while_parsing;     // filtered from the parsed burst
+    std::size_t burst_limit = 1;          // until an event's apply time is known
+    clock::duration apply_cost{};         // per event, smoothed over the last bursts
     std::uint64_t handled = 0;
 
     enum class outcome { done, abandoned };
@@ -198,27 +218,33 @@ struct consumer::impl {
         return fallback ? &fallback : nullptr;
     }
 
-    [[nodiscard]] bool batch_open() const noexcept { return batch.messages > 0 || batch.tx.has_value(); }
+    [[nodiscard]] bool batch_open() const noexcept { return !batch.items.empty() || batch.tx.has_value(); }
 
     // Marks the start of the batch when nothing is open yet.
     void touch_batch() {
         if (!batch_open()) batch.started = clock::now();
     }
 
-    // `m` is finished inside the batch: its offset is stored once the batch committed.
-    void add_to_batch(const rd_kafka_message_t& m) {
+    // The item's message is finished inside the batch: its offset is stored once the batch committed.
+    void add_to_batch(batch_item item) {
         touch_batch();
-        ++batch.messages;
-        batch.offsets.add(m);
+        if (item.handler != nullptr) ++(item.applied ? batch.applied : batch.duplicates);
+        batch.offsets.add(*item.message);
+        batch.items.push_back(std::move(item));
     }
 
     // Forgets the open batch; its transaction, if any, rolls back. Nothing of it was stored.
     void drop_batch() noexcept {
         batch.tx.reset();
-        batch.messages = 0;
+        batch.items.clear();
         batch.offsets.clear();
         batch.applied = batch.duplicates = 0;
-        batch.applied_events.clear();
+    }
+
+    // The loop ends a batch (due, queue empty, prune, stop): the next one starts without savepoints.
+    void end_batch() {
+        finish_batch();
+        batch.careful = false;
     }
 
     // Commits the open batch, then counts it, runs the after_commit hook for each applied event
@@ -234,7 +260,9 @@ struct consumer::impl {
             counted.applied += batch.applied;
             counted.duplicates += batch.duplicates;
             if (options.after_commit) {
-                for (const auto& e : batch.applied_events) options.after_commit(e);
+                for (const auto& item : batch.items) {
+                    if (item.applied) options.after_commit(*item.parsed);
+                }
             }
             stored_since_commit = member->store_offsets(batch.offsets) || stored_since_commit;
         } catch (...) {
@@ -244,41 +272,84 @@ struct consumer::impl {
         drop_batch();
     }
 
+    static bool read_from(const detail::parse_ahead::item& i, const std::vector<detail::topic_partition>& partitions) {
+        const detail::topic_partition tp{rd_kafka_topic_name(i.message->rkt), i.message->partition};
+        return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
+    }
+
     // Inside poll(), before a revoke commits the stored offsets. Must not throw into librdkafka:
     // a failure is kept and rethrown by the loop once poll() returns.
-    void finish_batch_before_revoke() noexcept {
+    // What was read ahead from the revoked partitions is dropped, not applied: its offsets were
+    // never stored, so their next owner reads it (and an eager rebalance that gives them back
+    // resumes from the committed offsets). The burst being parsed is filtered when it returns.
+    void before_revoke(const std::vector<detail::topic_partition>& revoked) noexcept {
         try {
             finish_batch();
+            std::erase_if(reading, [&revoked](const auto& i) { return read_from(i, revoked); });
+            if (parser->busy()) revoked_while_parsing.insert(revoked_while_parsing.end(), revoked.begin(), revoked.end());
         } catch (...) {
             if (!revoke_failure) revoke_failure = std::current_exception();
         }
     }
 
-    // One attempt, in a savepoint of the batch's transaction: the event's record and the
-    // handler's effects are kept together or rolled back together. Our own SQLite failures
-    // propagate (they are not the event's fault); the handler's are returned.
+    // The parsed burst, without what a revoke during its parsing took away.
+    std::vector<detail::parse_ahead::item> take_parsed() {
+        auto parsed = parser->finish();
+        if (!revoked_while_parsing.empty()) {
+            std::erase_if(parsed, [this](const auto& i) { return read_from(i, revoked_while_parsing); });
+            revoked_while_parsing.clear();
+        }
+        return parsed;
+    }
+
+    // One attempt in the batch's transaction: the event's record and the handler's effects are
+    // kept together or rolled back together. Directly in the transaction while the batch is not
+    // careful (a failure then leaves the batch to roll back, see apply); in a savepoint of its
+    // own when it is. Our own SQLite failures propagate (they are not the event's fault); the
+    // handler's are returned.
     std::optional<std::string> attempt(const event& e, const event_handler& handler, bool& duplicate) {
         if (!batch.tx) {
             touch_batch();
             batch.tx.emplace(db);  // BEGIN IMMEDIATE
         }
-        transaction event_scope(db);  // SAVEPOINT
+        std::optional<transaction> event_scope;
+        if (batch.careful) event_scope.emplace(db);  // SAVEPOINT
         if (!store.record(e.event_id, now_ms().time_since_epoch().count())) {
             duplicate = true;  // recorded earlier, or earlier in this very batch
-            event_scope.commit();  // nothing was written in it
+            if (event_scope) event_scope->commit();  // nothing was written in it
             return std::nullopt;
         }
         const auto started = clock::now();
         try {
             handler(e, db);
         } catch (const std::exception& failure) {
-            return std::string(failure.what());  // event_scope rolls back: record and effects
+            return std::string(failure.what());  // event_scope, if any, rolls back: record and effects
         } catch (...) {
             return std::string("the handler threw something that is not a std::exception");
         }
-        event_scope.commit();  // RELEASE: kept in the batch, committed with it
+        if (event_scope) event_scope->commit();  // RELEASE: kept in the batch, committed with it
         handler_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started));
         return std::nullopt;
+    }
+
+    // A handler threw with no savepoint around it: its partial writes are in the batch's
+    // transaction. Roll the whole batch back and apply its events again, each in a savepoint
+    // now, so the failure that follows undoes only the failing event. Their handlers run a second
+    // time; only what they wrote through `db` counts, and that was rolled back.
+    outcome apply_again_carefully() {
+        auto earlier = std::exchange(batch.items, {});
+        drop_batch();
+        batch.careful = true;
+        for (auto& item : earlier) {
+            if (item.handler == nullptr) {
+                add_to_batch(std::move(item));
+                continue;
+            }
+            if (apply(std::move(item.message), std::move(*item.parsed), *item.handler) == outcome::abandoned) {
+                return outcome::abandoned;  // the rest was not stored: read again after a restart
+            }
+        }
+        return outcome::done;
     }
 
     // Sends `m` to the dead letters after committing the open batch (the wait for Kafka never
@@ -291,32 +362,28 @@ struct consumer::impl {
         return result;
     }
 
-    outcome apply(const rd_kafka_message_t& m, event&& e, const event_handler& handler) {
-        retry_backoff.reset();
+    outcome apply(detail::kafka_message m, event&& e, const event_handler& handler) {
+        std::optional<detail::backoff> retry_backoff;  // made on the first failure: it seeds a random device
         for (int attempt_number = 1;; ++attempt_number) {
             bool duplicate = false;
+            const bool in_savepoint = batch.careful;
             const auto failure = attempt(e, handler, duplicate);
-            if (duplicate) {
-                ++batch.duplicates;
-                log->debug("consumer {}: event {} already applied; skipped", options.group_id, e.event_id);
-                add_to_batch(m);
-                return outcome::done;
-            }
             if (!failure) {
-                ++batch.applied;
-                add_to_batch(m);
-                if (options.after_commit) batch.applied_events.push_back(std::move(e));
+                if (duplicate) log->debug("consumer {}: event {} already applied; skipped", options.group_id, e.event_id);
+                add_to_batch(batch_item{std::move(m), std::move(e), &handler, !duplicate});
                 return outcome::done;
             }
+            if (!in_savepoint && apply_again_carefully() == outcome::abandoned) return outcome::abandoned;
             // The earlier events of the batch are kept: commit them (and store their offsets)
             // before pausing or dead-lettering, so the write lock is not held meanwhile.
             finish_batch();
             if (attempt_number >= options.max_handler_attempts) {
-                return dead_letter_now(m, dead_letter_reason::handler_failed, *failure, attempt_number);
+                return dead_letter_now(*m, dead_letter_reason::handler_failed, *failure, attempt_number);
             }
             ++counted.handler_retries;
             member_counters.progress.error("handler for " + e.event_type + " event " + e.event_id + ": " + *failure);
-            const auto pause = retry_backoff.next();
+            if (!retry_backoff) retry_backoff.emplace(options.initial_backoff, options.max_backoff);
+            const auto pause = retry_backoff->next();
             log->warn("consumer {}: handler for {} event {} failed (attempt {} of {}), retrying in {} ms: {}",
                       options.group_id, e.event_type, e.event_id, attempt_number, options.max_handler_attempts,
                       pause.count(), *failure);
@@ -326,19 +393,18 @@ struct consumer::impl {
 
     // Deals with one message: applied, duplicate or skipped join the open batch; bad input is
     // dead-lettered at once.
-    outcome process(const rd_kafka_message_t& m) {
-        auto checked = detail::check_message(m, settings.validation.max_payload_bytes);
-        if (checked.problem) return dead_letter_now(m, checked.problem->reason, checked.problem->text, 0);
+    outcome process(detail::kafka_message m, detail::checked_message checked) {
+        if (checked.problem) return dead_letter_now(*m, checked.problem->reason, checked.problem->text, 0);
         auto& e = *checked.parsed;
         const event_handler* handler = topics.matches(e.event_type) ? handler_for(e.event_type) : nullptr;
         if (handler == nullptr) {
             ++counted.skipped;
             log->debug("consumer {}: {} event {} not subscribed or without a handler; skipped", options.group_id,
                        e.event_type, e.event_id);
-            add_to_batch(m);
+            add_to_batch(batch_item{std::move(m), std::nullopt, nullptr, false});
             return outcome::done;
         }
-        return apply(m, std::move(e), *handler);
+        return apply(std::move(m), std::move(e), *handler);
     }
 
     void prune() {
@@ -352,15 +418,47 @@ struct consumer::impl {
         if (pruned > 0) log->info("consumer {}: pruned {} idempotency records", options.group_id, pruned);
     }
 
+    [[nodiscard]] bool max_events_reached() const noexcept {
+        return options.max_events > 0 && handled >= options.max_events;
+    }
+
     bool limits_reached(clock::time_point last_message) const {
-        if (options.max_events > 0 && handled >= options.max_events) return true;
+        if (max_events_reached()) return true;
         return options.idle_exit.count() > 0 && clock::now() - last_message >= options.idle_exit;
     }
 
     [[nodiscard]] bool batch_due(clock::time_point now) const noexcept {
-        return batch_open() && (batch.messages >= options.max_batch_events || now - batch.started >= options.max_batch_delay);
+        return batch_open() && (batch.items.size() >= options.max_batch_events || now - batch.started >= options.max_batch_delay);
     }
 
+    // Reads what librdkafka already holds, up to a burst, into `reading`; waits up to `timeout`
+    // for the first message. Consumer errors (unknown topic, broker down, PARTITION_EOF) are
+    // informational: librdkafka retries, and the events are still there to read.
+    void read_burst(std::chrono::milliseconds timeout) {
+        while (reading.size() < burst_limit) {
+            auto message = member->poll(reading.empty() ? timeout : std::chrono::milliseconds{0});
+            if (revoke_failure) std::rethrow_exception(std::exchange(revoke_failure, nullptr));
+            if (!message) return;
+            if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    log->warn("consumer {}: {}", options.group_id, detail::kafka_error_text(message->err));
+                    member_counters.progress.error(detail::kafka_error_text(message->err));
+                }
+                return;
+            }
+            reading.push_back({std::move(message), {}});
+        }
+    }
+
+    void size_bursts(std::size_t events, clock::duration took) {
+        const auto per_event = took / static_cast<clock::rep>(events);
+        apply_cost = apply_cost == clock::duration::zero() ? per_event : (apply_cost * 3 + per_event) / 4;
+        const auto fits = burst_apply_target / std::max(apply_cost, clock::duration{1});
+        burst_limit = static_cast<std::size_t>(std::clamp<clock::rep>(fits, 1, read_burst_max));
+    }
+
+    // Each round reads the next burst, hands it to the parsing thread, and applies the burst
+    // parsed in the round before, in the order read.
     void loop() {
         auto last_message = clock::now();
         auto last_commit = clock::now();
@@ -371,39 +469,62 @@ struct consumer::impl {
                                     RD_KAFKA_RESP_ERR__FATAL);
             }
             const auto now = clock::now();
-            if (batch_due(now)) finish_batch();
+            if (batch_due(now)) end_batch();
             if (stored_since_commit && now - last_commit >= options.commit_interval) {
                 member->commit_async();
                 stored_since_commit = false;
                 last_commit = now;
             }
             if (now - last_prune >= prune_interval) {
-                finish_batch();  // pruning runs in a transaction of its own
+                end_batch();  // pruning runs in a transaction of its own
                 prune();
                 last_prune = now;
             }
-            // With a batch open, take only what is already waiting: an empty queue ends the batch,
-            // so it never waits for Kafka while holding SQLite's write lock.
-            const auto message = member->poll(batch_open() ? std::chrono::milliseconds{0} : poll_timeout);
-            if (revoke_failure) std::rethrow_exception(std::exchange(revoke_failure, nullptr));
-            if (!message) {
-                finish_batch();
+            // With a batch open or a burst being parsed, take only what is already waiting: a
+            // batch never waits for Kafka while holding SQLite's write lock.
+            read_burst(batch_open() || parser->busy() ? std::chrono::milliseconds{0} : poll_timeout);
+            auto parsed = take_parsed();
+            if (!reading.empty()) {
+                last_message = clock::now();
+                parser->start(std::exchange(reading, {}));
+            }
+            if (parsed.empty()) {
+                if (!parser->busy()) end_batch();  // nothing waiting and nothing in hand
                 continue;
             }
-            if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                // Consumer errors (unknown topic, broker down, PARTITION_EOF) are informational:
-                // librdkafka retries, and the events are still there to read.
-                if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                    log->warn("consumer {}: {}", options.group_id, detail::kafka_error_text(message->err));
-                    member_counters.progress.error(detail::kafka_error_text(message->err));
+            const auto applying_since = clock::now();
+            for (auto& item : parsed) {
+                if (stop_requested.load() || max_events_reached()) break;
+                if (batch_due(clock::now())) end_batch();
+                if (process(std::move(item.message), std::move(item.checked)) == outcome::abandoned) {
+                    finish_batch();
+                    return;
                 }
-                continue;
+                ++handled;
             }
-            last_message = clock::now();
-            if (process(*message) == outcome::abandoned) break;
-            ++handled;
+            size_bursts(parsed.size(), clock::now() - applying_since);
         }
         finish_batch();  // stop, limits: the open batch commits before the offsets are
+    }
+
+    // What was read ahead and not applied is dropped: its offsets were never stored.
+    void drop_read_ahead() {
+        reading.clear();
+        revoked_while_parsing.clear();
+        static_cast<void>(parser->finish());
+    }
+
+    // As drop_read_ahead, while another failure is on its way out: one of the parsing thread's
+    // own is logged, not thrown over it.
+    void drop_read_ahead_after_failure() noexcept {
+        try {
+            drop_read_ahead();
+        } catch (const std::exception& e) {
+            log->error("consumer {}: parsing ahead failed too: {}", options.group_id, e.what());
+        } catch (...) {
+            log->error("consumer {}: parsing ahead failed too, with something that is not a std::exception",
+                       options.group_id);
+        }
     }
 };
 
@@ -446,14 +567,17 @@ consumer_counters consumer::run() {
         detail::dead_letter_producer_properties(s.settings.bootstrap_servers, s.settings.kafka_properties),
         dead_letter_topic(s.settings.topic_prefix), *s.log);
     s.member = std::make_unique<detail::group_member>(s.member_properties, *s.log, s.member_counters);
-    s.member->on_revoke([&s] { s.finish_batch_before_revoke(); });
+    s.member->on_revoke([&s](const std::vector<detail::topic_partition>& revoked) { s.before_revoke(revoked); });
+    s.parser = std::make_unique<detail::parse_ahead>(s.settings.validation.max_payload_bytes);
     s.member->subscribe(s.topics.topics());
     s.log->info("consumer {}: subscribed to {} topic(s) for {} event type(s)", s.options.group_id,
                 s.topics.topics().size(), s.topics.event_types().size());
     s.prune();
     try {
         s.loop();
+        s.drop_read_ahead();
     } catch (...) {
+        s.drop_read_ahead_after_failure();
         s.drop_batch();     // rolled back: its offsets were never stored, its events come again
         s.member->close();  // commits what was stored: every stored offset is of a committed event
         throw;

@@ -194,8 +194,9 @@ void group_member::revoke(rd_kafka_topic_partition_list_t* partitions) {
     // This runs inside poll(), between events: the owner commits its open batch and stores its
     // offsets first, then the stored offsets are committed synchronously, so the next owner
     // starts right after the last applied event.
-    if (before_revoke_) before_revoke_();
-    counters_.progress.revoked(partitions_of(partitions));
+    const auto revoked = partitions_of(partitions);
+    if (before_revoke_) before_revoke_(revoked);
+    counters_.progress.revoked(revoked);
     if (rd_kafka_assignment_lost(client_.get())) {
         logger->warn("consumer: assignment lost ({}); its stored offsets cannot be committed, the next owner finds "
                      "those events recorded",

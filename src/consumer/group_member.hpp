@@ -84,10 +84,13 @@ public:
     bool store_offsets(const offset_batch& offsets);
 
     /**
-     * @brief Called on a revoke (inside `poll`, before the stored offsets are committed) so the
-     *        owner can commit its open batch and store its offsets first. Must not throw.
+     * @brief Called on a revoke with the revoked partitions (inside `poll`, before the stored
+     *        offsets are committed) so the owner can commit its open batch and store its offsets
+     *        first, and drop what it read ahead from them. Must not throw.
      */
-    void on_revoke(std::function<void()> before_commit) { before_revoke_ = std::move(before_commit); }
+    void on_revoke(std::function<void(const std::vector<topic_partition>&)> before_commit) {
+        before_revoke_ = std::move(before_commit);
+    }
 
     /** @brief Commits the stored offsets without waiting (the result is logged by the callback). */
     void commit_async();
@@ -116,7 +119,7 @@ private:
     void read_high_watermarks();
 
     group_member_counters& counters_;
-    std::function<void()> before_revoke_;
+    std::function<void(const std::vector<topic_partition>&)> before_revoke_;
     std::optional<std::string> fatal_;
     bool closed_ = false;
     std::chrono::steady_clock::time_point watermarks_read_{};  // when the high watermarks were last read

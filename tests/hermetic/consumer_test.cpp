@@ -59,6 +59,10 @@ TEST_F(consumer_hermetic, a_handler_failing_mid_batch_keeps_the_earlier_events_o
     a_handler_failing_mid_batch_keeps_the_earlier_events_once_and_applies_the_later_ones_after();
 }
 
+TEST_F(consumer_hermetic, a_handler_failing_after_a_duplicate_and_a_skip_in_its_batch_counts_and_stores_each_once) {
+    a_handler_failing_after_a_duplicate_and_a_skip_in_its_batch_counts_and_stores_each_once();
+}
+
 TEST_F(consumer_hermetic, a_duplicate_within_one_batch_takes_effect_once) {
     a_duplicate_within_one_batch_takes_effect_once();
 }

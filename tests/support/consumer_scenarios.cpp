@@ -49,6 +49,13 @@ std::string consumer_scenarios::topic(const std::string& event_type) const {
     return topic_for_event_type(prefix, event_type);
 }
 
+std::size_t consumer_scenarios::produce_in_order(const std::vector<const event*>& events) {
+    std::vector<outgoing> records;
+    for (const auto* e : events) records.push_back(as_record(*e, topic("patient.created")));
+    produce_all(bootstrap(), records);
+    return records.size();
+}
+
 void consumer_scenarios::record_effect(const event& e, database& db) {
     db.prepare("INSERT INTO effects (event_id) VALUES (?)").bind_all(e.event_id).run();
 }
@@ -336,7 +343,13 @@ void consumer_scenarios::a_member_joining_mid_stream_rebalances_and_every_event_
         record_effect(e, db);
     };
     de::consumer first(settings(), options({"patient.created"}));
-    first.on("patient.created", slow_effect);
+    // An eager rebalance revokes everything before assigning again: an event applied with no
+    // partition assigned was read ahead from a revoked partition and should have been dropped.
+    int applied_unassigned = 0;
+    first.on("patient.created", [&](const de::event& e, de::database& db) {
+        if (first.status().partitions.empty()) ++applied_unassigned;
+        slow_effect(e, db);
+    });
     std::thread first_running([&] { first.run(); });
     ASSERT_TRUE(eventually([&] { return first.counters().applied >= 50; }));
 
@@ -350,6 +363,7 @@ void consumer_scenarios::a_member_joining_mid_stream_rebalances_and_every_event_
     second_running.join();
     ASSERT_TRUE(all) << "applied " << effects().size() << " of " << events.size();
     EXPECT_GE(first.counters().rebalances, 2u);  // assigned, revoked, assigned again
+    EXPECT_EQ(applied_unassigned, 0);
     EXPECT_GE(second.counters().applied, 1u);
     for (const auto& [id, n] : effects()) EXPECT_EQ(n, 1) << id;
     EXPECT_EQ(first.counters().applied + second.counters().applied, events.size());
@@ -421,12 +435,61 @@ void consumer_scenarios::a_handler_failing_mid_batch_keeps_the_earlier_events_on
     EXPECT_EQ(c.applied, events.size());
     EXPECT_EQ(c.handler_retries, 1u);
     EXPECT_EQ(c.dead_lettered, 0u);
-    // The four before it were in its batch, uncommitted when it failed; the failure committed
-    // them (its own effect rolled back to its savepoint) before the pause and the retry.
+    // The four before it were in its batch, uncommitted when it failed; the failure rolled the
+    // batch back, applied the four again (a savepoint each) and committed them before the pause
+    // and the retry; its own first effect was rolled back.
     EXPECT_EQ(committed_at_failure, 0);
     EXPECT_EQ(committed_at_retry, 4);
     EXPECT_EQ(effects_in_order(), ids_of(events));  // each once, the later ones after the retry
     expect_each_applied_once(ids_of(events));
+}
+
+void consumer_scenarios::a_handler_failing_after_a_duplicate_and_a_skip_in_its_batch_counts_and_stores_each_once() {
+    create_topic(topic("patient.created"), 1);
+    const auto a = test_event("patient.created", "a");
+    const auto b = test_event("patient.created", "b");
+    const auto unsubscribed = test_event("patient.updated", "u");  // in this topic, but not subscribed: skipped
+    const auto failing = test_event("patient.created", "f");
+    const auto c = test_event("patient.created", "c");
+    const auto produced = produce_in_order({&a, &b, &a, &unsubscribed, &failing, &c});
+
+    // One batch until the failure. Its events went into the transaction without savepoints, so
+    // the failure rolls all of it back and applies a, b, the duplicate and the skip again, each
+    // in a savepoint.
+    auto o = options({"patient.created"});
+    o.max_events = produced;
+    o.max_batch_delay = 10s;
+    std::vector<std::string> hooked;
+    o.after_commit = [&](const de::event& e) { hooked.push_back(e.event_id); };
+    std::map<std::string, int> handler_calls;
+    de::consumer consumer(settings(), o);
+    consumer.on("patient.created", [&](const de::event& e, de::database& db) {
+        record_effect(e, db);  // written before the throw: must not survive it
+        if (++handler_calls[e.event_id] == 1 && e.event_id == failing.event_id) throw std::runtime_error("timeout");
+    });
+    const auto counters = consumer.run();
+    EXPECT_EQ(counters.applied, 4u);
+    EXPECT_EQ(counters.duplicates, 1u);
+    EXPECT_EQ(counters.skipped, 1u);
+    EXPECT_EQ(counters.handler_retries, 1u);
+    EXPECT_EQ(effects_in_order(), ids_of({a, b, failing, c}));
+    EXPECT_EQ(hooked, ids_of({a, b, failing, c}));  // after_commit once per committed event
+    // The events before the failure ran twice (rolled back, applied again); the failing one twice
+    // (its attempts); the one after it once.
+    EXPECT_EQ(handler_calls, (std::map<std::string, int>{{a.event_id, 2}, {b.event_id, 2}, {failing.event_id, 2},
+                                                         {c.event_id, 1}}));
+
+    // Every offset was stored, none early: the group's next run reads only what came after.
+    const auto later = test_event("patient.created", "later");
+    produce_all(bootstrap(), {as_record(later, topic("patient.created"))});
+    o.max_events = 1;
+    o.after_commit = nullptr;
+    de::consumer next_run(settings(), o);
+    next_run.on("patient.created", record_effect);
+    const auto next = next_run.run();
+    EXPECT_EQ(next.applied, 1u);
+    EXPECT_EQ(next.duplicates + next.skipped, 0u);
+    expect_each_applied_once(ids_of({a, b, failing, c, later}));
 }
 
 void consumer_scenarios::a_duplicate_within_one_batch_takes_effect_once() {
@@ -434,12 +497,10 @@ void consumer_scenarios::a_duplicate_within_one_batch_takes_effect_once() {
     const auto a = test_event("patient.created", "a");
     const auto b = test_event("patient.created", "b");
     const auto c = test_event("patient.created", "c");
-    std::vector<outgoing> records;
-    for (const auto* e : {&a, &b, &a, &c, &b, &a}) records.push_back(as_record(*e, topic("patient.created")));
-    produce_all(bootstrap(), records);
+    const auto produced = produce_in_order({&a, &b, &a, &c, &b, &a});
 
     auto o = options({"patient.created"});
-    o.max_events = records.size();
+    o.max_events = produced;
     o.max_batch_delay = 10s;
     std::vector<std::int64_t> committed_seen;
     o.after_commit = [&](const de::event&) { committed_seen.push_back(committed_effects()); };

@@ -42,8 +42,9 @@ protected:
     void a_member_joining_mid_stream_rebalances_and_every_event_takes_effect_once();
     void killed_between_the_commit_and_the_offset_applies_nothing_twice_and_misses_nothing();
     void three_replicas_over_six_partitions_one_killed_mid_stream_apply_every_event_once();
-    // Batching: events read back to back share one transaction, a savepoint each.
+    // Batching: events read back to back share one transaction; a savepoint each after a failure.
     void a_handler_failing_mid_batch_keeps_the_earlier_events_once_and_applies_the_later_ones_after();
+    void a_handler_failing_after_a_duplicate_and_a_skip_in_its_batch_counts_and_stores_each_once();
     void a_duplicate_within_one_batch_takes_effect_once();
     void killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing();
 
@@ -59,6 +60,8 @@ protected:
     /** Event ids of the effects in the order they were written. */
     [[nodiscard]] std::vector<std::string> effects_in_order() const;
     std::vector<event> produce_events(const std::string& type, int count, const std::string& aggregate = "a");
+    /** Produces `events` in this order (repeats too) to the topic of patient.created; returns how many. */
+    std::size_t produce_in_order(const std::vector<const event*>& events);
     [[nodiscard]] std::vector<record> dead_letters(std::size_t count) const;
     std::unique_ptr<child_process> start_consumer(const std::map<std::string, std::string>& more_env);
     static std::vector<std::string> ids_of(const std::vector<event>& events);
