@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "domain_events/error.hpp"
+#include "envelope_reader.hpp"
 
 namespace domain_events {
 namespace {
@@ -274,7 +275,7 @@ event event_from_json(const nlohmann::json& j) {
     const members envelope(j, "");
     event e;
     e.event_id = envelope.string("event_id");
-    if (!is_uuid(e.event_id)) throw validation_error("event_id", "'" + e.event_id + "' is not a UUID");
+    detail::check_event_id(e.event_id);
     e.event_type = envelope.string("event_type");
     e.timestamp = parse_timestamp(envelope.string("timestamp"), envelope.path("timestamp"));
     e.aggregate_type = envelope.string("aggregate_type");
@@ -289,7 +290,16 @@ event event_from_json(const nlohmann::json& j) {
     return e;
 }
 
+namespace detail {
+
+void check_event_id(const std::string& id) {
+    if (!is_uuid(id)) throw validation_error("event_id", "'" + id + "' is not a UUID");
+}
+
+}  // namespace detail
+
 event parse_event(std::string_view json_text) {
+    if (auto e = detail::read_envelope(json_text)) return std::move(*e);
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(json_text);

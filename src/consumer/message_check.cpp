@@ -1,5 +1,6 @@
 #include "message_check.hpp"
 
+#include "../envelope_reader.hpp"
 #include "domain_events/error.hpp"
 
 namespace domain_events::detail {
@@ -13,24 +14,24 @@ checked_message check_value(std::string_view value, std::size_t max_bytes) {
                                                           " bytes, over the limit of " + std::to_string(max_bytes) +
                                                           " (validation.max_payload_bytes)");
     }
-    auto json = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) {
-        return problem(dead_letter_reason::not_json, "value: " + std::to_string(value.size()) + " bytes that are not JSON");
-    }
     try {
-        auto e = event_from_json(json);
-        if (!is_uuid(e.event_id)) {
-            return problem(dead_letter_reason::invalid_envelope, "event_id: '" + e.event_id.substr(0, 64) +
-                                                                     "' is not a UUID");
+        auto e = read_envelope(value);
+        if (!e) {  // not a well-formed envelope: the tree names what is wrong
+            const auto json = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+            if (json.is_discarded()) {
+                return problem(dead_letter_reason::not_json,
+                               "value: " + std::to_string(value.size()) + " bytes that are not JSON");
+            }
+            e = event_from_json(json);
         }
-        const auto major = std::string_view(e.metadata.version).substr(0, e.metadata.version.find('.'));
+        const auto major = std::string_view(e->metadata.version).substr(0, e->metadata.version.find('.'));
         if (major != supported_envelope_major) {
             return problem(dead_letter_reason::unsupported_version,
-                           "metadata.version: '" + e.metadata.version.substr(0, 32) + "' has major version '" +
+                           "metadata.version: '" + e->metadata.version.substr(0, 32) + "' has major version '" +
                                std::string(major.substr(0, 32)) + "'; this consumer reads " +
                                std::string(supported_envelope_major) + ".x");
         }
-        return {std::move(e), std::nullopt};
+        return {std::move(*e), std::nullopt};
     } catch (const validation_error& bad) {
         return problem(dead_letter_reason::invalid_envelope, bad.what());
     }
