@@ -49,11 +49,15 @@ std::string consumer_scenarios::topic(const std::string& event_type) const {
     return topic_for_event_type(prefix, event_type);
 }
 
-std::size_t consumer_scenarios::produce_in_order(const std::vector<const event*>& events) {
+consumer_options consumer_scenarios::produce_for_one_batch(const std::vector<const event*>& events) {
+    create_topic(topic("patient.created"), 1);
     std::vector<outgoing> records;
     for (const auto* e : events) records.push_back(as_record(*e, topic("patient.created")));
     produce_all(bootstrap(), records);
-    return records.size();
+    auto o = options({"patient.created"});
+    o.max_events = records.size();
+    o.max_batch_delay = std::chrono::seconds(10);
+    return o;
 }
 
 void consumer_scenarios::record_effect(const event& e, database& db) {
@@ -445,20 +449,15 @@ void consumer_scenarios::a_handler_failing_mid_batch_keeps_the_earlier_events_on
 }
 
 void consumer_scenarios::a_handler_failing_after_a_duplicate_and_a_skip_in_its_batch_counts_and_stores_each_once() {
-    create_topic(topic("patient.created"), 1);
     const auto a = test_event("patient.created", "a");
     const auto b = test_event("patient.created", "b");
     const auto unsubscribed = test_event("patient.updated", "u");  // in this topic, but not subscribed: skipped
     const auto failing = test_event("patient.created", "f");
     const auto c = test_event("patient.created", "c");
-    const auto produced = produce_in_order({&a, &b, &a, &unsubscribed, &failing, &c});
-
     // One batch until the failure. Its events went into the transaction without savepoints, so
     // the failure rolls all of it back and applies a, b, the duplicate and the skip again, each
     // in a savepoint.
-    auto o = options({"patient.created"});
-    o.max_events = produced;
-    o.max_batch_delay = 10s;
+    auto o = produce_for_one_batch({&a, &b, &a, &unsubscribed, &failing, &c});
     std::vector<std::string> hooked;
     o.after_commit = [&](const de::event& e) { hooked.push_back(e.event_id); };
     std::map<std::string, int> handler_calls;
@@ -493,15 +492,10 @@ void consumer_scenarios::a_handler_failing_after_a_duplicate_and_a_skip_in_its_b
 }
 
 void consumer_scenarios::a_duplicate_within_one_batch_takes_effect_once() {
-    create_topic(topic("patient.created"), 1);
     const auto a = test_event("patient.created", "a");
     const auto b = test_event("patient.created", "b");
     const auto c = test_event("patient.created", "c");
-    const auto produced = produce_in_order({&a, &b, &a, &c, &b, &a});
-
-    auto o = options({"patient.created"});
-    o.max_events = produced;
-    o.max_batch_delay = 10s;
+    auto o = produce_for_one_batch({&a, &b, &a, &c, &b, &a});
     std::vector<std::int64_t> committed_seen;
     o.after_commit = [&](const de::event&) { committed_seen.push_back(committed_effects()); };
     de::consumer consumer(settings(), o);

@@ -60,8 +60,9 @@ protected:
     /** Event ids of the effects in the order they were written. */
     [[nodiscard]] std::vector<std::string> effects_in_order() const;
     std::vector<event> produce_events(const std::string& type, int count, const std::string& aggregate = "a");
-    /** Produces `events` in this order (repeats too) to the topic of patient.created; returns how many. */
-    std::size_t produce_in_order(const std::vector<const event*>& events);
+    /** Produces `events` in this order (repeats too) to a new one-partition topic of
+     *  patient.created; returns options that read all of them, in one batch unless it fails. */
+    consumer_options produce_for_one_batch(const std::vector<const event*>& events);
     [[nodiscard]] std::vector<record> dead_letters(std::size_t count) const;
     std::unique_ptr<child_process> start_consumer(const std::map<std::string, std::string>& more_env);
     static std::vector<std::string> ids_of(const std::vector<event>& events);
