@@ -1,7 +1,5 @@
 #include "envelope_reader.hpp"
 
-#include <cstdint>
-#include <limits>
 #include <vector>
 
 namespace domain_events::detail {
@@ -79,9 +77,7 @@ public:
     }
     bool number_unsigned(json::number_unsigned_t value) {
         if (building()) return add(json(value));
-        // An unsigned above INT64_MAX is an integer in JSON but not a version we can hold.
-        const bool fits = value <= static_cast<json::number_unsigned_t>(std::numeric_limits<std::int64_t>::max());
-        if (pending_ == member::aggregate_version && !skipping() && fits) {
+        if (pending_ == member::aggregate_version && !skipping() && fits_a_version(value)) {
             e_.aggregate_version = static_cast<std::int64_t>(value);
             return scalar(member::aggregate_version);
         }

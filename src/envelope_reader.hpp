@@ -2,6 +2,8 @@
 // Reads envelope text straight into an event, building a JSON tree for `data` only: a consumer
 // parses every message, and a tree for the envelope's own members cost more than the rest of its
 // check. Internal.
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +20,11 @@ namespace domain_events::detail {
  *         `timestamp` that is not UTC.
  */
 [[nodiscard]] std::optional<event> read_envelope(std::string_view text);
+
+/** @brief An unsigned JSON integer above INT64_MAX is an integer, but not a version an event can hold. */
+[[nodiscard]] constexpr bool fits_a_version(std::uint64_t value) noexcept {
+    return value <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+}
 
 /** @throws validation_error naming `event_id` when `id` is not a UUID (`event_from_json`'s check). */
 void check_event_id(const std::string& id);

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <limits>
 
 #include "domain_events/error.hpp"
 #include "envelope_reader.hpp"
@@ -54,10 +53,7 @@ public:
 
     std::int64_t integer(const char* name) const {
         const auto& value = any(name);
-        // An unsigned above INT64_MAX is an integer in JSON but not a version we can hold.
-        if (!value.is_number_integer() ||
-            (value.is_number_unsigned() &&
-             value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))) {
+        if (!value.is_number_integer() || (value.is_number_unsigned() && !detail::fits_a_version(value.get<std::uint64_t>()))) {
             throw ill_typed(name, "an integer", value);
         }
         return value.get<std::int64_t>();
