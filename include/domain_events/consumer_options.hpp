@@ -53,6 +53,11 @@ struct consumer_options {
     /// The longest a batch stays open (and holds SQLite's write lock, which replicas sharing the
     /// file wait for); checked between events (>= 0; 0: commit after each event).
     std::chrono::milliseconds max_batch_delay{10};
+    /// How long one wait for SQLite's write lock lasts (another writer holds it: a replica
+    /// sharing the file, a tool) before the consumer logs it, notes it in `status()` and waits
+    /// again. A locked database delays a consumer; it never stops it (> 0). `stop()` is noticed
+    /// between waits.
+    std::chrono::milliseconds lock_wait{5'000};
     /// How long idempotency records are kept; pruned about once a minute. A redelivery older
     /// than this is applied again (docs/consuming.md weighs it).
     std::chrono::seconds dedupe_retention{std::chrono::hours{24 * 7}};

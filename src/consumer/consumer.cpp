@@ -1,6 +1,7 @@
 #include "domain_events/consumer.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -59,6 +60,9 @@ void check_options(const config& settings, const consumer_options& o) {
     if (o.max_batch_delay.count() < 0) {
         add("consumer_options.max_batch_delay=" + std::to_string(o.max_batch_delay.count()) + "ms: must be >= 0");
     }
+    if (o.lock_wait.count() <= 0) {
+        add("consumer_options.lock_wait=" + std::to_string(o.lock_wait.count()) + "ms: must be positive");
+    }
     if (o.idle_exit.count() < 0) add("consumer_options.idle_exit: must be >= 0 (0: never)");
     if (o.dedupe_retention.count() <= 0) add("consumer_options.dedupe_retention: must be positive");
     if (o.stall_after.count() <= 0) add("consumer_options.stall_after: must be positive");
@@ -78,7 +82,7 @@ struct consumer::impl {
           topics(options.event_types, settings.topic_prefix, settings.routing),
           member_properties(detail::group_member_properties(settings.bootstrap_servers, options.group_id,
                                                             options.from_beginning, settings.kafka_properties)),
-          db(options.database_path),
+          db(database_options{.path = options.database_path, .busy_timeout = options.lock_wait}),
           store(db, options.group_id) {
         // Let librdkafka check every property now, so a typo fails here and not in run().
         static_cast<void>(detail::make_kafka_conf(member_properties, "consumer"));
@@ -302,16 +306,35 @@ struct consumer::impl {
         return parsed;
     }
 
-    // One attempt in the batch's transaction: the event's record and the handler's effects are
+    // BEGIN IMMEDIATE for the batch. SQLite's lock is not fair: a replica whose batches follow
+    // each other can take it again before a waiting one looks, for as long as its backlog lasts.
+    // So a wait that outlasts lock_wait is logged and waited again, never thrown: a locked
+    // database delays this consumer, it does not stop it. False when stop() came meanwhile.
+    bool begin_batch() {
+        touch_batch();
+        for (auto waited = std::chrono::milliseconds{0};; waited += options.lock_wait) {
+            try {
+                batch.tx.emplace(db);
+                return true;
+            } catch (const storage_error& e) {
+                if (!is_busy(e)) throw;
+            }
+            const auto why = "SQLite's write lock on '" + options.database_path + "' held by another writer for " +
+                             std::to_string((waited + options.lock_wait).count()) + " ms";
+            log->warn("consumer {}: {}; still waiting", options.group_id, why);
+            member_counters.progress.error(why);
+            if (stop_requested.load()) return false;
+        }
+    }
+
+    static bool is_busy(const storage_error& e) noexcept { return (e.sqlite_code() & 0xff) == SQLITE_BUSY; }
+
+    // One attempt in the batch's open transaction: the event's record and the handler's effects are
     // kept together or rolled back together. Directly in the transaction while the batch is not
     // careful (a failure then leaves the batch to roll back, see apply); in a savepoint of its
     // own when it is. Our own SQLite failures propagate (they are not the event's fault); the
     // handler's are returned.
     std::optional<std::string> attempt(const event& e, const event_handler& handler, bool& duplicate) {
-        if (!batch.tx) {
-            touch_batch();
-            batch.tx.emplace(db);  // BEGIN IMMEDIATE
-        }
         std::optional<transaction> event_scope;
         if (batch.careful) event_scope.emplace(db);  // SAVEPOINT
         if (!store.record(e.event_id, now_ms().time_since_epoch().count())) {
@@ -365,6 +388,7 @@ struct consumer::impl {
     outcome apply(detail::kafka_message m, event&& e, const event_handler& handler) {
         std::optional<detail::backoff> retry_backoff;  // made on the first failure: it seeds a random device
         for (int attempt_number = 1;; ++attempt_number) {
+            if (!batch.tx && !begin_batch()) return outcome::abandoned;  // not stored: read again after a restart
             bool duplicate = false;
             const bool in_savepoint = batch.careful;
             const auto failure = attempt(e, handler, duplicate);
@@ -411,7 +435,15 @@ struct consumer::impl {
         const auto cutoff = now_ms() - options.dedupe_retention;
         std::size_t pruned = 0;
         for (int round = 0; round < prune_batches_per_round; ++round) {
-            const auto n = store.prune_before(cutoff.time_since_epoch().count(), prune_batch);
+            std::size_t n = 0;
+            try {
+                n = store.prune_before(cutoff.time_since_epoch().count(), prune_batch);
+            } catch (const storage_error& e) {
+                if (!is_busy(e)) throw;
+                log->warn("consumer {}: pruning idempotency records put off to the next round: {}", options.group_id,
+                          e.what());
+                break;
+            }
             pruned += n;
             if (n < prune_batch) break;
         }

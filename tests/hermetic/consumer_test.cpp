@@ -1,9 +1,14 @@
 // The consumer against librdkafka's mock cluster (tests/support/consumer_scenarios.cpp):
 // exactly-once effects over redeliveries, dead letters, retries, both routings, rebalances,
 // and consumer processes killed at the worst moments.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <domain_events/database.hpp>
 #include <domain_events/embedded_cluster.hpp>
+
+#include <future>
+#include <optional>
 
 #include "consumer_scenarios.hpp"
 
@@ -69,6 +74,34 @@ TEST_F(consumer_hermetic, a_duplicate_within_one_batch_takes_effect_once) {
 
 TEST_F(consumer_hermetic, killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing) {
     killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing();
+}
+
+// SQLite's lock is not fair: a replica with a backlog can hold it batch after batch for longer
+// than one wait lasts. The one waiting must go on waiting, and say so, not stop.
+TEST_F(consumer_hermetic, another_writer_holding_the_lock_for_many_waits_delays_the_consumer_and_never_stops_it) {
+    using namespace std::chrono_literals;
+    create_topic(topic("patient.created"), 1);
+    const auto events = produce_events("patient.created", 5);
+    auto o = options({"patient.created"});
+    o.max_events = events.size();
+    o.lock_wait = 50ms;
+    de::consumer consumer(settings(), o);
+    consumer.on("patient.created", record_effect);
+    de::database other(db_path);
+    std::optional<de::transaction> held(std::in_place, other);  // BEGIN IMMEDIATE: the write lock
+    auto ran = std::async(std::launch::async, [&] { return consumer.run(); });
+
+    // Three waits have run out, and the consumer is still waiting, saying why.
+    ASSERT_TRUE(eventually([&] { return consumer.status().last_error.find("for 150 ms") != std::string::npos; }, 30s))
+        << "last error: " << consumer.status().last_error;
+    EXPECT_THAT(consumer.status().last_error, ::testing::HasSubstr("write lock on '" + db_path + "'"));
+    EXPECT_EQ(ran.wait_for(0s), std::future_status::timeout) << "run() ended while the lock was held";
+    EXPECT_EQ(committed_effects(), 0);
+
+    held.reset();  // rolled back: the lock is free
+    const auto counters = ran.get();
+    EXPECT_EQ(counters.applied, events.size());
+    expect_each_applied_once(ids_of(events));
 }
 
 }  // namespace

@@ -414,6 +414,11 @@ void consumer_scenarios::three_replicas_over_six_partitions_one_killed_mid_strea
         EXPECT_EQ(replicas[survivor]->wait(30s), 0) << replicas[survivor]->output();
     }
     expect_each_applied_once(ids);
+    if (HasFailure()) {  // which replica applied what, and what each said
+        for (std::size_t i = 0; i < replicas.size(); ++i) {
+            ADD_FAILURE() << "replica " << i << " (pid " << replicas[i]->pid() << "):\n" << replicas[i]->output();
+        }
+    }
 }
 
 void consumer_scenarios::a_handler_failing_mid_batch_keeps_the_earlier_events_once_and_applies_the_later_ones_after() {

@@ -45,6 +45,7 @@ TEST_F(consumer_config, names_every_bad_option) {
     o.commit_interval = std::chrono::milliseconds{0};
     o.max_batch_events = 0;
     o.max_batch_delay = std::chrono::milliseconds{-1};
+    o.lock_wait = std::chrono::milliseconds{0};
     auto c = settings();
     c.bootstrap_servers.clear();
     const auto what = error_of(c, o);
@@ -53,6 +54,7 @@ TEST_F(consumer_config, names_every_bad_option) {
     EXPECT_THAT(what, HasSubstr("commit_interval"));
     EXPECT_THAT(what, HasSubstr("max_batch_events=0"));
     EXPECT_THAT(what, HasSubstr("max_batch_delay=-1ms"));
+    EXPECT_THAT(what, HasSubstr("lock_wait=0ms"));
     EXPECT_THAT(what, HasSubstr("KAFKA_BOOTSTRAP_SERVERS"));
 }
 
