@@ -37,14 +37,23 @@ public:
     /** @brief True when `event_id` is recorded for this group. @throws storage_error. */
     [[nodiscard]] bool contains(std::string_view event_id);
 
+    /** @brief What one `sweep` step did. */
+    struct sweep_step {
+        std::size_t deleted = 0;  ///< records older than the cutoff, deleted
+        bool wrapped = false;     ///< the step reached this group's last record: the next starts at the first
+    };
+
     /**
-     * @brief Deletes at most `max_rows` records of this group older than `cutoff_ms`, in its own
-     *        transaction (outside any other). An event redelivered after its record is gone is
-     *        applied again: keep records longer than anything can be redelivered.
-     * @return the number deleted.
-     * @throws usage_error inside a transaction; storage_error when SQLite refuses.
+     * @brief Examines the next `max_rows` records of this group in key order, from where the
+     *        last step of this object stopped (the first record after a wrap or at first), and
+     *        deletes those recorded before `cutoff_ms`; in its own transaction (outside any
+     *        other). Records have no index by age, which cost about a tenth of a consumer's
+     *        throughput: old ones are found by sweeping. An event redelivered after its record
+     *        is gone is applied again: keep records longer than anything can be redelivered.
+     * @throws usage_error inside a transaction or when `max_rows` is 0; storage_error when
+     *         SQLite refuses.
      */
-    std::size_t prune_before(std::int64_t cutoff_ms, std::size_t max_rows);
+    sweep_step sweep(std::int64_t cutoff_ms, std::size_t max_rows);
 
     /** @brief Records held for this group. @throws storage_error. */
     [[nodiscard]] std::int64_t size();
@@ -54,6 +63,7 @@ public:
 private:
     database& db_;
     std::string group_;
+    std::string swept_to_;  // the last key the sweep examined; empty: start at the first
 };
 
 }  // namespace domain_events

@@ -39,9 +39,12 @@ constexpr std::chrono::milliseconds poll_timeout{100};  // how soon stop() and t
 // before reading ahead.
 constexpr std::size_t read_burst_max = 256;
 constexpr std::chrono::milliseconds burst_apply_target{10};
-constexpr std::chrono::seconds prune_interval{60};
-constexpr std::size_t prune_batch = 1'000;
-constexpr int prune_batches_per_round = 10;  // at most 10,000 records per round: writers never wait long
+// The idempotency records are swept for old ones a slice at a time (a transaction each, so
+// writers never wait long): after every half slice of applied events, so that the sweep examines
+// twice as many records as are added and passes over the whole table at least once per half
+// of the time a record is kept; and at least once a minute.
+constexpr std::size_t sweep_slice = 5'000;
+constexpr std::chrono::seconds sweep_interval{60};
 constexpr std::chrono::seconds dead_letter_timeout{30};
 
 void check_options(const config& settings, const consumer_options& o) {
@@ -141,6 +144,10 @@ struct consumer::impl {
     std::size_t burst_limit = 1;          // until an event's apply time is known
     clock::duration apply_cost{};         // per event, smoothed over the last bursts
     std::uint64_t handled = 0;
+    std::uint64_t applied_at_last_sweep = 0;
+    clock::time_point last_sweep{};
+    std::uint64_t pruned_unlogged = 0;  // logged at most once a sweep_interval
+    clock::time_point pruned_logged{};
 
     enum class outcome { done, abandoned };
 
@@ -245,7 +252,7 @@ struct consumer::impl {
         batch.applied = batch.duplicates = 0;
     }
 
-    // The loop ends a batch (due, queue empty, prune, stop): the next one starts without savepoints.
+    // The loop ends a batch (due, queue empty, sweep, stop): the next one starts without savepoints.
     void end_batch() {
         finish_batch();
         batch.careful = false;
@@ -431,23 +438,27 @@ struct consumer::impl {
         return apply(std::move(m), std::move(e), *handler);
     }
 
-    void prune() {
+    [[nodiscard]] bool sweep_due(clock::time_point now) const noexcept {
+        return counted.applied.load() - applied_at_last_sweep >= sweep_slice / 2 || now - last_sweep >= sweep_interval;
+    }
+
+    // One slice of the sweep for idempotency records older than dedupe_retention.
+    void sweep() {
+        applied_at_last_sweep = counted.applied.load();
+        last_sweep = clock::now();
         const auto cutoff = now_ms() - options.dedupe_retention;
-        std::size_t pruned = 0;
-        for (int round = 0; round < prune_batches_per_round; ++round) {
-            std::size_t n = 0;
-            try {
-                n = store.prune_before(cutoff.time_since_epoch().count(), prune_batch);
-            } catch (const storage_error& e) {
-                if (!is_busy(e)) throw;
-                log->warn("consumer {}: pruning idempotency records put off to the next round: {}", options.group_id,
-                          e.what());
-                break;
+        try {
+            pruned_unlogged += store.sweep(cutoff.time_since_epoch().count(), sweep_slice).deleted;
+            if (pruned_unlogged > 0 && last_sweep - pruned_logged >= sweep_interval) {
+                log->info("consumer {}: pruned {} idempotency records", options.group_id, pruned_unlogged);
+                pruned_unlogged = 0;
+                pruned_logged = last_sweep;
             }
-            pruned += n;
-            if (n < prune_batch) break;
+        } catch (const storage_error& e) {
+            if (!is_busy(e)) throw;
+            log->warn("consumer {}: pruning idempotency records put off to the next slice: {}", options.group_id,
+                      e.what());
         }
-        if (pruned > 0) log->info("consumer {}: pruned {} idempotency records", options.group_id, pruned);
     }
 
     [[nodiscard]] bool max_events_reached() const noexcept {
@@ -494,7 +505,6 @@ struct consumer::impl {
     void loop() {
         auto last_message = clock::now();
         auto last_commit = clock::now();
-        auto last_prune = clock::now();
         while (!stop_requested.load() && !limits_reached(last_message)) {
             if (member->fatal_error()) {
                 throw publish_error("consumer " + options.group_id + ": " + *member->fatal_error(),
@@ -507,10 +517,9 @@ struct consumer::impl {
                 stored_since_commit = false;
                 last_commit = now;
             }
-            if (now - last_prune >= prune_interval) {
-                end_batch();  // pruning runs in a transaction of its own
-                prune();
-                last_prune = now;
+            if (sweep_due(now)) {
+                end_batch();  // a slice of the sweep is a transaction of its own
+                sweep();
             }
             // With a batch open or a burst being parsed, take only what is already waiting: a
             // batch never waits for Kafka while holding SQLite's write lock.
@@ -604,7 +613,7 @@ consumer_counters consumer::run() {
     s.member->subscribe(s.topics.topics());
     s.log->info("consumer {}: subscribed to {} topic(s) for {} event type(s)", s.options.group_id,
                 s.topics.topics().size(), s.topics.event_types().size());
-    s.prune();
+    s.sweep();
     try {
         s.loop();
         s.drop_read_ahead();

@@ -6,6 +6,7 @@
 
 #include <domain_events/database.hpp>
 #include <domain_events/embedded_cluster.hpp>
+#include <domain_events/idempotency_store.hpp>
 
 #include <future>
 #include <optional>
@@ -102,6 +103,35 @@ TEST_F(consumer_hermetic, another_writer_holding_the_lock_for_many_waits_delays_
     const auto counters = ran.get();
     EXPECT_EQ(counters.applied, events.size());
     expect_each_applied_once(ids_of(events));
+}
+
+TEST_F(consumer_hermetic, idempotency_records_older_than_the_retention_are_swept_and_the_others_kept) {
+    using namespace std::chrono_literals;
+    create_topic(topic("patient.created"), 1);
+    const auto events = produce_events("patient.created", 3);
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    {
+        de::database db(db_path);
+        de::idempotency_store store(db, "g");
+        db.atomic([&] {
+            for (int i = 0; i < 100; ++i) store.record("old-" + std::to_string(i), now - 2 * 3'600'000);
+            store.record("recent", now - 60'000);
+        });
+    }
+    auto o = options({"patient.created"});
+    o.max_events = events.size();
+    o.dedupe_retention = 1h;
+    de::consumer consumer(settings(), o);
+    consumer.on("patient.created", record_effect);
+    EXPECT_EQ(consumer.run().applied, events.size());
+
+    de::database db(db_path);
+    de::idempotency_store store(db, "g");
+    EXPECT_FALSE(store.contains("old-0"));
+    EXPECT_FALSE(store.contains("old-99"));
+    EXPECT_TRUE(store.contains("recent"));
+    EXPECT_EQ(store.size(), 1 + static_cast<std::int64_t>(events.size()));
 }
 
 }  // namespace
