@@ -30,7 +30,7 @@ done
 readonly SAVE_ARGS=(--ops 5000 --rounds 7)
 readonly DRAIN_ARGS=(--events 1000000)
 readonly LATENCY_ARGS=(--rate 1000 --seconds 10)
-readonly CONSUME_ARGS=(--events 200000)
+readonly CONSUME_ARGS=(--events 1000000)  # the topic size issue 6 names
 # The mock cluster keeps only the newest ~15,000 events of each of the 3 partitions.
 readonly CONSUME_MOCK_ARGS=(--events 40000)
 
