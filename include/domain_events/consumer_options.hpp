@@ -58,8 +58,9 @@ struct consumer_options {
     /// again. A locked database delays a consumer; it never stops it (> 0). `stop()` is noticed
     /// between waits.
     std::chrono::milliseconds lock_wait{5'000};
-    /// How long idempotency records are kept; pruned about once a minute. A redelivery older
-    /// than this is applied again (docs/consuming.md weighs it).
+    /// How long idempotency records are kept at least (a sweep deletes older ones as events are
+    /// applied, and at least once a minute). A redelivery older than this is applied again
+    /// (docs/consuming.md weighs it).
     std::chrono::seconds dedupe_retention{std::chrono::hours{24 * 7}};
     /// A dead-lettered value larger than this is cut to it (`dlq.original.size` says so).
     std::size_t dead_letter_max_bytes = 900'000;
