@@ -33,6 +33,7 @@
 #include <set>
 #include <thread>
 
+#include "build_tree.hpp"
 #include "chaos_support.hpp"
 #include "child_process.hpp"
 #include "eventually.hpp"

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <thread>
 
+#include "build_tree.hpp"
 #include "child_process.hpp"
 #include "event_producer.hpp"
 #include "eventually.hpp"

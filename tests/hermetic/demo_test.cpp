@@ -10,6 +10,7 @@
 #include <domain_events/config.hpp>
 #include <domain_events/topic_routing.hpp>
 
+#include "build_tree.hpp"
 #include "child_process.hpp"
 #include "demo_check.hpp"
 #include "mock_cluster_test.hpp"

@@ -27,6 +27,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include "build_tree.hpp"
 #include "child_process.hpp"
 #include "event_producer.hpp"
 #include "eventually.hpp"
@@ -242,7 +243,7 @@ TEST_F(example_consumers, notifications_record_one_row_per_event_even_with_a_can
 // --- the executables ---------------------------------------------------------------------
 
 struct executable {
-    const char* path;
+    std::string path;
     const char* events;  // what to subscribe the bounded run to
 };
 

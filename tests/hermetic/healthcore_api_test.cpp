@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "api_server.hpp"
+#include "build_tree.hpp"
 #include "child_process.hpp"
 #include "delivery_verifier.hpp"
 #include "kafka_client.hpp"

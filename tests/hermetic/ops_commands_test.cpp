@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "build_tree.hpp"
 #include "child_process.hpp"
 #include "kafka_client.hpp"
 #include "outbox_fill.hpp"

@@ -18,6 +18,7 @@
 
 #include <fstream>
 
+#include "build_tree.hpp"
 #include "child_process.hpp"
 #include "eventually.hpp"
 #include "kafka_client.hpp"

@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "build_tree.hpp"
 #include "child_process.hpp"
 #include "delivery_verifier.hpp"
 #include "eventually.hpp"

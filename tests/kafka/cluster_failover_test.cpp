@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "build_tree.hpp"
 #include "delivery_verifier.hpp"
 #include "kafka_client.hpp"
 #include "kafka_tier.hpp"

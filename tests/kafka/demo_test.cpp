@@ -4,6 +4,7 @@
 
 #include <domain_events/config.hpp>
 
+#include "build_tree.hpp"
 #include "demo_check.hpp"
 #include "kafka_client.hpp"
 #include "kafka_tier.hpp"

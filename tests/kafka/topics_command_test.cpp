@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "build_tree.hpp"
 #include "child_process.hpp"
 #include "kafka_client.hpp"
 #include "kafka_tier.hpp"

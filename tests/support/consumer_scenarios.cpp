@@ -9,6 +9,7 @@
 
 #include <set>
 
+#include "build_tree.hpp"
 #include "event_producer.hpp"
 
 namespace domain_events::testing {
