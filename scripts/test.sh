@@ -57,11 +57,11 @@ print_phases() {
   end_phase
   local i
   echo "== phase timings (wall clock)"
-  printf '%-58s %9s\n' "phase" "time"
+  printf '%-70s %9s\n' "phase" "time"
   for i in "${!phase_names[@]}"; do
-    printf '%-58s %6dm%02ds\n' "${phase_names[$i]}" $((phase_seconds[i] / 60)) $((phase_seconds[i] % 60))
+    printf '%-70s %6dm%02ds\n' "${phase_names[$i]}" $((phase_seconds[i] / 60)) $((phase_seconds[i] % 60))
   done
-  printf '%-58s %6dm%02ds\n' "total" $(((SECONDS - started_at) / 60)) $(((SECONDS - started_at) % 60))
+  printf '%-70s %6dm%02ds\n' "total" $(((SECONDS - started_at) / 60)) $(((SECONDS - started_at) % 60))
 }
 
 # --- builds ------------------------------------------------------------------------------

@@ -129,6 +129,8 @@ constexpr setting settings[] = {
     {"DOMAIN_EVENTS_SOURCE", "source", [](config& c, text v) { return parse_into(v, c.source); }},
     {"DOMAIN_EVENTS_MAX_PAYLOAD_BYTES", "validation.max_payload_bytes",
      [](config& c, text v) { return parse_into(v, c.validation.max_payload_bytes); }},
+    {"DOMAIN_EVENTS_MAX_JSON_DEPTH", "validation.max_depth",
+     [](config& c, text v) { return parse_into(v, c.validation.max_depth); }},
     {"DOMAIN_EVENTS_SENSITIVE_FIELDS", "validation.sensitive_fields",
      [](config& c, text v) { return parse_into(v, c.validation.sensitive_fields); }},
     {"DOMAIN_EVENTS_SENSITIVE_POLICY", "validation.on_sensitive",
@@ -179,6 +181,8 @@ std::vector<problem> check(const config& c) {
     require(!c.database_path.empty(), "database_path", c.database_path, "must not be empty");
     require(!c.source.empty(), "source", c.source, "must not be empty");
     within("validation.max_payload_bytes", c.validation.max_payload_bytes, 1024, std::nullopt, " bytes");
+    // 2: the envelope and its `data`; 1,000: far deeper, a recursive step (a handler's dump()) nears a thread's stack.
+    within("validation.max_depth", c.validation.max_depth, 2, 1000, " levels");
     for (const auto& name : c.validation.sensitive_fields) {
         // A name without letters or digits matches no key, not even itself: a typo such as ",,".
         require(is_sensitive_key(name, name), "validation.sensitive_fields", name,

@@ -54,7 +54,7 @@ member metadata_member(std::string_view name) {
 // ends the parse: the caller then reads the text the slow way, whose errors name the problem.
 class envelope_handler {
 public:
-    explicit envelope_handler(event& e) : e_(e) {}
+    envelope_handler(event& e, std::size_t max_depth) : e_(e), max_depth_(max_depth) {}
 
     [[nodiscard]] bool complete() const {
         constexpr unsigned required = required_of_envelope | required_of_metadata;
@@ -107,7 +107,7 @@ public:
 
     bool start_object(std::size_t) {
         if (building()) return open(json::object());
-        ++depth_;
+        if (++depth_ > max_depth_) return false;
         if (skipping() || depth_ == 1) return true;
         if (depth_ == 2 && pending_ == member::data) {
             // The tree starts at e_.data, so nothing is copied into it afterwards.
@@ -126,7 +126,7 @@ public:
     }
     bool start_array(std::size_t) {
         if (building()) return open(json::array());
-        ++depth_;
+        if (++depth_ > max_depth_) return false;
         return skipping() || begin_skip();
     }
     bool end_array() {
@@ -182,6 +182,8 @@ private:
         return true;
     }
     bool open(json value) {
+        // Inside `data`, depth_ counts the envelope's levels down to `data`, and open_ `data` and below.
+        if (depth_ + open_.size() > max_depth_) return false;
         auto& container = *open_.back();
         json* added = nullptr;
         if (container.is_object()) {
@@ -200,9 +202,10 @@ private:
     }
 
     event& e_;
+    std::size_t max_depth_;
     std::string timestamp_;
-    int depth_ = 0;       // objects and arrays open around the current token, outside `data`
-    int skip_depth_ = 0;  // the depth at which the skipped value opened; 0: not skipping
+    std::size_t depth_ = 0;       // objects and arrays open around the current token, outside `data`
+    std::size_t skip_depth_ = 0;  // the depth at which the skipped value opened; 0: not skipping
     unsigned seen_ = 0;
     member pending_ = member::unknown;  // the member whose value comes next
     std::vector<json*> open_;           // inside `data`: its open objects and arrays, innermost last
@@ -211,9 +214,9 @@ private:
 
 }  // namespace
 
-std::optional<event> read_envelope(std::string_view text) {
+std::optional<event> read_envelope(std::string_view text, std::size_t max_depth) {
     event e;
-    envelope_handler handler(e);
+    envelope_handler handler(e, max_depth);
     if (!json::sax_parse(text, &handler, json::input_format_t::json, /*strict=*/true) || !handler.complete()) {
         return std::nullopt;
     }

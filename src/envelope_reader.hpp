@@ -14,12 +14,14 @@ namespace domain_events::detail {
 
 /**
  * @brief The event in `text` when it is one JSON object holding every envelope member with its
- *        JSON type (as `event_from_json` requires them), each at most once; else nullopt, and
- *        `event_from_json` on the parsed tree names the problem. Unknown members are skipped.
+ *        JSON type (as `event_from_json` requires them), each at most once, nested no deeper than
+ *        `max_depth` (unknown members too); else nullopt, and `event_from_json` on the parsed tree
+ *        names the problem. Unknown members are skipped.
  * @throws validation_error as `event_from_json` for an `event_id` that is not a UUID or a
  *         `timestamp` that is not UTC.
  */
-[[nodiscard]] std::optional<event> read_envelope(std::string_view text);
+[[nodiscard]] std::optional<event> read_envelope(std::string_view text,
+                                                std::size_t max_depth = default_max_json_depth);
 
 /** @brief An unsigned JSON integer above INT64_MAX is an integer, but not a version an event can hold. */
 [[nodiscard]] constexpr bool fits_a_version(std::uint64_t value) noexcept {

@@ -175,6 +175,10 @@ bool is_sensitive_key(std::string_view key, std::string_view sensitive_name) {
 }
 
 std::string validate_event(event& e, const validation_rules& rules) {
+    // First: the sensitive-field scan and the serialization below recurse into `data`.
+    if (auto path = too_deep_path(e.data, rules.max_depth, "data", 1)) {
+        throw validation_error(*path, too_deep_message(rules.max_depth));
+    }
     validate_event_type(e.event_type);
     validate_aggregate_type(e.aggregate_type);
     if (!is_uuid(e.event_id)) throw validation_error("event_id", "'" + e.event_id + "' is not a UUID");
@@ -199,9 +203,10 @@ std::string validate_event(event& e, const validation_rules& rules) {
 std::vector<validation_error> envelope_problems(std::string_view json_text, const validation_rules& rules) {
     nlohmann::json envelope;
     try {
-        envelope = nlohmann::json::parse(json_text);
-    } catch (const nlohmann::json::parse_error& e) {
-        return {validation_error("envelope", std::string("not valid JSON: ") + e.what())};
+        // The size rule is the serialized envelope's, after redaction: checked below.
+        envelope = parse_bounded_json(json_text, {json_text.size(), rules.max_depth}, "envelope");
+    } catch (const validation_error& e) {
+        return {e};
     }
     return parsed_envelope_problems(std::move(envelope), rules);
 }
@@ -210,6 +215,8 @@ std::vector<validation_error> parsed_envelope_problems(nlohmann::json envelope, 
     if (!envelope.is_object()) {
         return {validation_error("envelope", std::string("expected a JSON object, got ") + envelope.type_name())};
     }
+    // First: the stand-ins below copy the tree, recursively.
+    if (auto path = too_deep_path(envelope, rules.max_depth, "")) return {validation_error(*path, too_deep_message(rules.max_depth))};
     std::vector<validation_error> problems;
     // The shape: each round notes one problem and puts a stand-in there; a field can only be
     // replaced once, so the rounds are bounded by the number of stand-ins.

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <domain_events/bounded_json.hpp>
 #include <domain_events/database.hpp>
 #include <domain_events/error.hpp>
 #include <domain_events/model_signals.hpp>
@@ -33,12 +34,8 @@ using json = nlohmann::json;
 // ---- reading requests: every refusal is a validation_error naming the field -------------------
 
 json body_object(const httplib::Request& req) {
-    json body;
-    try {
-        body = json::parse(req.body);
-    } catch (const json::parse_error& e) {
-        throw de::validation_error("body", std::string("malformed JSON: ") + e.what());
-    }
+    // The error names where the text broke, never what it said (it may hold personal data).
+    const json body = de::parse_bounded_json(req.body, {req.body.size(), de::default_max_json_depth}, "body");
     if (!body.is_object()) throw de::validation_error("body", std::string("expected a JSON object, got ") + body.type_name());
     return body;
 }

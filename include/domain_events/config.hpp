@@ -33,8 +33,8 @@ struct config {
     /// (KAFKA_PROPERTY_SASL_MECHANISMS -> sasl.mechanisms).
     std::map<std::string, std::string> kafka_properties;
     std::string source = "domain-events";  ///< DOMAIN_EVENTS_SOURCE: metadata.source of events
-    /// DOMAIN_EVENTS_MAX_PAYLOAD_BYTES, DOMAIN_EVENTS_SENSITIVE_FIELDS (comma list),
-    /// DOMAIN_EVENTS_SENSITIVE_POLICY (refuse|redact).
+    /// DOMAIN_EVENTS_MAX_PAYLOAD_BYTES, DOMAIN_EVENTS_MAX_JSON_DEPTH (2..1000, default 64),
+    /// DOMAIN_EVENTS_SENSITIVE_FIELDS (comma list), DOMAIN_EVENTS_SENSITIVE_POLICY (refuse|redact).
     validation_rules validation;
     std::size_t relay_batch_size = 1000;                  ///< DOMAIN_EVENTS_RELAY_BATCH_SIZE (1..100000)
     int relay_max_attempts = 10;                          ///< DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS (>= 1)

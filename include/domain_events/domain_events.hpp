@@ -6,6 +6,7 @@
 /** major * 10000 + minor * 100 + patch */
 #define DOMAIN_EVENTS_VERSION_NUMBER 100
 
+#include "domain_events/bounded_json.hpp"
 #include "domain_events/broker_probe.hpp"
 #include "domain_events/config.hpp"
 #include "domain_events/consumer.hpp"

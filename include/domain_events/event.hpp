@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain_events/bounded_json.hpp"
+
 namespace domain_events {
 
 /** @brief Where an event comes from and how to trace it. */
@@ -90,15 +92,19 @@ struct event {
 /**
  * @brief Reads an envelope, checking the shape only (see `validate_event` for the rules).
  *        Unknown members are ignored; null correlation or causation ids read as not set.
+ * @param max_depth the deepest nesting of objects and arrays accepted, the envelope being level 1
+ *        (bounded_json.hpp); checked first, without recursion, so any tree is safe to pass.
  * @throws validation_error naming the missing or ill-typed field and the value found,
- *         e.g. `aggregate_version: expected an integer, got "4"`.
+ *         e.g. `aggregate_version: expected an integer, got "4"`, or the path nested too deep.
  */
-[[nodiscard]] event event_from_json(const nlohmann::json& j);
+[[nodiscard]] event event_from_json(const nlohmann::json& j, std::size_t max_depth = default_max_json_depth);
 
 /**
- * @brief Parses envelope JSON text.
- * @throws validation_error with field `envelope` when the text is not JSON, else as `event_from_json`.
+ * @brief Parses envelope JSON text, nested no deeper than @p max_depth (checked before any tree
+ *        is built).
+ * @throws validation_error with field `envelope` when the text is not JSON (its offset, never its
+ *         content), with the path of a value nested too deep, else as `event_from_json`.
  */
-[[nodiscard]] event parse_event(std::string_view json_text);
+[[nodiscard]] event parse_event(std::string_view json_text, std::size_t max_depth = default_max_json_depth);
 
 }  // namespace domain_events

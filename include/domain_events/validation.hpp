@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain_events/bounded_json.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
 
@@ -21,6 +22,8 @@ enum class sensitive_field_policy {
 /** @brief Configurable limits; the defaults are what DESIGN.md promises. */
 struct validation_rules {
     std::size_t max_payload_bytes = 1024 * 1024;  ///< size of the serialized envelope
+    /// nesting of objects and arrays, the envelope being level 1 and `data` level 2 (bounded_json.hpp)
+    std::size_t max_depth = default_max_json_depth;
     std::vector<std::string> sensitive_fields = {"password", "token", "secret", "ssn"};
     sensitive_field_policy on_sensitive = sensitive_field_policy::refuse;
 };
@@ -49,9 +52,9 @@ void validate_aggregate_type(std::string_view type);
 
 /**
  * @brief Checks an event against `rules`, in this order: event type, aggregate type, event id
- *        (a UUID), aggregate id (non-empty), aggregate version (>= 1), data (an object whose
- *        sensitive fields, at any depth, are refused or redacted per policy), and the size of
- *        the serialized envelope. Does not check the topic name (that depends on the config;
+ *        (a UUID), aggregate id (non-empty), aggregate version (>= 1), data (an object nested no
+ *        deeper than `max_depth`, whose sensitive fields, at any depth, are refused or redacted
+ *        per policy), and the size of the serialized envelope. Does not check the topic name (that depends on the config;
  *        see `validate_topic_name`).
  * @param e mutated only to redact sensitive values in `e.data`.
  * @return the serialized envelope that passed, so the caller need not serialize it again.

@@ -1,5 +1,7 @@
 #include "dead_letter_json.hpp"
 
+#include "domain_events/bounded_json.hpp"
+
 namespace domain_events::cli {
 
 nlohmann::json to_json(const dead_letter& letter, bool with_envelope) {
@@ -19,8 +21,8 @@ nlohmann::json to_json(const dead_letter& letter, bool with_envelope) {
     };
     if (with_envelope) {
         // Stored by the library, so normally JSON; shown as text if someone wrote the table by hand.
-        auto envelope = nlohmann::json::parse(letter.payload, nullptr, false);
-        j["envelope"] = envelope.is_discarded() ? nlohmann::json(letter.payload) : std::move(envelope);
+        auto envelope = try_parse_bounded_json(letter.payload, {letter.payload.size(), default_max_json_depth});
+        j["envelope"] = envelope ? std::move(*envelope) : nlohmann::json(letter.payload);
     }
     return j;
 }

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "commands.hpp"
+#include "domain_events/bounded_json.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/topic_routing.hpp"
 #include "domain_events/validation.hpp"
@@ -107,7 +108,9 @@ int tail(const tail_arguments& args) {
             continue;
         }
         const std::string value(static_cast<const char*>(message->payload), message->len);
-        const auto envelope = nlohmann::json::parse(value, nullptr, false);
+        // Any producer's message: bounded before a tree is built (and dumped, recursively).
+        const auto envelope = try_parse_bounded_json(value, {value.size(), default_max_json_depth})
+                                  .value_or(nlohmann::json(nlohmann::json::value_t::discarded));
         if (!wanted.contains(event_type_of(message.get(), envelope))) continue;
         if (args.pretty && !envelope.is_discarded()) std::cout << envelope.dump(2) << std::endl;
         else std::cout << value << std::endl;  // flushed per line: tail is read through pipes

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "domain_events/bounded_json.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/topic_admin.hpp"
 #include "settings_options.hpp"
@@ -33,8 +34,10 @@ public:
         if (!in) throw usage_error("--config '" + path_ + "': cannot open it");
         std::stringstream text;
         text << in.rdbuf();
-        const auto doc = nlohmann::json::parse(text.str(), nullptr, false);
-        if (doc.is_discarded()) throw refuse("", "is not valid JSON");
+        // A file of topic settings: 1 MiB and the default depth are far more than one needs.
+        const auto parsed = try_parse_bounded_json(text.str(), {});
+        if (!parsed) throw refuse("", "is not valid JSON of at most 1 MiB, nested at most 64 levels");
+        const auto& doc = *parsed;
         if (!doc.is_object()) throw refuse("", "expected a JSON object with \"topics\"");
         check_members(doc, "", {"defaults", "topics"});
         auto base = defaults;

@@ -1,6 +1,7 @@
 // `domain-events validate FILE|-`: a dry run of the envelope rules (validation.hpp) on event
 // JSON, reporting every problem of every event; nothing is written anywhere. The input is one
 // envelope, a JSON array of envelopes, or one envelope per line (what `tail` prints).
+#include <array>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -20,21 +21,39 @@ struct validate_arguments {
     bool json = false;
 };
 
+// A dry run reads no more than this: a file over it is refused before it is read whole.
+constexpr std::size_t max_input_bytes = 64 * 1024 * 1024;
+
 std::string read_input(const std::string& file) {
-    std::stringstream text;
-    if (file == "-") {
-        text << std::cin.rdbuf();
-        return text.str();
+    std::ifstream opened;
+    if (file != "-") {
+        opened.open(file, std::ios::binary);
+        if (!opened) throw usage_error("FILE '" + file + "': cannot open it");
     }
-    std::ifstream in(file);
-    if (!in) throw usage_error("FILE '" + file + "': cannot open it");
-    text << in.rdbuf();
-    return text.str();
+    std::istream& in = file == "-" ? std::cin : opened;
+    std::string text;
+    std::array<char, 64 * 1024> chunk{};
+    while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
+        text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+        if (text.size() > max_input_bytes) {
+            throw usage_error("FILE '" + file + "': over " + std::to_string(max_input_bytes) + " bytes; validate fewer events at a time");
+        }
+    }
+    return text;
+}
+
+// The whole text as one JSON value (an envelope or an array of them), or discarded.
+nlohmann::json parse_whole(const std::string& text, const validation_rules& rules) {
+    try {
+        return parse_bounded_json(text, {text.size(), rules.max_depth + 1}, "input");
+    } catch (const validation_error&) {
+        return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
 }
 
 // One entry per event: its problems (empty when valid).
 std::vector<std::vector<validation_error>> check_all(const std::string& text, const validation_rules& rules) {
-    const auto whole = nlohmann::json::parse(text, nullptr, false);
+    const auto whole = parse_whole(text, rules);
     std::vector<std::vector<validation_error>> results;
     if (!whole.is_discarded()) {
         if (!whole.is_array()) return {parsed_envelope_problems(whole, rules)};
@@ -48,7 +67,7 @@ std::vector<std::vector<validation_error>> check_all(const std::string& text, co
     bool first = true;
     while (std::getline(lines, line)) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        if (first && nlohmann::json::parse(line, nullptr, false).is_discarded()) return {envelope_problems(text, rules)};
+        if (first && !nlohmann::json::accept(line)) return {envelope_problems(text, rules)};  // builds nothing
         first = false;
         results.push_back(envelope_problems(line, rules));
     }

@@ -609,7 +609,8 @@ consumer_counters consumer::run() {
         dead_letter_topic(s.settings.topic_prefix), *s.log);
     s.member = std::make_unique<detail::group_member>(s.member_properties, *s.log, s.member_counters);
     s.member->on_revoke([&s](const std::vector<detail::topic_partition>& revoked) { s.before_revoke(revoked); });
-    s.parser = std::make_unique<detail::parse_ahead>(s.settings.validation.max_payload_bytes);
+    s.parser = std::make_unique<detail::parse_ahead>(
+        json_bounds{s.settings.validation.max_payload_bytes, s.settings.validation.max_depth});
     s.member->subscribe(s.topics.topics());
     s.log->info("consumer {}: subscribed to {} topic(s) for {} event type(s)", s.options.group_id,
                 s.topics.topics().size(), s.topics.event_types().size());

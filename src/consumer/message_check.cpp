@@ -5,24 +5,25 @@
 
 namespace domain_events::detail {
 
-checked_message check_value(std::string_view value, std::size_t max_bytes) {
+checked_message check_value(std::string_view value, const json_bounds& bounds) {
     const auto problem = [](dead_letter_reason reason, std::string text) {
         return checked_message{std::nullopt, message_problem{reason, std::move(text)}};
     };
-    if (value.size() > max_bytes) {
+    if (value.size() > bounds.max_bytes) {
         return problem(dead_letter_reason::too_large, "value: " + std::to_string(value.size()) +
-                                                          " bytes, over the limit of " + std::to_string(max_bytes) +
+                                                          " bytes, over the limit of " + std::to_string(bounds.max_bytes) +
                                                           " (validation.max_payload_bytes)");
     }
     try {
-        auto e = read_envelope(value);
-        if (!e) {  // not a well-formed envelope: the tree names what is wrong
+        auto e = read_envelope(value, bounds.max_depth);
+        if (!e) {  // not a well-formed envelope: the tree names what is wrong, once its depth is known safe
+            check_json_depth(value, bounds.max_depth, "envelope");
             const auto json = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
             if (json.is_discarded()) {
                 return problem(dead_letter_reason::not_json,
                                "value: " + std::to_string(value.size()) + " bytes that are not JSON");
             }
-            e = event_from_json(json);
+            e = event_from_json(json, bounds.max_depth);
         }
         const auto major = std::string_view(e->metadata.version).substr(0, e->metadata.version.find('.'));
         if (major != supported_envelope_major) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "domain_events/bounded_json.hpp"
 #include "domain_events/dead_letter_headers.hpp"
 #include "domain_events/event.hpp"
 
@@ -26,12 +27,15 @@ struct checked_message {
     std::optional<message_problem> problem;
 };
 
-/** @brief Checks a value: size, JSON, envelope fields, a UUID event id, the major version. */
-[[nodiscard]] checked_message check_value(std::string_view value, std::size_t max_bytes);
+/**
+ * @brief Checks a value: size, nesting depth (both before any tree is built), JSON, envelope
+ *        fields, a UUID event id, the major version.
+ */
+[[nodiscard]] checked_message check_value(std::string_view value, const json_bounds& bounds);
 
 /** @brief `check_value` on a message's payload (an absent payload is empty). */
-[[nodiscard]] inline checked_message check_message(const rd_kafka_message_t& m, std::size_t max_bytes) {
-    return check_value({static_cast<const char*>(m.payload), m.payload != nullptr ? m.len : 0}, max_bytes);
+[[nodiscard]] inline checked_message check_message(const rd_kafka_message_t& m, const json_bounds& bounds) {
+    return check_value({static_cast<const char*>(m.payload), m.payload != nullptr ? m.len : 0}, bounds);
 }
 
 }  // namespace domain_events::detail

@@ -4,8 +4,7 @@
 
 namespace domain_events::detail {
 
-parse_ahead::parse_ahead(std::size_t max_payload_bytes)
-    : max_payload_bytes_(max_payload_bytes), thread_([this] { work(); }) {}
+parse_ahead::parse_ahead(const json_bounds& bounds) : bounds_(bounds), thread_([this] { work(); }) {}
 
 parse_ahead::~parse_ahead() {
     {
@@ -48,7 +47,7 @@ void parse_ahead::work() {
             lock.unlock();
             std::exception_ptr failed;
             try {
-                for (auto& i : burst) i.checked = check_message(*i.message, max_payload_bytes_);
+                for (auto& i : burst) i.checked = check_message(*i.message, bounds_);
             } catch (...) {
                 failed = std::current_exception();  // out of memory: the consumer's thread rethrows it
             }

@@ -21,7 +21,7 @@ public:
         checked_message checked;  ///< filled by the parsing thread
     };
 
-    explicit parse_ahead(std::size_t max_payload_bytes);
+    explicit parse_ahead(const json_bounds& bounds);
     ~parse_ahead();  // waits for the burst in hand, if any
     parse_ahead(const parse_ahead&) = delete;
     parse_ahead& operator=(const parse_ahead&) = delete;
@@ -41,7 +41,7 @@ public:
 private:
     void work();
 
-    std::size_t max_payload_bytes_;
+    json_bounds bounds_;
     bool busy_ = false;  // the caller's side only
     std::mutex mutex_;
     std::condition_variable changed_;

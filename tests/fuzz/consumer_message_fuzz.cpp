@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view value(reinterpret_cast<const char*>(data), size);
     // A small limit as well as the default, so the size check is reached by short inputs too.
     for (const std::size_t max_bytes : {std::size_t{1} << 20, std::size_t{64}}) {
-        const auto checked = de::detail::check_value(value, max_bytes);
+        const auto checked = de::detail::check_value(value, {max_bytes, de::default_max_json_depth});
         if (checked.parsed.has_value() == checked.problem.has_value()) std::abort();
         if (checked.problem) {
             if (checked.problem->text.empty()) std::abort();

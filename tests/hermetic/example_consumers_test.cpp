@@ -324,6 +324,32 @@ TEST_F(example_consumers, each_executable_prints_a_line_per_applied_event_and_a_
     EXPECT_EQ(de::testing::scalar(notifications, "SELECT count(*) FROM notification"), 1) << "never two for one event";
 }
 
+// A valid envelope under the size limit whose data is 200,000 levels deep crashed the audit log
+// (a stack overflow in its handler's dump()) on every restart, so the group never moved past it.
+TEST_F(example_consumers, a_message_nested_200000_levels_deep_is_dead_lettered_and_the_next_event_applied) {
+    create_topics({"patient.created"});
+    const auto c = settings(de::topic_routing::per_event_type);
+    const auto poison = de::testing::test_event("patient.created", "1", 1);
+    auto record = de::testing::as_record(poison, de::topic_for(c.topic_prefix, c.routing, poison.event_type, poison.aggregate_type));
+    const std::string deep(200000, '[');
+    record.value = de::serialize(poison);
+    record.value.replace(record.value.find("\"data\":{") + 8, 0, "\"deep\":" + deep + std::string(200000, ']') + ",");
+    const auto good = de::testing::test_event("patient.created", "2", 1);
+    de::testing::produce_all(c.bootstrap_servers, {record, de::testing::as_record(good, record.topic)});
+
+    const auto db = dir.file("audit.db");
+    const std::vector<std::string> argv{AUDIT_LOG_CONSUMER, "--events", "patient.created", "--group", "deep", "--db", db,
+                                        "--bootstrap-servers", cluster.bootstrap_servers(), "--from-beginning",
+                                        "--idle-exit", "15"};
+    const auto env = std::map<std::string, std::string>{{"KAFKA_TOPIC_PREFIX", prefix}};
+    const auto [status, output] = de::testing::run_command(argv, env, db + ".log", seconds{90});
+    ASSERT_EQ(status, 0) << output;
+    const auto applied = lines_starting(output, "applied ");
+    ASSERT_EQ(applied.size(), 1u) << output;
+    EXPECT_NE(applied[0].find(good.event_id), std::string::npos) << applied[0];
+    EXPECT_EQ(lines_starting(output, "summary: applied 1, duplicates skipped 0, dead-lettered 1,").size(), 1u) << output;
+}
+
 // --http: the consumer's health and metrics while it runs, then a clean stop on SIGTERM.
 TEST_F(example_consumers, an_executable_serves_health_and_metrics_with_http_and_stops_on_sigterm) {
     create_topics({"patient.created"});

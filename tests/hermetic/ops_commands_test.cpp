@@ -236,6 +236,18 @@ TEST_F(ops_commands, validate_reports_every_problem_of_every_event_and_writes_no
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 3 + runs) << "only inputs and logs";
 }
 
+// 200,000 levels of nesting crashed `validate` (a stack overflow); now it is one problem, named.
+TEST_F(ops_commands, validate_names_json_nested_too_deep_instead_of_crashing) {
+    auto deep = de::serialize(valid_event());
+    const std::size_t levels = 200000;
+    deep.replace(deep.find("\"data\":{") + 8, 0, "\"deep\":" + std::string(levels, '[') + std::string(levels, ']') + ",");
+    for (const auto& text : {deep, "[" + deep + "]", deep + "\n" + deep + "\n", std::string(levels, '[')}) {
+        const auto [code, out] = run({"validate", write_file("deep.json", text), "--json"});
+        EXPECT_EQ(code, 1) << out.substr(0, 2000);
+        EXPECT_THAT(out, HasSubstr("max_depth")) << out.substr(0, 2000);
+    }
+}
+
 TEST_F(ops_commands, topics_ensure_reads_the_file_and_names_what_is_wrong_in_it) {
     de::embedded_cluster cluster{1};
     const auto file = write_file("topics.json", R"({"defaults": {"partitions": 2},
