@@ -41,7 +41,12 @@ std::size_t too_deep_offset(std::string_view text, std::size_t max_depth) {
     return 0;
 }
 
-void append_key(std::string& path, std::string_view key) {
+// One level of a path: `[3]` inside an array, `.key` (cut) inside an object.
+void append_level(std::string& path, bool array, std::size_t index, std::string_view key) {
+    if (array) {
+        path += "[" + std::to_string(index) + "]";
+        return;
+    }
     if (!path.empty()) path += '.';
     path.append(key.substr(0, max_key_in_path));
 }
@@ -85,10 +90,7 @@ private:
     bool open(bool array) {
         if (open_.size() + 1 > max_depth_) {
             std::string path;
-            for (const auto& l : open_) {
-                if (l.array) path += "[" + std::to_string(l.index) + "]";
-                else append_key(path, l.key);
-            }
+            for (const auto& l : open_) append_level(path, l.array, l.index, l.key);
             found_ = std::move(path);
             return false;
         }
@@ -173,8 +175,8 @@ std::optional<std::string> too_deep_path(const json& value, std::size_t max_dept
         if (outer_depth + open.size() + 1 > max_depth) {
             std::string at(path);
             for (const auto& l : open) {
-                if (l.node->is_array()) at += "[" + std::to_string(l.index) + "]";
-                else append_key(at, l.next.key());
+                const bool array = l.node->is_array();
+                append_level(at, array, l.index, array ? std::string_view{} : std::string_view(l.next.key()));
             }
             return at;
         }
