@@ -107,19 +107,19 @@ private:
     std::optional<std::string> found_;
 };
 
-}  // namespace
-
-std::string too_deep_message(std::size_t max_depth) {
-    return "nested deeper than the limit of " + std::to_string(max_depth) + " levels (max_depth)";
+[[noreturn]] void refuse_too_deep(const std::string& path, std::string_view what, std::size_t max_depth) {
+    throw validation_error(path.empty() ? std::string(what) : path,
+                           "nested deeper than the limit of " + std::to_string(max_depth) + " levels (max_depth)");
 }
+
+}  // namespace
 
 void check_json_depth(std::string_view text, std::size_t max_depth, std::string_view what) {
     const auto offset = too_deep_offset(text, max_depth);
     if (offset == 0) return;
     path_finder finder(max_depth);
     json::sax_parse(text.substr(0, offset), &finder, json::input_format_t::json, /*strict=*/false);
-    const auto path = finder.found().value_or("");
-    throw validation_error(path.empty() ? std::string(what) : path, too_deep_message(max_depth));
+    refuse_too_deep(finder.found().value_or(""), what, max_depth);
 }
 
 json parse_bounded_json(std::string_view text, const json_bounds& bounds, std::string_view what) {
@@ -183,6 +183,11 @@ std::optional<std::string> too_deep_path(const json& value, std::size_t max_dept
         open.push_back({&child, child.cbegin(), 0});
     }
     return std::nullopt;
+}
+
+void check_tree_depth(const json& value, std::size_t max_depth, std::string_view path, std::size_t outer_depth,
+                      std::string_view what) {
+    if (const auto at = too_deep_path(value, max_depth, path, outer_depth)) refuse_too_deep(*at, what, max_depth);
 }
 
 }  // namespace domain_events

@@ -268,9 +268,7 @@ std::string serialize(const event& e) {
 
 event event_from_json(const nlohmann::json& j, std::size_t max_depth) {
     // First: describing a value or copying `data` recurses.
-    if (auto path = too_deep_path(j, max_depth, "")) {
-        throw validation_error(path->empty() ? "envelope" : *path, too_deep_message(max_depth));
-    }
+    check_tree_depth(j, max_depth, "", 0, "envelope");
     if (!j.is_object()) throw validation_error("envelope", "expected a JSON object, got " + describe(j));
     const members envelope(j, "");
     event e;

@@ -176,9 +176,7 @@ bool is_sensitive_key(std::string_view key, std::string_view sensitive_name) {
 
 std::string validate_event(event& e, const validation_rules& rules) {
     // First: the sensitive-field scan and the serialization below recurse into `data`.
-    if (auto path = too_deep_path(e.data, rules.max_depth, "data", 1)) {
-        throw validation_error(*path, too_deep_message(rules.max_depth));
-    }
+    check_tree_depth(e.data, rules.max_depth, "data", 1, "data");
     validate_event_type(e.event_type);
     validate_aggregate_type(e.aggregate_type);
     if (!is_uuid(e.event_id)) throw validation_error("event_id", "'" + e.event_id + "' is not a UUID");
@@ -216,7 +214,11 @@ std::vector<validation_error> parsed_envelope_problems(nlohmann::json envelope, 
         return {validation_error("envelope", std::string("expected a JSON object, got ") + envelope.type_name())};
     }
     // First: the stand-ins below copy the tree, recursively.
-    if (auto path = too_deep_path(envelope, rules.max_depth, "")) return {validation_error(*path, too_deep_message(rules.max_depth))};
+    try {
+        check_tree_depth(envelope, rules.max_depth, "", 0, "envelope");
+    } catch (const validation_error& too_deep) {
+        return {too_deep};
+    }
     std::vector<validation_error> problems;
     // The shape: each round notes one problem and puts a stand-in there; a field can only be
     // replaced once, so the rounds are bounded by the number of stand-ins.

@@ -54,7 +54,12 @@ void check_json_depth(std::string_view text, std::size_t max_depth, std::string_
 [[nodiscard]] std::optional<std::string> too_deep_path(const nlohmann::json& value, std::size_t max_depth,
                                                        std::string_view path, std::size_t outer_depth = 0);
 
-/** @brief The message of a depth refusal: "nested deeper than the limit of M levels (max_depth)". */
-[[nodiscard]] std::string too_deep_message(std::size_t max_depth);
+/**
+ * @brief `too_deep_path` as a check: the tree twin of `check_json_depth`.
+ * @param what names the value when its own path is empty (e.g. `envelope`).
+ * @throws validation_error whose `field()` is the path of the first value nested too deep.
+ */
+void check_tree_depth(const nlohmann::json& value, std::size_t max_depth, std::string_view path,
+                      std::size_t outer_depth, std::string_view what);
 
 }  // namespace domain_events
