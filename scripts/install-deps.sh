@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ make cmake ninja-build ccache mold pkg-config git python3
   librdkafka-dev libsqlite3-dev nlohmann-json3-dev uuid-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libcli11-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libcli11-dev libmicrohttpd-dev libcpp-httplib-dev
   clang libclang-rt-14-dev
   openjdk-17-jre-headless maven
   prometheus

@@ -106,7 +106,7 @@ sanitized_tiers() {  # sanitized_tiers LIST
   phase "unit + hermetic under -fsanitize=$1"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$repo/tests/tsan.supp" \
-    ctest --test-dir "$dir" -L 'unit|hermetic' --output-on-failure --parallel "$jobs" --timeout 300
+    ctest --test-dir "$dir" -L 'unit|hermetic|hostile' --output-on-failure --parallel "$jobs" --timeout 300
 }
 
 # Fuzzing: runs on a scratch copy of the corpus so the seeds stay as committed; a finding is

@@ -149,6 +149,15 @@ constexpr setting settings[] = {
      [](config& c, text v) { return parse_into(v, c.topics.replication_factor); }},
     {"KAFKA_TOPIC_RETENTION_MS", "topics.retention_ms",
      [](config& c, text v) { return parse_into(v, c.topics.retention_ms); }},
+    {"DOMAIN_EVENTS_HTTP_MAX_BODY_BYTES", "http.max_body_bytes",
+     [](config& c, text v) { return parse_into(v, c.http.max_body_bytes); }},
+    {"DOMAIN_EVENTS_HTTP_MAX_HEADER_BYTES", "http.max_header_bytes",
+     [](config& c, text v) { return parse_into(v, c.http.max_header_bytes); }},
+    {"DOMAIN_EVENTS_HTTP_MAX_CONNECTIONS", "http.max_connections",
+     [](config& c, text v) { return parse_into(v, c.http.max_connections); }},
+    {"DOMAIN_EVENTS_HTTP_REQUEST_TIMEOUT_MS", "http.request_timeout",
+     [](config& c, text v) { return parse_into(v, c.http.request_timeout); }},
+    {"DOMAIN_EVENTS_HTTP_THREADS", "http.threads", [](config& c, text v) { return parse_into(v, c.http.threads); }},
 };
 
 std::string property_field(std::string_view name) { return "kafka_properties[" + std::string(name) + "]"; }
@@ -203,6 +212,11 @@ std::vector<problem> check(const config& c) {
         within(where + ".retention_ms", t.retention_ms, -1, std::nullopt, " ms (-1: forever, 0: broker default)");
     };
     check_topic("topics", c.topics);
+    within("http.max_body_bytes", c.http.max_body_bytes, 1, 64LL << 20, " bytes");
+    within("http.max_header_bytes", c.http.max_header_bytes, 1024, 1LL << 20, " bytes");
+    within("http.max_connections", c.http.max_connections, 1, 100000, "");
+    within("http.request_timeout", c.http.request_timeout.count(), 100, 600000, " ms");
+    within("http.threads", c.http.threads, 1, 64, "");
     // An override is looked up by what the routing puts after the prefix; a key of the other
     // kind (or a typo) would never apply, silently.
     const bool by_aggregate = c.routing == topic_routing::per_aggregate;

@@ -169,7 +169,7 @@ std::string format_timestamp(sys_time<milliseconds> t) {
 
 sys_time<milliseconds> parse_timestamp(std::string_view text, std::string_view field) {
     const auto refuse = [&](const char* why) {
-        return validation_error(std::string(field), "'" + std::string(text) + "' is not a UTC ISO-8601 timestamp (" +
+        return validation_error(std::string(field), std::string("is not a UTC ISO-8601 timestamp (") +
                                                         why + "); expected e.g. 2025-12-14T19:00:00.123Z");
     };
     if (!matches(text, "dddd-dd-ddTdd:dd:dd")) throw refuse("expected YYYY-MM-DDTHH:MM:SS");
@@ -291,7 +291,7 @@ event event_from_json(const nlohmann::json& j, std::size_t max_depth) {
 namespace detail {
 
 void check_event_id(const std::string& id) {
-    if (!is_uuid(id)) throw validation_error("event_id", "'" + id + "' is not a UUID");
+    if (!is_uuid(id)) throw validation_error("event_id", "is not a UUID (8-4-4-4-12 hexadecimal digits)");
 }
 
 }  // namespace detail

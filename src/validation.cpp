@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "domain_events/error.hpp"
+#include "envelope_reader.hpp"
 
 namespace domain_events {
 namespace {
@@ -179,7 +180,7 @@ std::string validate_event(event& e, const validation_rules& rules) {
     check_tree_depth(e.data, rules.max_depth, "data", 1, "data");
     validate_event_type(e.event_type);
     validate_aggregate_type(e.aggregate_type);
-    if (!is_uuid(e.event_id)) throw validation_error("event_id", "'" + e.event_id + "' is not a UUID");
+    detail::check_event_id(e.event_id);
     if (e.aggregate_id.empty()) throw validation_error("aggregate_id", "must not be empty");
     if (e.aggregate_version < 1) {
         throw validation_error("aggregate_version", std::to_string(e.aggregate_version) +

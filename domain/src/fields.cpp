@@ -13,8 +13,6 @@ namespace {
 
 using domain_events::validation_error;
 
-std::string in_quotes(std::string_view value) { return "'" + std::string(value) + "'"; }
-
 bool blank(std::string_view value) {
     return std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isspace(c) != 0; });
 }
@@ -45,7 +43,7 @@ std::string require_email(std::string_view field, std::string value) {
                     value.find('@', at + 1) == std::string::npos && dot != std::string::npos && dot > at + 1 &&
                     dot + 1 < value.size() &&
                     std::none_of(value.begin(), value.end(), [](unsigned char c) { return std::isspace(c) != 0; });
-    if (!ok) throw validation_error(std::string(field), in_quotes(value) + " is not an email address like name@example.org");
+    if (!ok) throw validation_error(std::string(field), "is not an email address like name@example.org");
     return value;
 }
 
@@ -57,7 +55,7 @@ std::string require_phone(std::string_view field, std::string value) {
                     });
     if (!ok)
         throw validation_error(std::string(field),
-                               in_quotes(value) + " is not a phone number (5 to 20 digits, spaces, '+', '-', '(', ')')");
+                               "is not a phone number (5 to 20 digits, spaces, '+', '-', '(', ')')");
     return value;
 }
 
@@ -69,7 +67,7 @@ std::chrono::year_month_day parse_date(std::string_view field, std::string_view 
                         read_digits(text.substr(5, 2), m) && read_digits(text.substr(8, 2), d);
     const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
                                            std::chrono::day{static_cast<unsigned>(d)}};
-    if (!shaped || !date.ok()) throw validation_error(std::string(field), in_quotes(text) + " is not a date YYYY-MM-DD");
+    if (!shaped || !date.ok()) throw validation_error(std::string(field), "is not a date YYYY-MM-DD");
     return date;
 }
 
@@ -81,9 +79,9 @@ std::string format_date(std::chrono::year_month_day date) {
 }
 
 std::chrono::year_month_day require_not_future(std::string_view field, std::chrono::year_month_day date) {
-    if (!date.ok()) throw validation_error(std::string(field), in_quotes(format_date(date)) + " is not a calendar date");
+    if (!date.ok()) throw validation_error(std::string(field), "is not a calendar date");
     const std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
-    if (date > today) throw validation_error(std::string(field), in_quotes(format_date(date)) + " is in the future");
+    if (date > today) throw validation_error(std::string(field), "is in the future");
     return date;
 }
 

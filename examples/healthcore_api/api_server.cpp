@@ -10,13 +10,13 @@
 #include <string_view>
 #include <thread>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <domain_events/bounded_json.hpp>
 #include <domain_events/database.hpp>
 #include <domain_events/error.hpp>
+#include <domain_events/http_server.hpp>
 #include <domain_events/model_signals.hpp>
 #include <domain_events/publisher.hpp>
 
@@ -33,23 +33,31 @@ using json = nlohmann::json;
 
 // ---- reading requests: every refusal is a validation_error naming the field -------------------
 
-json body_object(const httplib::Request& req) {
+json body_object(const de::http_request& req) {
     // The error names where the text broke, never what it said (it may hold personal data).
     const json body = de::parse_bounded_json(req.body, {req.body.size(), de::default_max_json_depth}, "body");
     if (!body.is_object()) throw de::validation_error("body", std::string("expected a JSON object, got ") + body.type_name());
     return body;
 }
 
+// A name a client may have mistyped (`emial`), safe to repeat; any other key may be data.
+bool looks_like_a_field_name(std::string_view key) {
+    return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
 // A typo'd field would otherwise be ignored silently and the client would think it was saved.
 void refuse_unknown_fields(const json& body, std::span<const std::string_view> known) {
     for (const auto& [key, value] : body.items()) {
-        if (std::find(known.begin(), known.end(), key) == known.end())
-            throw de::validation_error(key, "is not a field of this resource");
+        if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+        if (looks_like_a_field_name(key)) throw de::validation_error(key, "is not a field of this resource");
+        throw de::validation_error("body", "has a key that is not a field of this resource");
     }
 }
 
 // The body as an object holding only `fields` (each optional here; handlers require theirs).
-json body_with(const httplib::Request& req, std::span<const std::string_view> fields) {
+json body_with(const de::http_request& req, std::span<const std::string_view> fields) {
     auto body = body_object(req);
     refuse_unknown_fields(body, fields);
     return body;
@@ -73,18 +81,24 @@ std::int64_t required_id(const json& body, const char* field) {
     const auto it = body.find(field);
     if (it == body.end() || it->is_null()) throw de::validation_error(field, "is required");
     if (!it->is_number_integer()) throw de::validation_error(field, std::string("expected an integer, got a ") + it->type_name());
-    return it->get<std::int64_t>();
-}
-
-std::int64_t parse_id(const char* field, const std::string& text) {
-    std::int64_t id = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-        throw de::validation_error(field, "'" + text + "' is not a valid id");
+    // An unsigned 2^63 or more would wrap to a negative id: refused as out of range instead.
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+        throw de::validation_error(field, "is out of range (an id is 1 to 9223372036854775807)");
+    const auto id = it->get<std::int64_t>();
+    if (id < 1) throw de::validation_error(field, "is out of range (an id is 1 to 9223372036854775807)");
     return id;
 }
 
-std::int64_t path_id(const httplib::Request& req) { return parse_id("id", req.matches[1]); }
+// The text is not repeated: it is whatever the client put in the URL.
+std::int64_t parse_id(const char* field, const std::string& text) {
+    std::int64_t id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || id < 0)
+        throw de::validation_error(field, "is not an id (digits, 0 to 9223372036854775807)");
+    return id;
+}
+
+std::int64_t path_id(const de::http_request& req) { return parse_id("id", req.captures.at(0)); }
 
 std::optional<std::chrono::year_month_day> optional_date(const json& body, const char* field) {
     auto text = optional_string(body, field);
@@ -92,9 +106,9 @@ std::optional<std::chrono::year_month_day> optional_date(const json& body, const
 }
 
 // The caller's X-Request-ID becomes the events' correlation id, so a request can be traced to Kafka.
-de::publish_context context_of(const httplib::Request& req) {
+de::publish_context context_of(const de::http_request& req) {
     de::publish_context context;
-    if (req.has_header("X-Request-ID")) context.correlation_id = req.get_header_value("X-Request-ID");
+    if (auto id = req.header("X-Request-ID"); !id.empty()) context.correlation_id = std::move(id);
     return context;
 }
 
@@ -122,19 +136,13 @@ json to_json(const appointment& a) {
     return out;
 }
 
-void reply(httplib::Response& res, int status, const json& body) {
-    res.status = status;
-    res.set_content(body.dump(), "application/json");
-}
+de::http_response reply(int status, const json& body) { return de::json_response(status, body); }
 
 // 201 with the new resource and where to find it.
-void reply_created(httplib::Response& res, const std::string& collection, std::int64_t id, const json& body) {
-    res.set_header("Location", collection + std::to_string(id));
-    reply(res, 201, body);
-}
-
-void reply_error(httplib::Response& res, int status, const std::string& field, const std::string& message) {
-    reply(res, status, {{"error", message}, {"field", field}});
+de::http_response reply_created(const std::string& collection, std::int64_t id, const json& body) {
+    auto answer = reply(201, body);
+    answer.headers.emplace_back("Location", collection + std::to_string(id));
+    return answer;
 }
 
 }  // namespace
@@ -151,11 +159,11 @@ struct server::state {
     de::publisher publisher{db, signals, settings};
     de::relay relay{settings};
     de::scoped_connection wake = relay.wake_on_commit(publisher);  // declared after the relay it wakes
-    httplib::Server http;
-    std::mutex lifecycle;  // guards listener and its start/stop
-    std::thread listener;
+    de::http_router routes;
+    std::mutex lifecycle;  // guards http and its start/stop
+    std::unique_ptr<de::http_server> http;
 
-    // Each request runs on its own connection and repositories: a database belongs to one thread.
+    // A connection and repositories; a database belongs to one thread at a time.
     struct request_scope {
         explicit request_scope(state& s)
             : db(s.settings.database_path), patients(db, s.signals), appointments(db, s.publisher) {}
@@ -164,25 +172,47 @@ struct server::state {
         appointment_repository appointments;
     };
 
-    // Wraps a handler: its own connection and repositories, and each error type to its status.
-    template <class Handler>
-    httplib::Server::Handler guard(Handler handler) {
-        return [this, handler](const httplib::Request& req, httplib::Response& res) {
-            try {
-                request_scope scope(*this);
-                handler(scope, req, res);
-            } catch (const not_found& e) {
-                reply_error(res, 404, e.field(), e.what());
-            } catch (const domain_error& e) {
-                reply_error(res, 409, e.field(), e.what());
-            } catch (const de::validation_error& e) {
-                reply_error(res, 400, e.field(), e.what());
-            } catch (const std::exception& e) {
-                // Storage errors name the SQL, never the bound values, so the message is safe to log.
-                spdlog::error("healthcore_api: {} {} failed: {}", req.method, req.path, e.what());
-                reply_error(res, 500, "", "internal error");
+    // Scopes kept between requests: opening a connection costs more than most requests.
+    std::mutex idle_mutex;
+    std::vector<std::unique_ptr<request_scope>> idle_scopes;
+
+    std::unique_ptr<request_scope> take_scope() {
+        {
+            std::lock_guard lock(idle_mutex);
+            if (!idle_scopes.empty()) {
+                auto scope = std::move(idle_scopes.back());
+                idle_scopes.pop_back();
+                return scope;
             }
-            spdlog::debug("healthcore_api: {} {} -> {}", req.method, req.path, res.status);
+        }
+        return std::make_unique<request_scope>(*this);
+    }
+    void give_back(std::unique_ptr<request_scope> scope) {
+        std::lock_guard lock(idle_mutex);
+        idle_scopes.push_back(std::move(scope));
+    }
+
+    // Wraps a handler: a connection and repositories, and each error type to its status.
+    template <class Handler>
+    de::http_router::handler guard(Handler handler) {
+        return [this, handler](const de::http_request& req) -> de::http_response {
+            auto scope = take_scope();
+            try {
+                auto answer = handler(*scope, req);
+                give_back(std::move(scope));
+                return answer;
+            } catch (const not_found& e) {
+                give_back(std::move(scope));
+                return de::json_error(404, e.what(), e.field());
+            } catch (const domain_error& e) {
+                give_back(std::move(scope));
+                return de::json_error(409, e.what(), e.field());
+            } catch (const de::validation_error& e) {
+                give_back(std::move(scope));
+                return de::json_error(400, e.what(), e.field());
+            }
+            // Anything else (a storage error) drops the scope's connection and becomes the
+            // router's 500, logged with the route, never with the request's content.
         };
     }
 
@@ -193,14 +223,16 @@ void server::state::add_routes() {
     const std::string patients = "/api/v1/patients/";
     const std::string appointments = "/api/v1/appointments/";
     const std::string id = R"((\d+))";
+    const de::http_router::route_options json_body{.admit = {}, .json_body = true};
+    using request = const de::http_request&;
 
-    http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    routes.add("GET", "/health", [this](request) {
         const auto c = relay.counters();
-        reply(res, 200, {{"status", "ok"}, {"relay", {{"running", relay.running()}, {"published", c.published},
-                                                      {"pending", c.pending}}}});
+        return reply(200, {{"status", "ok"},
+                           {"relay", {{"running", relay.running()}, {"published", c.published}, {"pending", c.pending}}}});
     });
 
-    http.Post(patients, guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
+    routes.add("POST", patients, guard([](request_scope& s, request req) {
         const auto body = body_with(req, patient_fields);
         const auto created = s.patients.create(
             {.name = required_string(body, "name"),
@@ -209,41 +241,39 @@ void server::state::add_routes() {
              .date_of_birth = parse_date("date_of_birth", required_string(body, "date_of_birth")),
              .national_id = required_string(body, "national_id")},
             context_of(req));
-        reply_created(res, "/api/v1/patients/", created.id, to_json(created));
-    }));
-    http.Get(patients, guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
-        const auto after = req.has_param("after_id") ? parse_id("after_id", req.get_param_value("after_id")) : 0;
+        return reply_created("/api/v1/patients/", created.id, to_json(created));
+    }), json_body);
+    routes.add("GET", patients, guard([](request_scope& s, request req) {
+        const auto after = req.query.contains("after_id") ? parse_id("after_id", req.param("after_id")) : 0;
         json page = json::array();
         for (const auto& p : s.patients.list(after, 100)) page.push_back(to_json(p));
-        reply(res, 200, page);
+        return reply(200, page);
     }));
-    http.Get(patients + id, guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
-        reply(res, 200, to_json(s.patients.get(path_id(req))));
+    routes.add("GET", patients + id, guard([](request_scope& s, request req) {
+        return reply(200, to_json(s.patients.get(path_id(req))));
     }));
-    http.Put(patients + id, guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
+    routes.add("PUT", patients + id, guard([](request_scope& s, request req) {
         const auto body = body_with(req, patient_fields);
-        reply(res, 200,
-              to_json(s.patients.update(path_id(req),
-                                        {.name = optional_string(body, "name"),
-                                         .email = optional_string(body, "email"),
-                                         .phone = optional_string(body, "phone"),
-                                         .date_of_birth = optional_date(body, "date_of_birth"),
-                                         .national_id = optional_string(body, "national_id")},
-                                        context_of(req))));
-    }));
-    http.Get(patients + id + "/appointments", guard([](request_scope& s, const httplib::Request& req,
-                                                       httplib::Response& res) {
+        return reply(200, to_json(s.patients.update(path_id(req),
+                                                    {.name = optional_string(body, "name"),
+                                                     .email = optional_string(body, "email"),
+                                                     .phone = optional_string(body, "phone"),
+                                                     .date_of_birth = optional_date(body, "date_of_birth"),
+                                                     .national_id = optional_string(body, "national_id")},
+                                                    context_of(req))));
+    }), json_body);
+    routes.add("GET", patients + id + "/appointments", guard([](request_scope& s, request req) {
         const auto patient_id = s.patients.get(path_id(req)).id;  // 404 for a missing patient, not []
         json list = json::array();
         for (const auto& a : s.appointments.list_for_patient(patient_id)) list.push_back(to_json(a));
-        reply(res, 200, list);
+        return reply(200, list);
     }));
-    http.Delete(patients + id, guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
+    routes.add("DELETE", patients + id, guard([](request_scope& s, request req) {
         s.patients.remove(path_id(req), context_of(req));
-        res.status = 204;
+        return de::http_response{204, "application/json", "", {}};
     }));
 
-    http.Post(appointments, guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
+    routes.add("POST", appointments, guard([](request_scope& s, request req) {
         const auto body = body_with(req, appointment_fields);
         const auto booked = s.appointments.book(
             {.patient_id = required_id(body, "patient_id"),
@@ -251,26 +281,22 @@ void server::state::add_routes() {
              .reason = required_string(body, "reason"),
              .scheduled_at = parse_time("scheduled_at", required_string(body, "scheduled_at"))},
             context_of(req));
-        reply_created(res, "/api/v1/appointments/", booked.id, to_json(booked));
+        return reply_created("/api/v1/appointments/", booked.id, to_json(booked));
+    }), json_body);
+    routes.add("GET", appointments + id, guard([](request_scope& s, request req) {
+        return reply(200, to_json(s.appointments.get(path_id(req))));
     }));
-    http.Get(appointments + id, guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
-        reply(res, 200, to_json(s.appointments.get(path_id(req))));
-    }));
-    http.Post(appointments + id + "/cancel",
-          guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
-              const auto body = body_with(req, cancel_fields);
-              reply(res, 200, to_json(s.appointments.cancel(path_id(req), required_string(body, "reason"),
-                                                            context_of(req))));
-          }));
-    http.Post(appointments + id + "/complete",
-          guard([](request_scope& s, const httplib::Request& req, httplib::Response& res) {
-              if (!req.body.empty()) body_with(req, {});  // no fields, but a body must still be JSON
-              reply(res, 200, to_json(s.appointments.complete(path_id(req), context_of(req))));
-          }));
+    routes.add("POST", appointments + id + "/cancel", guard([](request_scope& s, request req) {
+        const auto body = body_with(req, cancel_fields);
+        return reply(200, to_json(s.appointments.cancel(path_id(req), required_string(body, "reason"), context_of(req))));
+    }), json_body);
+    routes.add("POST", appointments + id + "/complete", guard([](request_scope& s, request req) {
+        if (!req.body.empty()) body_with(req, {});  // no fields, but a body must still be JSON
+        return reply(200, to_json(s.appointments.complete(path_id(req), context_of(req))));
+    }), json_body);
 }
 
 server::server(de::config settings) : state_(std::make_unique<state>(std::move(settings))) {
-    state_->http.set_payload_max_length(64 * 1024);
     state_->add_routes();
     state_->relay.start();
 }
@@ -279,26 +305,32 @@ server::~server() { stop(); }
 
 int server::start(const std::string& host, int port) {
     std::lock_guard lock(state_->lifecycle);
-    if (state_->listener.joinable()) throw de::usage_error("healthcore_api: the server is already started");
-    const int bound = port == 0 ? state_->http.bind_to_any_port(host) : (state_->http.bind_to_port(host, port) ? port : -1);
-    if (bound < 0) throw de::usage_error("healthcore_api: cannot listen on " + host + ":" + std::to_string(port));
-    state_->listener = std::thread([this] { state_->http.listen_after_bind(); });
-    // The socket already accepts connections (they queue); wait until the accept loop runs so that
-    // stop() cannot come before it and miss it. httplib offers no notification, so poll, bounded.
-    for (int i = 0; i < 5000 && !state_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{1});
-    if (!state_->http.is_running()) spdlog::warn("healthcore_api: the accept loop did not start within 5 s");
-    return bound;
+    if (state_->http) throw de::usage_error("healthcore_api: the server is already started");
+    auto http = std::make_unique<de::http_server>(de::listen_address{host, port}, state_->routes, state_->settings.http);
+    try {
+        http->start();
+    } catch (const de::config_error& e) {
+        throw de::usage_error(std::string("healthcore_api: ") + e.what());
+    }
+    state_->http = std::move(http);
+    return state_->http->port();
 }
 
 void server::stop() noexcept {
     try {
         std::lock_guard lock(state_->lifecycle);
-        state_->http.stop();
-        if (state_->listener.joinable()) state_->listener.join();
+        if (state_->http) {
+            state_->http->stop();
+            state_->http.reset();
+        }
         state_->relay.stop();
     } catch (const std::exception& e) {
         spdlog::error("healthcore_api: stopping: {}", e.what());
     }
+}
+
+de::http_response server::handle(de::http_request request) const {
+    return state_->routes.dispatch(std::move(request), state_->settings.http.max_body_bytes);
 }
 
 de::relay& server::relay() noexcept { return state_->relay; }

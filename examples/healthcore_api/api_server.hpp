@@ -2,14 +2,15 @@
 /** @file
  * The example REST API over the clinic domain, mirroring a Django REST app: JSON in and out,
  * 400 naming the field for bad input, 404 for a missing resource, 409 for an illegal
- * transition, nothing written on any error. Every request gets its own SQLite connection, so
- * requests run in parallel on cpp-httplib's thread pool while SQLite serialises the writes; the
- * relay runs in-process and is woken by every commit. docs/domain.md lists the endpoints.
+ * transition, nothing written on any error; 404/405/413/415 from `domain_events::http_server`.
+ * Requests run on the server's event loops, each on a SQLite connection of its own (kept between
+ * requests) while SQLite serialises the writes; the relay runs in-process and is woken by every commit. docs/domain.md lists the endpoints.
  */
 #include <memory>
 #include <string>
 
 #include <domain_events/config.hpp>
+#include <domain_events/http_server.hpp>
 #include <domain_events/relay.hpp>
 
 namespace healthcore::api {
@@ -42,6 +43,12 @@ public:
 
     /** @brief Stops accepting, finishes the requests being served, then stops the relay. Idempotent. */
     void stop() noexcept;
+
+    /**
+     * @brief Answers one request without a socket, as the server would (routing, limits, errors):
+     *        for tests and fuzzing. Thread-safe.
+     */
+    [[nodiscard]] domain_events::http_response handle(domain_events::http_request request) const;
 
     /** @brief The in-process relay (for `wait_until_published` and counters). */
     [[nodiscard]] domain_events::relay& relay() noexcept;

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "domain_events/http_limits.hpp"
 #include "domain_events/topic_routing.hpp"
 #include "domain_events/validation.hpp"
 
@@ -47,6 +48,9 @@ struct config {
     /// aggregate type under per_aggregate; `validate` refuses a key of the other kind); code only.
     /// `topic_spec_for` (topic_admin.hpp) picks the override or `topics`.
     std::map<std::string, topic_settings, std::less<>> topic_overrides;
+    /// DOMAIN_EVENTS_HTTP_*: what the relay's, consumers' and applications' HTTP endpoints
+    /// accept from a client (http_limits.hpp names each variable).
+    http_limits http;
 };
 
 /** @brief Environment variables by name; tests pass their own instead of calling setenv. */

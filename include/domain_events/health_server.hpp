@@ -1,57 +1,21 @@
 #pragma once
 /** @file
- * A small HTTP endpoint (cpp-httplib) for health checks, metrics and operators' actions, shared
+ * A small HTTP endpoint (an `http_server`) for health checks, metrics and operators' actions, shared
  * by the relay process and consumer programs: `GET /health/live`, `GET /health/ready`,
  * `GET /health/detailed`, `GET /metrics`, plus routes the owner adds. Routes that change state
  * need `Authorization: Bearer <admin token>`; without a configured token they are refused.
  */
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "domain_events/http_server.hpp"
 
 namespace spdlog { class logger; }
 
 namespace domain_events {
-
-/** @brief Where to listen. Loopback unless told otherwise: the endpoint has no TLS. */
-struct listen_address {
-    std::string host = "127.0.0.1";
-    int port = 0;  ///< 0: any free port (see `health_server::port()`)
-};
-
-/**
- * @brief Reads `HOST:PORT` or `PORT` (host 127.0.0.1); PORT 0..65535.
- * @param what the option or variable the text came from, named in the error.
- * @throws config_error naming `what` and the text.
- */
-[[nodiscard]] listen_address parse_listen_address(std::string_view text, std::string_view what);
-
-/** @brief What a route handler is told about the request. */
-struct http_request {
-    std::vector<std::string> captures;  ///< the path regex's capture groups, in order
-    std::map<std::string, std::string, std::less<>> query;  ///< query parameters (the last of repeated ones)
-
-    /** @brief The query parameter `name`, or `fallback` when absent. */
-    [[nodiscard]] std::string param(std::string_view name, std::string fallback = {}) const {
-        const auto found = query.find(name);
-        return found == query.end() ? fallback : found->second;
-    }
-};
-
-/** @brief What a route answers. */
-struct http_response {
-    int status = 200;
-    std::string content_type = "application/json";
-    std::string body;
-};
-
-/** @brief A JSON response. */
-[[nodiscard]] http_response json_response(int status, const nlohmann::json& body);
 
 /** @brief Ready or not, and why not. */
 struct readiness {
@@ -68,7 +32,7 @@ struct health_checks {
 
 /**
  * @brief Serves HTTP on its own threads from `start()` to `stop()`. Add routes before `start()`.
- *        A handler's exception becomes a 500 with the message as JSON `error`, and is logged.
+ *        A handler's exception becomes a 500 `internal error` (the message is logged, not served).
  */
 class health_server {
 public:
@@ -76,10 +40,11 @@ public:
 
     /**
      * @param admin_token the Bearer token `post_admin` routes require; empty: they answer 403.
+     * @param limits what a client may send and how long it may take (`config::http`).
      * @throws usage_error when a check of `checks` is empty.
      */
     health_server(listen_address address, health_checks checks, std::string admin_token = {},
-                  std::shared_ptr<spdlog::logger> logger = {});
+                  std::shared_ptr<spdlog::logger> logger = {}, http_limits limits = {});
     /** @brief Stops as `stop()` does. */
     ~health_server();
     health_server(const health_server&) = delete;
@@ -87,7 +52,10 @@ public:
 
     /** @brief `GET` on paths matching `path_regex` (whole path). @throws usage_error after `start()`. */
     void get(const std::string& path_regex, handler h);
-    /** @brief `POST` that needs the admin token (403 without it, or when none is configured). @throws usage_error after `start()`. */
+    /**
+     * @brief `POST` that needs the admin token: 403 without it, or when none is configured,
+     *        decided from the headers before any of the body is read. @throws usage_error after `start()`.
+     */
     void post_admin(const std::string& path_regex, handler h);
 
     /** @brief Binds and starts serving. @throws config_error naming the address when it cannot bind; usage_error when started twice. */
@@ -96,6 +64,7 @@ public:
     void stop() noexcept;
     /** @brief The port bound by `start()` (useful with port 0); 0 before. */
     [[nodiscard]] int port() const noexcept;
+    [[nodiscard]] http_server_counters counters() const noexcept;
 
 private:
     struct impl;

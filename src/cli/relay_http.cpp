@@ -4,6 +4,8 @@
 #include <limits>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "dead_letter_json.hpp"
 #include "domain_events/broker_probe.hpp"
 #include "domain_events/database.hpp"
@@ -97,7 +99,8 @@ std::unique_ptr<health_server> start_relay_http(relay& publisher_relay, const co
                 return relay_metrics(endpoint->publisher_relay.counters(), dead_letter_count(endpoint->database_path));
             },
     };
-    auto server = std::make_unique<health_server>(std::move(address), std::move(checks), std::move(admin_token));
+    auto server = std::make_unique<health_server>(std::move(address), std::move(checks), std::move(admin_token),
+                                                   spdlog::default_logger(), settings.http);
     server->get("/dead-letters", [endpoint](const http_request& request) {
         const auto limit = parse_count(request.param("limit", "100"), 1, 10'000);
         const auto after = parse_count(request.param("after", "0"), 0, std::numeric_limits<std::int64_t>::max());

@@ -139,7 +139,8 @@ consumer_http_endpoint::consumer_http_endpoint(const consumer& watched, listen_a
         .detailed = [&i] { return consumer_detailed(i.watched.status(), i.probe.check()); },
         .metrics = [&i] { return consumer_metrics(i.watched.status()); },
     };
-    i.server = std::make_unique<health_server>(std::move(address), std::move(checks), std::string(), i.log);
+    i.server = std::make_unique<health_server>(std::move(address), std::move(checks), std::string(), i.log,
+                                                 i.watched.settings().http);
     i.server->start();
 }
 

@@ -140,7 +140,7 @@ TEST(event, timestamps_parse_back_to_the_same_instant) {
     EXPECT_EQ(de::parse_timestamp("2024-02-29T23:59:59.999999Z"), leap) << "microseconds are truncated";
 }
 
-TEST(event, malformed_timestamps_are_refused_naming_the_field_and_text) {
+TEST(event, malformed_timestamps_are_refused_naming_the_field_not_the_text) {
     for (const char* bad : {"2025-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2025-02-30T00:00:00Z",
                             "2025-12-14 19:00:00Z", "2025-12-14t19:00:00Z", "2025-12-14T19:00:00",
                             "2025-12-14T19:00:00+02:00", "2025-12-14T19:00:00z", "2025-12-14T24:00:00Z",
@@ -152,7 +152,10 @@ TEST(event, malformed_timestamps_are_refused_naming_the_field_and_text) {
             ADD_FAILURE() << "accepted '" << bad << "'";
         } catch (const de::validation_error& e) {
             EXPECT_EQ(e.field(), "scheduled_at");
-            EXPECT_NE(std::string(e.what()).find(std::string("'") + bad + "'"), std::string::npos) << e.what();
+            // The text is a client's: named by its field, never repeated.
+            if (!std::string_view(bad).empty()) {
+                EXPECT_EQ(std::string(e.what()).find(std::string("'") + bad + "'"), std::string::npos) << e.what();
+            }
         }
     }
 }
@@ -247,10 +250,10 @@ TEST(event, reading_names_each_ill_typed_field_and_the_value) {
     const auto good = de::to_json(sample());
     const std::vector<std::tuple<std::string, nlohmann::json, std::string>> cases = {
         {"/event_id", 5, "event_id: expected a string, got 5"},
-        {"/event_id", "not-a-uuid", "event_id: 'not-a-uuid' is not a UUID"},
+        {"/event_id", "not-a-uuid", "event_id: is not a UUID"},
         {"/event_type", nullptr, "event_type: expected a string, got null"},
         {"/timestamp", 1734202800123, "timestamp: expected a string, got 1734202800123"},
-        {"/timestamp", "2025-12-14", "timestamp: '2025-12-14' is not a UTC ISO-8601 timestamp"},
+        {"/timestamp", "2025-12-14", "timestamp: is not a UTC ISO-8601 timestamp"},
         {"/aggregate_type", true, "aggregate_type: expected a string, got true"},
         {"/aggregate_id", 123, "aggregate_id: expected a string, got 123"},
         {"/aggregate_version", "4", "aggregate_version: expected an integer, got \"4\""},

@@ -11,6 +11,7 @@
 namespace de = domain_events;
 namespace hc = healthcore;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using hc::testing::ada;
 
 namespace {
@@ -166,13 +167,13 @@ INSTANTIATE_TEST_SUITE_P(
         bad_input{"empty name", with([](hc::new_patient& p) { p.name = ""; }), "name", "must not be empty"},
         bad_input{"blank name", with([](hc::new_patient& p) { p.name = "   "; }), "name", "must not be empty"},
         bad_input{"malformed email", with([](hc::new_patient& p) { p.email = "ada.example.org"; }), "email",
-                  "'ada.example.org' is not an email address"},
+                  "is not an email address"},
         bad_input{"email without domain dot", with([](hc::new_patient& p) { p.email = "ada@localhost"; }), "email",
-                  "'ada@localhost'"},
-        bad_input{"malformed phone", with([](hc::new_patient& p) { p.phone = "call me"; }), "phone", "'call me'"},
+                  "is not an email address"},
+        bad_input{"malformed phone", with([](hc::new_patient& p) { p.phone = "call me"; }), "phone", "is not a phone number"},
         bad_input{"future birth date",
                   with([](hc::new_patient& p) { p.date_of_birth = hc::parse_date("date_of_birth", "2999-01-01"); }),
-                  "date_of_birth", "'2999-01-01' is in the future"},
+                  "date_of_birth", "is in the future"},
         bad_input{"empty national id", with([](hc::new_patient& p) { p.national_id = ""; }), "national_id",
                   "must not be empty"}),
     [](const auto& test_info) {
@@ -181,14 +182,16 @@ INSTANTIATE_TEST_SUITE_P(
         return name;
     });
 
-TEST(patient_fields, malformed_dates_and_timestamps_name_the_field_and_the_text) {
+TEST(patient_fields, malformed_dates_and_timestamps_name_the_field_but_not_the_text) {
     const auto refused = [](auto&& parse, const std::string& field, const std::string& text) {
         try {
             parse(text);
             ADD_FAILURE() << text << " was accepted";
         } catch (const de::validation_error& e) {
             EXPECT_EQ(e.field(), field);
-            EXPECT_THAT(e.what(), HasSubstr(text));
+            if (!text.empty()) {
+                EXPECT_THAT(e.what(), Not(HasSubstr(text)));  // a client's text is not repeated
+            }
         }
     };
     const auto date = [](const std::string& t) { return hc::parse_date("date_of_birth", t); };

@@ -78,7 +78,7 @@ TEST(validation, aggregate_fields_and_the_event_id_are_checked) {
     EXPECT_EQ(refused_field(e), "aggregate_version");
     e = with_data({});
     e.event_id = "42";
-    EXPECT_EQ(refusal(e), "event_id | event_id: '42' is not a UUID");
+    EXPECT_EQ(refusal(e), "event_id | event_id: is not a UUID (8-4-4-4-12 hexadecimal digits)");
     e = with_data(json::array({1}));
     EXPECT_EQ(refusal(e), "data | data: must be a JSON object, got array");
     EXPECT_EQ(refusal(with_data({{"name", "John"}})), "valid");

@@ -1,8 +1,8 @@
 #pragma once
 /** @file
  * Input checks shared by the clinic's models and the REST API. Each throws
- * `domain_events::validation_error` whose `field()` is the field and whose message quotes the
- * value (except for sensitive fields, whose value is never repeated).
+ * `domain_events::validation_error` whose `field()` is the field and whose message says what
+ * was expected, never the value (it is a patient's personal data, and a client's text).
  */
 #include <chrono>
 #include <string>

@@ -1,0 +1,186 @@
+// The HTTP endpoint the relay and consumers serve (health_server on http_server), tried as a
+// hostile client would: bodies the headers lie about, chunked and compressed bodies, wrong
+// methods, huge headers, and thousands of slow and idle connections. Each test fails on a
+// thread-per-connection server with per-byte timeouts (cpp-httplib's, which this replaced).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <domain_events/health_server.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "raw_http.hpp"
+
+namespace de = domain_events;
+namespace dt = domain_events::testing;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace {
+
+class http_clients_test : public ::testing::Test {
+protected:
+    std::atomic<int> handled{0};
+    std::unique_ptr<de::health_server> server;
+
+    void start(de::http_limits limits = {}) {
+        server = std::make_unique<de::health_server>(
+            de::listen_address{},
+            de::health_checks{.ready = [] { return de::readiness{true, {}}; },
+                              .detailed = [] { return nlohmann::json::object(); },
+                              .metrics = [] { return std::string(); }},
+            "s3cret", nullptr, limits);
+        server->post_admin("/things/(\\d+)/replay", [this](const de::http_request& request) {
+            ++handled;
+            return de::json_response(200, {{"id", request.captures.at(0)}, {"bytes", request.body.size()}});
+        });
+        server->start();
+    }
+
+    [[nodiscard]] int live_status() const {
+        httplib::Client client("127.0.0.1", server->port());
+        client.set_connection_timeout(5s);
+        client.set_read_timeout(5s);
+        const auto r = client.Get("/health/live");
+        return r ? r->status : 0;
+    }
+
+    static std::string post_head(std::string_view extra) {
+        return "POST /things/7/replay HTTP/1.1\r\nHost: x\r\n" + std::string(extra) + "\r\n";
+    }
+};
+
+TEST_F(http_clients_test, an_unauthenticated_post_is_refused_from_its_headers_before_any_body) {
+    start();
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send(post_head("Content-Length: 200000\r\n")));  // and then never a byte of it
+    const auto response = c.read_response(5s);
+    ASSERT_TRUE(response) << "no answer until the body came: the token was checked after reading it";
+    EXPECT_EQ(dt::status_of(*response), 403);
+    EXPECT_EQ(handled, 0);
+}
+
+TEST_F(http_clients_test, a_declared_body_over_the_limit_is_refused_before_it_is_sent) {
+    start({.max_body_bytes = 1024});
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send(post_head("Authorization: Bearer s3cret\r\nContent-Length: 1025\r\n")));
+    const auto response = c.read_response(5s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(dt::status_of(*response), 413);
+    EXPECT_EQ(handled, 0);
+}
+
+TEST_F(http_clients_test, a_chunked_body_over_the_limit_is_413_and_never_held_whole) {
+    start({.max_body_bytes = 64 * 1024});
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send(post_head("Authorization: Bearer s3cret\r\nTransfer-Encoding: chunked\r\n")));
+    const std::string chunk = "4000\r\n" + std::string(0x4000, 'x') + "\r\n";
+    std::size_t sent = 0;
+    // 10 MB: past the limit the server drops what it reads and answers when the body ends (an
+    // answer sent mid-body would be lost in the reset of a connection closed with unread data).
+    for (int i = 0; i < 640 && c.send(chunk); ++i) sent += 0x4000;
+    ASSERT_TRUE(c.send("0\r\n\r\n"));
+    const auto response = c.read_response(5s);
+    ASSERT_TRUE(response) << sent << " bytes sent, no answer";
+    EXPECT_EQ(dt::status_of(*response), 413);
+    EXPECT_EQ(handled, 0);
+}
+
+TEST_F(http_clients_test, a_compressed_body_is_refused_with_415_and_never_inflated) {
+    start();
+    dt::raw_connection c(server->port());
+    const std::string gzip_magic("\x1f\x8b\x08\x00\x00\x00\x00\x00", 8);
+    ASSERT_TRUE(c.send(post_head("Authorization: Bearer s3cret\r\nContent-Encoding: gzip\r\nContent-Length: 8\r\n") + gzip_magic));
+    const auto response = c.read_response(5s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(dt::status_of(*response), 415);
+    EXPECT_EQ(handled, 0);
+}
+
+TEST_F(http_clients_test, a_body_within_the_limit_reaches_the_handler_whole) {
+    start({.max_body_bytes = 1024});
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send(post_head("Authorization: Bearer s3cret\r\nTransfer-Encoding: chunked\r\n") +
+                       "200\r\n" + std::string(512, 'a') + "\r\n200\r\n" + std::string(512, 'b') + "\r\n0\r\n\r\n"));
+    const auto response = c.read_response(5s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(dt::status_of(*response), 200);
+    EXPECT_THAT(*response, HasSubstr("\"bytes\":1024"));
+}
+
+TEST_F(http_clients_test, a_wrong_method_is_405_with_the_allowed_ones) {
+    start();
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send("DELETE /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const auto response = c.read_response(5s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(dt::status_of(*response), 405);
+    EXPECT_EQ(dt::header_of(*response, "Allow"), "GET, HEAD");
+    ASSERT_TRUE(c.send("GET /no/such/thing HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const auto missing = c.read_response(5s);
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(dt::status_of(*missing), 404);
+    EXPECT_THAT(*missing, Not(HasSubstr("/no/such/thing")));  // the path is not repeated
+}
+
+TEST_F(http_clients_test, headers_over_the_limit_are_refused_with_a_4xx) {
+    start({.max_header_bytes = 4096});
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send("GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'h') + "\r\n\r\n"));
+    const auto response = c.read_until_closed(5s);
+    const int status = dt::status_of(response);
+    EXPECT_GE(status, 400);
+    EXPECT_LT(status, 500);
+}
+
+TEST_F(http_clients_test, a_client_trickling_a_byte_at_a_time_is_cut_off_by_total_time) {
+    start({.request_timeout = 300ms});
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send("GET /health/live HTTP/1.1\r\n"));
+    const auto began = std::chrono::steady_clock::now();
+    bool cut = false;
+    // A byte every 50 ms: a per-byte timeout of any length would never fire. Bounded at 10 s.
+    for (int i = 0; i < 200 && !cut; ++i) {
+        cut = !c.send("X") || c.closed_by_peer(50ms);
+    }
+    ASSERT_TRUE(cut) << "still open after 10 s of one byte per 50 ms";
+    EXPECT_GE(std::chrono::steady_clock::now() - began, 250ms);
+    EXPECT_GE(server->counters().timed_out, 1u);
+    EXPECT_EQ(live_status(), 200);
+}
+
+TEST_F(http_clients_test, an_idle_connection_is_closed_after_the_request_timeout) {
+    start({.request_timeout = 300ms});
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(c.read_response(5s));
+    EXPECT_TRUE(c.closed_by_peer(5s)) << "a keep-alive connection left idle stayed open";
+}
+
+TEST_F(http_clients_test, liveness_answers_while_1000_slow_and_2000_idle_clients_hold_connections) {
+    if (!dt::allow_open_files(8192)) GTEST_SKIP() << "needs 8192 open files (ulimit -Hn)";
+    start();
+    std::vector<dt::raw_connection> idle;
+    std::vector<dt::raw_connection> slow;
+    for (int i = 0; i < 2000; ++i) idle.emplace_back(server->port());
+    for (int i = 0; i < 1000; ++i) {
+        slow.emplace_back(server->port());
+        (void)slow.back().send("GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    }
+    const auto connected = [](const auto& all) {
+        return std::count_if(all.begin(), all.end(), [](const auto& c) { return c.connected(); });
+    };
+    ASSERT_EQ(connected(idle), 2000);
+    ASSERT_EQ(connected(slow), 1000);
+    for (int round = 0; round < 10; ++round) {
+        for (auto& c : slow) (void)c.send("y");  // each slow client sends a byte between probes
+        EXPECT_EQ(live_status(), 200) << "round " << round;
+    }
+    EXPECT_GE(server->counters().open_connections, 3000u);
+}
+
+}  // namespace
