@@ -27,6 +27,27 @@ std::string_view synchronous_pragma(synchronous_mode mode) {
 
 std::string savepoint_name(int depth) { return "domain_events_sp_" + std::to_string(depth); }
 
+// `path` as an SQLite URI, for the parameters only a URI can carry.
+std::string file_uri(std::string_view path, std::string_view parameters) {
+    std::string uri = "file:";
+    for (const char c : path) {
+        if (c == '%' || c == '?' || c == '#') {
+            constexpr char hex[] = "0123456789ABCDEF";
+            const auto byte = static_cast<unsigned char>(c);
+            uri += {'%', hex[byte >> 4], hex[byte & 15]};
+        } else {
+            uri += c;
+        }
+    }
+    return uri + "?" + std::string(parameters);
+}
+
+// Read-only opening fails on the first read when WAL's shared-memory file cannot be created:
+// a read-only medium or directory. Those are the failures a reopen as immutable cures.
+bool cannot_share_memory(int rc) noexcept {
+    return rc == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY;
+}
+
 }  // namespace
 
 database::database(std::string path) : database(database_options{.path = std::move(path)}) {}
@@ -34,11 +55,22 @@ database::database(std::string path) : database(database_options{.path = std::mo
 database::database(database_options options) : options_(std::move(options)) {
     const int flags = (options_.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                       SQLITE_OPEN_NOMUTEX;
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(options_.path.c_str(), &raw, flags, nullptr);
-    db_.reset(raw);  // owned before the check, so a failed open still closes
-    if (rc != SQLITE_OK) throw detail::sqlite_failure(raw, rc, "open", options_.path);
-    sqlite3_extended_result_codes(db_.get(), 1);
+    const auto open = [&](const std::string& name, int how) {
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(name.c_str(), &raw, how, nullptr);
+        db_.reset(raw);  // owned before the check, so a failed open still closes
+        if (rc != SQLITE_OK) throw detail::sqlite_failure(raw, rc, "open", options_.path);
+        sqlite3_extended_result_codes(db_.get(), 1);
+    };
+    open(options_.path, flags);
+    if (options_.read_only) {
+        const int rc = sqlite3_exec(db_.get(), "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK && cannot_share_memory(sqlite3_extended_errcode(db_.get()))) {
+            // Nobody can write on a read-only medium either, so nothing changes under the reader.
+            spdlog::debug("database '{}': read-only medium or directory; reading it as immutable", options_.path);
+            open(file_uri(options_.path, "immutable=1"), flags | SQLITE_OPEN_URI);
+        }
+    }
     sqlite3_busy_handler(db_.get(), &database::wait_while_busy, this);  // a database is never moved
     if (!options_.read_only) execute("PRAGMA journal_mode=WAL");
     execute(synchronous_pragma(options_.synchronous));

@@ -94,6 +94,36 @@ constexpr int latest_version = static_cast<int>(std::size(migrations));
 
 }  // namespace
 
+std::optional<int> installed_outbox_version(database& db) {
+    auto& table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'domain_events_schema'");
+    const bool has_table = table.step();
+    table.reset();
+    if (!has_table) return std::nullopt;
+    auto& query = db.prepare("SELECT version FROM domain_events_schema WHERE component = 'outbox'");
+    std::optional<int> version;
+    if (query.step()) version = static_cast<int>(query.column_int64(0));
+    query.reset();
+    return version;
+}
+
+void require_outbox_database(const std::string& path) {
+    std::optional<int> version;
+    try {
+        database db(database_options{.path = path, .read_only = true});
+        version = installed_outbox_version(db);
+    } catch (const storage_error& e) {
+        throw usage_error("'" + path + "' cannot be read as an SQLite database (" + e.what() + "); nothing was changed");
+    }
+    if (!version) {
+        throw usage_error("'" + path + "' is not an outbox: it has no domain_events_schema table with an 'outbox' "
+                          "entry (the application creates it through publisher or outbox::install); nothing was changed");
+    }
+    if (*version > latest_version) {
+        throw usage_error("'" + path + "' holds outbox schema version " + std::to_string(*version) +
+                          ", newer than this build's " + std::to_string(latest_version) + "; upgrade domain_events");
+    }
+}
+
 void install_outbox_schema(database& db, int target_version) {
     if (target_version > latest_version) {
         throw usage_error("outbox schema version " + std::to_string(target_version) + " is unknown to this build");

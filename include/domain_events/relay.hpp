@@ -84,10 +84,12 @@ public:
     relay& operator=(const relay&) = delete;
 
     /**
-     * @brief Opens the outbox (installing its schema if needed) and starts the thread. With
-     *        `kafka_enabled == false` it logs that once and starts nothing: events stay in the
-     *        outbox until a relay runs with Kafka enabled.
-     * @throws usage_error when already started; storage_error when the file cannot be opened.
+     * @brief Opens the outbox (migrating its schema from an earlier version if needed) and
+     *        starts the thread. With `kafka_enabled == false` it logs that once and starts
+     *        nothing: events stay in the outbox until a relay runs with Kafka enabled.
+     * @throws usage_error when already started, or when the file holds no outbox schema (only
+     *         the application creates it, through `publisher` or `outbox::install`): the file
+     *         is checked read-only first and left as it was; storage_error when it cannot be opened.
      */
     void start();
 

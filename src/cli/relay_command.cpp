@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "../outbox_schema.hpp"
 #include "commands.hpp"
 #include "domain_events/relay.hpp"
 #include "domain_events/shutdown_signals.hpp"
@@ -26,6 +27,7 @@ struct relay_arguments {
 
 int run_relay(const relay_arguments& args) {
     require_existing_database(args.settings.database_path);
+    detail::require_outbox_database(args.settings.database_path);  // before anything opens it for writing
     const auto address = args.http.empty() ? std::optional<listen_address>{} : parse_listen_address(args.http, "--http");
     // Before any thread starts (the relay's, librdkafka's, the HTTP server's): they inherit the mask.
     shutdown_signals signals;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "../outbox_schema.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/topic_routing.hpp"
 
@@ -41,6 +42,7 @@ void require_existing_database(const std::string& path) {
 
 std::unique_ptr<database> open_existing_database(const std::string& path, bool read_only) {
     require_existing_database(path);
+    detail::require_outbox_database(path);  // read-only: a foreign file is left as it was
     return std::make_unique<database>(database_options{.path = path, .read_only = read_only});
 }
 

@@ -23,7 +23,8 @@ struct status_arguments {
 double seconds(std::chrono::milliseconds d) { return static_cast<double>(d.count()) / 1000.0; }
 
 nlohmann::json status_of(const std::string& path) {
-    database db(database_options{.path = path, .read_only = true});
+    const auto opened = open_existing_database(path, true);
+    auto& db = *opened;
     const auto now = now_ms();
     const auto counts = outbox(db).counts(now);
     nlohmann::json status = {
@@ -69,7 +70,6 @@ command add_status_command(CLI::App& parent, const environment& env) {
     add_database_option(*sub, args->database_path);
     sub->add_flag("--json", args->json, "one JSON object (keys: pending, published, dead, oldest_pending_age_seconds, lease)");
     return {sub, [args] {
-                require_existing_database(args->database_path);
                 const auto s = status_of(args->database_path);
                 if (args->json) std::cout << s.dump() << '\n';
                 else print_text(s);

@@ -10,6 +10,7 @@
 #include "domain_events/outbox.hpp"
 #include "domain_events/publisher.hpp"
 #include "../kafka_conf.hpp"
+#include "../outbox_schema.hpp"
 #include "relay_producer.hpp"
 #include "relay_state.hpp"
 #include "relay_worker.hpp"
@@ -52,6 +53,9 @@ void relay::start() {
     {
         std::lock_guard lock(s.query_mutex);
         if (!s.query_db) {
+            // Another application's file is refused before it is opened for writing (which
+            // would switch it to WAL); an outbox of an earlier version is migrated.
+            detail::require_outbox_database(s.settings.database_path);
             s.query_db = std::make_unique<database>(s.settings.database_path);
             outbox::install(*s.query_db);
         }

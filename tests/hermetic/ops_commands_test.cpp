@@ -10,7 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
+
+#include <unistd.h>
 #include <sstream>
 
 #include "build_tree.hpp"
@@ -157,6 +160,60 @@ TEST_F(ops_commands, replay_one_and_all_and_discard) {
     EXPECT_EQ(nlohmann::json::parse(all).at("replayed"), 1);
     EXPECT_EQ(counts().dead, 0);
     EXPECT_EQ(counts().pending, 3);
+}
+
+TEST_F(ops_commands, commands_refuse_another_applications_database_and_change_nothing_in_it) {
+    {
+        de::database db(db_path);
+        db.execute("PRAGMA journal_mode=DELETE; CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);"
+                   "INSERT INTO customers (name) VALUES ('Grace')");
+    }
+    const auto before = de::testing::file_bytes(db_path);
+    for (const auto& command : std::vector<std::vector<std::string>>{
+             {"purge", "--published-older-than", "1d"}, {"dead-letters", "replay", "1"}, {"dead-letters", "replay", "--all"},
+             {"dead-letters", "discard", "1"}, {"dead-letters", "list"}, {"dead-letters", "show", "1"}, {"status"},
+             {"relay"}}) {
+        auto args = command;
+        args.insert(args.end(), {"--db", db_path});
+        const auto [code, out] = run(args, {{"KAFKA_ENABLED", "false"}});
+        EXPECT_EQ(code, 2) << command[0] << ": " << out;
+        EXPECT_THAT(out, HasSubstr(db_path)) << command[0];
+        EXPECT_THAT(out, HasSubstr("is not an outbox")) << command[0];
+    }
+    EXPECT_EQ(de::testing::file_bytes(db_path), before) << "a command changed the file (WAL switch, tables)";
+    EXPECT_FALSE(std::filesystem::exists(db_path + "-wal"));
+}
+
+// A read-only medium, as an unprivileged user sees a file and directory it may not write
+// (root writes anyway, so the commands then run as nobody).
+TEST_F(ops_commands, read_only_commands_work_on_a_read_only_file_and_directory) {
+    outbox_with_dead_letters(3, 1);
+    std::filesystem::permissions(db_path, std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
+                                              std::filesystem::perms::others_read);
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec |
+                                                 std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
+                                                 std::filesystem::perms::others_read | std::filesystem::perms::others_exec);
+    std::vector<std::string> as_user;
+    if (::geteuid() == 0) {
+        if (!std::filesystem::exists("/usr/bin/setpriv")) GTEST_SKIP() << "root without setpriv: cannot read as a user";
+        as_user = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    }
+    const auto run_read_only = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), DOMAIN_EVENTS_CLI);
+        args.insert(args.begin(), as_user.begin(), as_user.end());
+        args.insert(args.end(), {"--db", db_path});
+        // The log goes outside the read-only directory.
+        return de::testing::run_command(std::move(args), {}, (std::filesystem::temp_directory_path() /
+                                                               ("ro-run-" + std::to_string(::getpid()) + ".log")).string());
+    };
+    const auto [status_code, status] = run_read_only({"status", "--json"});
+    EXPECT_EQ(status_code, 0) << status;
+    EXPECT_EQ(nlohmann::json::parse(status).at("dead"), 1);
+    const auto [list_code, list] = run_read_only({"dead-letters", "list", "--json"});
+    EXPECT_EQ(list_code, 0) << list;
+    const auto [show_code, show] = run_read_only({"dead-letters", "show", "1", "--json"});
+    EXPECT_EQ(show_code, 0) << show;
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all);  // for the clean-up
 }
 
 TEST_F(ops_commands, purge_deletes_only_published_events_older_than_the_duration) {

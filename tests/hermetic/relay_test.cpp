@@ -14,6 +14,7 @@
 #include <domain_events/topic_routing.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -23,8 +24,10 @@
 #include "mock_cluster_test.hpp"
 #include "outbox_fill.hpp"
 #include "temp_dir.hpp"
+#include "temp_dir.hpp"
 
 namespace de = domain_events;
+using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 namespace {
@@ -40,6 +43,11 @@ protected:
         c.database_path = db_path;
         c.relay_poll_interval = 5ms;
         return c;
+    }
+    // What the application does before any relay runs: only it creates the outbox tables.
+    void install_outbox() const {
+        de::database db(db_path);
+        de::outbox::install(db);
     }
     static de::relay_options fast_options() {
         de::relay_options o;
@@ -107,12 +115,31 @@ TEST_F(relay_hermetic, a_publisher_commit_wakes_the_relay_before_its_poll_interv
 
 TEST_F(relay_hermetic, events_committed_by_another_connection_while_running_are_published) {
     create_topics(types);
+    install_outbox();
     de::relay relay(settings(), fast_options());
     relay.start();
     de::testing::fill_outbox(settings().database_path, {.events = 300, .aggregates = 7});
     ASSERT_TRUE(relay.wait_until_published(30s));
     const auto v = verify_delivery(settings());
     EXPECT_EQ(v.delivered, 300u);
+}
+
+TEST_F(relay_hermetic, a_relay_refuses_another_applications_database_and_changes_nothing_in_it) {
+    {
+        de::database db(de::database_options{.path = db_path});
+        db.execute("PRAGMA journal_mode=DELETE; CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
+    }
+    const auto before = de::testing::file_bytes(db_path);
+    de::relay relay(settings(), fast_options());
+    try {
+        relay.start();
+        FAIL() << "started on a database without the outbox schema";
+    } catch (const de::usage_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr(db_path));
+        EXPECT_THAT(e.what(), HasSubstr("domain_events_schema"));
+    }
+    EXPECT_EQ(de::testing::file_bytes(db_path), before) << "the file changed (WAL switch, tables)";
+    EXPECT_FALSE(std::filesystem::exists(db_path + "-wal"));
 }
 
 TEST_F(relay_hermetic, survives_every_broker_going_down_mid_drain) {
@@ -211,6 +238,7 @@ TEST_F(relay_hermetic, with_kafka_disabled_events_wait_in_the_outbox_until_a_rel
     create_topics(types);
     auto disabled = settings();
     disabled.kafka_enabled = false;
+    install_outbox();
     de::relay off(disabled);
     off.start();
     EXPECT_FALSE(off.running());
@@ -227,6 +255,7 @@ TEST_F(relay_hermetic, only_the_lease_holder_publishes_and_another_takes_over_wh
     create_topics(types);
     auto c = settings();
     c.lease_period = 3000ms;
+    install_outbox();
     de::relay first(c, fast_options());
     first.start();
     await_lease(first);

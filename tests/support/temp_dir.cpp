@@ -1,6 +1,8 @@
 #include "temp_dir.hpp"
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <system_error>
 
@@ -15,6 +17,11 @@ temp_dir::temp_dir() {
 temp_dir::~temp_dir() {
     std::error_code ignored;  // a test's leftovers must not fail the next one
     std::filesystem::remove_all(path_, ignored);
+}
+
+std::string file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace domain_events::testing

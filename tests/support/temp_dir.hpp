@@ -20,4 +20,7 @@ private:
     std::filesystem::path path_;
 };
 
+/** The whole content of the file at `path` (empty when it cannot be read). */
+[[nodiscard]] std::string file_bytes(const std::string& path);
+
 }  // namespace domain_events::testing
