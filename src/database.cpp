@@ -6,8 +6,10 @@
 #include <thread>
 #include <utility>
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "domain_events/error.hpp"
 #include "sqlite_error.hpp"
@@ -42,6 +44,15 @@ std::string file_uri(std::string_view path, std::string_view parameters) {
     return uri + "?" + std::string(parameters);
 }
 
+// A new database file is created 0600 before SQLite opens it (SQLite would create it 0644 less
+// the umask): it holds personal data, and SQLite gives its -wal and -shm files the same mode.
+// An existing file keeps its mode: it is the owner's choice.
+void create_private_file(const std::string& path) {
+    if (path.empty() || path == ":memory:" || path.starts_with("file:")) return;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);  // EEXIST and the rest: SQLite's open reports what matters
+}
+
 // Read-only opening fails on the first read when WAL's shared-memory file cannot be created:
 // a read-only medium or directory. Those are the failures a reopen as immutable cures.
 bool cannot_share_memory(int rc) noexcept {
@@ -62,6 +73,7 @@ database::database(database_options options) : options_(std::move(options)) {
         if (rc != SQLITE_OK) throw detail::sqlite_failure(raw, rc, "open", options_.path);
         sqlite3_extended_result_codes(db_.get(), 1);
     };
+    if (!options_.read_only) create_private_file(options_.path);
     open(options_.path, flags);
     if (options_.read_only) {
         const int rc = sqlite3_exec(db_.get(), "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);

@@ -37,7 +37,12 @@ struct database_options {
  */
 class database {
 public:
-    /** @brief Opens (creating unless read-only) the file. @throws storage_error naming the path. */
+    /**
+     * @brief Opens the file, creating it unless read-only: a new file is created with mode 0600
+     *        (and so are its -wal and -shm files), an existing one keeps its mode. A read-only
+     *        connection to a file on a read-only medium or directory reads it as immutable.
+     * @throws storage_error naming the path.
+     */
     explicit database(database_options options);
     /** @brief Opens `path` with the default options. */
     explicit database(std::string path);

@@ -70,6 +70,25 @@ TEST(database, errors_name_the_sql_and_the_file) {
     }
 }
 
+TEST(database, a_new_file_and_its_wal_are_private_to_the_owner_and_an_existing_file_keeps_its_mode) {
+    de::testing::temp_dir dir;
+    namespace fs = std::filesystem;
+    const auto path = dir.file("private.db");
+    {
+        de::database db(path);
+        db.execute("CREATE TABLE t (national_id TEXT); INSERT INTO t VALUES ('X1')");
+        EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+        ASSERT_TRUE(fs::exists(path + "-wal"));
+        EXPECT_EQ(fs::status(path + "-wal").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    }
+    const auto shared = dir.file("shared.db");
+    { de::database created(shared); }
+    fs::permissions(shared, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+    { de::database reopened(shared); }
+    EXPECT_EQ(fs::status(shared).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+}
+
 TEST(database, read_only_open_never_creates_a_missing_file) {
     de::testing::temp_dir dir;
     const auto path = dir.file("missing.db");
