@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <concepts>
 #include <iterator>
@@ -35,7 +36,7 @@ struct problem {
 
 [[noreturn]] void fail(std::string_view heading, const std::vector<problem>& problems) {
     std::string message(heading);
-    for (const auto& p : problems) message += "\n  " + p.name + "='" + p.value + "': " + p.reason;
+    for (const auto& p : problems) message += "\n  " + p.name + "='" + printable_setting(p.name, p.value) + "': " + p.reason;
     throw config_error(message);
 }
 
@@ -162,6 +163,60 @@ constexpr setting settings[] = {
 
 std::string property_field(std::string_view name) { return "kafka_properties[" + std::string(name) + "]"; }
 
+bool host_character(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+// Why one broker entry of a bootstrap list is not `[scheme://]host[:port]`, or "".
+std::string broker_problem(std::string_view entry) {
+    if (const auto scheme = entry.find("://"); scheme != std::string_view::npos) entry.remove_prefix(scheme + 3);
+    std::string_view host = entry;
+    std::string_view port;
+    if (entry.starts_with('[')) {  // [::1]:9092
+        const auto close = entry.find(']');
+        if (close == std::string_view::npos) return "an IPv6 address must end with ']'";
+        host = entry.substr(1, close - 1);
+        const auto rest = entry.substr(close + 1);
+        if (!rest.empty() && !rest.starts_with(':')) return "expected ':port' after ']'";
+        if (!rest.empty()) port = rest.substr(1);
+        if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'; })) {
+            return "is not an IPv6 address";
+        }
+    } else {
+        const auto colon = entry.find(':');
+        if (colon != std::string_view::npos) {
+            if (entry.find(':', colon + 1) != std::string_view::npos) return "an IPv6 address needs brackets: [::1]:9092";
+            host = entry.substr(0, colon);
+            port = entry.substr(colon + 1);
+        }
+        if (host.empty()) return "the host is empty";
+        if (!std::all_of(host.begin(), host.end(), host_character)) return "the host has a character no host name has";
+    }
+    if (entry.find(':') != std::string_view::npos && port.empty() && !entry.ends_with(']')) return "the port is empty";
+    if (!port.empty()) {
+        int number = 0;
+        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+        if (ec != std::errc{} || end != port.data() + port.size() || number < 1 || number > 65535) {
+            return "the port must be a number from 1 to 65535";
+        }
+    }
+    return {};
+}
+
+// The first entry of a comma-separated bootstrap list that is not a broker address, with why.
+std::optional<std::pair<std::string, std::string>> bootstrap_problem(std::string_view list) {
+    for (std::size_t start = 0; start <= list.size();) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        auto entry = list.substr(start, comma - start);
+        while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+        while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+        if (entry.empty()) return std::pair<std::string, std::string>{"", "an entry is empty (two commas, or one at an end)"};
+        if (auto why = broker_problem(entry); !why.empty()) return std::pair{std::string(entry), std::move(why)};
+        start = comma + 1;
+    }
+    return std::nullopt;
+}
+
 // --- the rules, shared by validate() and config_from_environment() ---
 
 std::vector<problem> check(const config& c) {
@@ -188,6 +243,21 @@ std::vector<problem> check(const config& c) {
     require(to_string(c.routing) != "invalid", "routing", std::to_string(static_cast<int>(c.routing)),
             "must be per_event_type or per_aggregate");
     require(!c.database_path.empty(), "database_path", c.database_path, "must not be empty");
+    if (!c.bootstrap_servers.empty()) {
+        if (const auto bad = bootstrap_problem(c.bootstrap_servers)) {
+            require(false, "bootstrap_servers", c.bootstrap_servers,
+                    (bad->first.empty() ? "" : "broker '" + bad->first + "': ") + bad->second +
+                        "; expected host:port[,host:port...], e.g. kafka-1:9092,kafka-2:9092");
+        }
+    }
+    // Two places naming the brokers would let one silently win over the other (and the log name
+    // the loser): the property may only repeat the setting.
+    if (const auto property = c.kafka_properties.find("bootstrap.servers");
+        property != c.kafka_properties.end() && property->second != c.bootstrap_servers) {
+        require(false, property_field("bootstrap.servers"), property->second,
+                "names the brokers differently from bootstrap_servers (KAFKA_BOOTSTRAP_SERVERS, '" + c.bootstrap_servers +
+                    "'); set the brokers there only");
+    }
     require(!c.source.empty(), "source", c.source, "must not be empty");
     within("validation.max_payload_bytes", c.validation.max_payload_bytes, 1024, std::nullopt, " bytes");
     // 2: the envelope and its `data`; 1,000: far deeper, a recursive step (a handler's dump()) nears a thread's stack.
@@ -248,6 +318,20 @@ std::vector<problem> check(const config& c) {
 }
 
 }  // namespace
+
+bool is_secret_setting(std::string_view name) noexcept {
+    static constexpr std::string_view words[] = {"password", "secret", "jaas", "key", "token", "credentials"};
+    const auto holds = [name](std::string_view word) {
+        return std::search(name.begin(), name.end(), word.begin(), word.end(), [](char a, char b) {
+                   return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+               }) != name.end();
+    };
+    return std::any_of(std::begin(words), std::end(words), holds);
+}
+
+std::string printable_setting(std::string_view name, std::string_view value) {
+    return is_secret_setting(name) ? std::string("[redacted]") : std::string(value);
+}
 
 environment process_environment() {
     environment env;

@@ -1,5 +1,6 @@
 #include "kafka_conf.hpp"
 
+#include "domain_events/config.hpp"
 #include "domain_events/error.hpp"
 
 namespace domain_events::detail {
@@ -9,7 +10,13 @@ kafka_conf make_kafka_conf(const std::map<std::string, std::string>& properties,
     char reason[512];
     for (const auto& [name, value] : properties) {
         if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {
-            throw config_error(std::string(who) + ": librdkafka property " + name + "='" + value + "': " + reason);
+            std::string why = reason;
+            if (is_secret_setting(name) && !value.empty()) {
+                // librdkafka's reason may quote the value it refused.
+                for (auto at = why.find(value); at != std::string::npos; at = why.find(value, at)) why.replace(at, value.size(), "[redacted]");
+            }
+            throw config_error(std::string(who) + ": librdkafka property " + name + "='" + printable_setting(name, value) +
+                               "': " + why);
         }
     }
     return conf;

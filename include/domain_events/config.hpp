@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "domain_events/http_limits.hpp"
 #include "domain_events/topic_routing.hpp"
@@ -53,6 +54,16 @@ struct config {
     http_limits http;
 };
 
+/**
+ * @brief True for a setting whose value is never printed, logged or served: its name holds
+ *        password, secret, jaas, key, token or credentials, in any case (`sasl.password`,
+ *        `KAFKA_PROPERTY_SASL_JAAS_CONFIG`, `ssl.key.location`, `DOMAIN_EVENTS_ADMIN_TOKEN`).
+ */
+[[nodiscard]] bool is_secret_setting(std::string_view name) noexcept;
+
+/** @brief `value` as an error or a log may show it: `[redacted]` for a secret setting's. */
+[[nodiscard]] std::string printable_setting(std::string_view name, std::string_view value);
+
 /** @brief Environment variables by name; tests pass their own instead of calling setenv. */
 using environment = std::map<std::string, std::string, std::less<>>;
 
@@ -73,7 +84,10 @@ using environment = std::map<std::string, std::string, std::less<>>;
 
 /**
  * @brief Checks a config built in code: the prefix is a legal topic prefix, the enums hold
- *        declared values, sizes and periods are in range, names are non-empty.
+ *        declared values, sizes and periods are in range, names are non-empty, every broker of
+ *        `bootstrap_servers` is `[scheme://]host[:port]` with a port of 1..65535, and
+ *        `kafka_properties` does not name the brokers a second time, differently. Values of
+ *        secret settings (`is_secret_setting`) are shown as `[redacted]`.
  * @throws config_error listing every bad field, one per line as `field='value': reason`.
  */
 void validate(const config& c);

@@ -2,6 +2,7 @@
 
 #include <domain_events/config.hpp>
 #include <domain_events/error.hpp>
+#include <domain_events/relay.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -200,6 +201,73 @@ TEST(config, kafka_property_variables_that_name_nothing_or_collide_are_named) {
     EXPECT_TRUE(has(message, "KAFKA_PROPERTY_sasl_mechanisms='SCRAM': sets sasl.mechanisms as "
                              "KAFKA_PROPERTY_SASL_MECHANISMS does"))
         << message;
+}
+
+TEST(config, a_bootstrap_list_with_a_bad_broker_is_refused_naming_the_entry) {
+    for (const auto* good : {"localhost:9092", "kafka-1.example.org:9092, kafka-2:9093", "[::1]:9092", "[::1]",
+                             "PLAINTEXT://broker:9092", "broker", "10.0.0.7:1,10.0.0.8:65535"}) {
+        EXPECT_EQ(env_failure({{"KAFKA_BOOTSTRAP_SERVERS", good}}), "accepted") << good;
+    }
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {"127.0.0.1:99999", "broker '127.0.0.1:99999': the port must be a number from 1 to 65535"},
+        {"h:0", "broker 'h:0': the port must be"},
+        {"ok:9092,h:abc", "broker 'h:abc': the port must be"},
+        {":9092", "broker ':9092': the host is empty"},
+        {"h:", "broker 'h:': the port is empty"},
+        {"a:9092,,b:9092", "an entry is empty"},
+        {"::1:9092", "needs brackets"},
+        {"[::1]:70000", "the port must be"},
+        {"bad host:9092", "a character no host name has"},
+    };
+    for (const auto& [list, why] : bad) {
+        const auto message = env_failure({{"KAFKA_BOOTSTRAP_SERVERS", list}});
+        EXPECT_TRUE(has(message, "KAFKA_BOOTSTRAP_SERVERS='" + list + "'")) << message;
+        EXPECT_TRUE(has(message, why)) << message;
+    }
+}
+
+TEST(config, a_second_source_for_the_brokers_that_disagrees_is_refused) {
+    const auto message = env_failure({{"KAFKA_BOOTSTRAP_SERVERS", "real:9092"}, {"KAFKA_PROPERTY_BOOTSTRAP_SERVERS", "other:9092"}});
+    EXPECT_TRUE(has(message, "KAFKA_PROPERTY_BOOTSTRAP_SERVERS='other:9092': names the brokers differently")) << message;
+    EXPECT_TRUE(has(env_failure({{"KAFKA_PROPERTY_BOOTSTRAP_SERVERS", "other:9092"}}), "names the brokers differently"));
+    EXPECT_EQ(env_failure({{"KAFKA_BOOTSTRAP_SERVERS", "real:9092"}, {"KAFKA_PROPERTY_BOOTSTRAP_SERVERS", "real:9092"}}),
+              "accepted");
+    de::config c;
+    c.bootstrap_servers = "real:9092";
+    c.kafka_properties["bootstrap.servers"] = "other:9092";
+    EXPECT_TRUE(has(code_failure(c), "kafka_properties[bootstrap.servers]='other:9092'"));
+}
+
+TEST(config, secret_settings_are_recognised_and_their_values_never_printed) {
+    for (const auto* name : {"sasl.password", "sasl.jaas.config", "KAFKA_PROPERTY_SASL_JAAS_CONFIG", "ssl.key.password",
+                             "ssl.key.location", "sasl.oauthbearer.client.secret", "DOMAIN_EVENTS_ADMIN_TOKEN",
+                             "aws_credentials_file"}) {
+        EXPECT_TRUE(de::is_secret_setting(name)) << name;
+        EXPECT_EQ(de::printable_setting(name, "hunter2"), "[redacted]") << name;
+    }
+    for (const auto* name : {"sasl.mechanisms", "bootstrap.servers", "linger.ms", "security.protocol"}) {
+        EXPECT_FALSE(de::is_secret_setting(name)) << name;
+        EXPECT_EQ(de::printable_setting(name, "PLAIN"), "PLAIN") << name;
+    }
+    de::config c;
+    c.kafka_properties["sasl password"] = "hunter2";  // a bad name, refused with its value hidden
+    const auto message = code_failure(c);
+    EXPECT_TRUE(has(message, "kafka_properties[sasl password]='[redacted]'")) << message;
+    EXPECT_FALSE(has(message, "hunter2")) << message;
+}
+
+TEST(config, librdkafka_refusing_a_secret_property_never_shows_its_value) {
+    de::config c;
+    c.bootstrap_servers = "127.0.0.1:9092";
+    c.kafka_properties["sasl.jaas.config"] = "org.apache.kafka.common.security.plain.PlainLoginModule password=\"hunter2\";";
+    c.kafka_properties["ssl.key.password"] = "";  // an empty secret is no secret to hide
+    try {
+        de::relay relay(c);
+        FAIL() << "librdkafka accepted sasl.jaas.config (a Java client's property)";
+    } catch (const de::config_error& e) {
+        EXPECT_TRUE(has(e.what(), "sasl.jaas.config='[redacted]'")) << e.what();
+        EXPECT_FALSE(has(e.what(), "hunter2")) << e.what();
+    }
 }
 
 TEST(config, every_bad_value_is_named_in_one_error) {
