@@ -58,6 +58,10 @@ struct relay_counters {
     std::int64_t pending = 0;
     std::optional<std::chrono::milliseconds> oldest_pending_age;
     bool lease_held = false;
+    /// Steps of the relay's loop that failed in a row (a full disk, a read-only file, a lock held
+    /// past its timeout); 0 once one succeeds. While > 0 the relay retries after a growing pause
+    /// (`initial_backoff` doubling to `max_backoff`, with jitter) and logs once per 30 s.
+    std::uint64_t consecutive_failures = 0;
     std::string last_error;          ///< the most recent failure, empty when none yet
     latency_snapshot commit_to_ack;  ///< from the outbox row's commit time to its acknowledgement
 };

@@ -57,6 +57,9 @@ std::string relay_metrics(const relay_counters& c, std::int64_t dead_letters) {
     page.gauge("domain_events_relay_oldest_pending_age_seconds", "Age of the oldest pending event (0 when none)",
                c.oldest_pending_age ? seconds(*c.oldest_pending_age) : 0.0);
     page.gauge("domain_events_relay_lease_held", "1 when this relay holds the outbox lease", c.lease_held ? 1.0 : 0.0);
+    page.gauge("domain_events_relay_consecutive_failures",
+               "Steps of the relay's loop failed in a row (a full disk, a read-only file); 0 when the last succeeded",
+               d(c.consecutive_failures));
     page.gauge("domain_events_outbox_dead_letters", "Dead letters in the outbox, waiting for replay or discard",
                d(dead_letters));
     page.histogram_seconds("domain_events_relay_commit_to_ack_seconds",
@@ -70,7 +73,12 @@ std::unique_ptr<health_server> start_relay_http(relay& publisher_relay, const co
     health_checks checks{
         .ready =
             [endpoint] {
-                if (!endpoint->publisher_relay.counters().lease_held) return readiness{false, "this relay does not hold the outbox lease"};
+                const auto c = endpoint->publisher_relay.counters();
+                if (c.consecutive_failures > 0) {
+                    return readiness{false, "the relay's last " + std::to_string(c.consecutive_failures) +
+                                                " step(s) failed, retrying: " + c.last_error};
+                }
+                if (!c.lease_held) return readiness{false, "this relay does not hold the outbox lease"};
                 const auto broker = endpoint->probe.check();
                 if (!broker.reachable) return readiness{false, "Kafka is unreachable: " + broker.error};
                 return readiness{true, {}};
@@ -89,6 +97,7 @@ std::unique_ptr<health_server> start_relay_http(relay& publisher_relay, const co
                     {"dead_letters", dead_letter_count(endpoint->database_path)},
                     {"broker", {{"reachable", broker.reachable}, {"brokers", broker.brokers}, {"error", broker.error}}},
                     {"last_error", c.last_error},
+                    {"consecutive_failures", c.consecutive_failures},
                     {"published", c.published},
                     {"failed_attempts", c.failed_attempts},
                     {"commit_to_ack_p99_ms", static_cast<double>(c.commit_to_ack.quantile(0.99).count()) / 1000.0},

@@ -143,6 +143,7 @@ relay_counters relay::counters() const {
     c.rewinds = s.rewinds.load();
     c.producer_recreations = s.producer_recreations.load();
     c.lease_held = s.lease_held.load();
+    c.consecutive_failures = s.consecutive_failures.load();
     c.commit_to_ack = s.commit_to_ack.snapshot();
     {
         std::lock_guard lock(s.mutex);

@@ -44,6 +44,7 @@ struct relay::state {
     std::atomic<bool> lease_held{false};
     std::atomic<bool> abandoned_in_flight{false};
     std::atomic<std::uint64_t> published{0}, failed_attempts{0}, dead_lettered{0}, rewinds{0}, producer_recreations{0};
+    std::atomic<std::uint64_t> consecutive_failures{0};
     latency_histogram commit_to_ack;
 
     // A connection for callers' queries (counters, wait_until_published), never the worker's.

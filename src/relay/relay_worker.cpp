@@ -30,7 +30,9 @@ relay_worker::relay_worker(relay::state& shared, std::unique_ptr<database> db, s
       db_(std::move(db)),
       outbox_(*db_),
       lease_(*db_, std::move(owner), shared.settings.lease_period),
-      backoff_(shared.options.initial_backoff, shared.options.max_backoff) {}
+      backoff_(shared.options.initial_backoff, shared.options.max_backoff),
+      step_backoff_(shared.options.initial_backoff, shared.options.max_backoff),
+      failure_log_(*shared.log, "relay", std::chrono::seconds{30}) {}
 
 bool relay_worker::stop_requested() {
     std::lock_guard lock(shared_.mutex);
@@ -39,23 +41,19 @@ bool relay_worker::stop_requested() {
 
 void relay_worker::run() noexcept {
     while (!stop_requested()) {
+        if (const auto now = steady::now(); now < retry_step_at_) {
+            wait_unless_stopped(std::chrono::ceil<milliseconds>(retry_step_at_ - now));
+            continue;
+        }
         try {
             step();
-        } catch (const std::exception& e) {
-            // e.g. the database is locked past its busy timeout or the disk is full: keep the
-            // relay alive, say why, and try again after a pause.
-            log_.error("relay: {}; retrying", e.what());
-            shared_.note_error(e.what());
-            failures_.clear();
-            try {
-                rewind();
-            } catch (const std::exception& again) {
-                log_.error("relay: rewind after an error failed too: {}", again.what());
-                producer_.reset();
-                window_.rewind();
-                cursor_ = 0;
+            if (failure_log_.consecutive() > 0) {
+                failure_log_.recovered(steady::now());
+                step_backoff_.reset();
+                shared_.consecutive_failures.store(0);
             }
-            resume_at_ = steady::now() + backoff_.next();
+        } catch (const std::exception& e) {
+            after_failure(e);
         }
     }
     try {
@@ -63,6 +61,25 @@ void relay_worker::run() noexcept {
     } catch (const std::exception& e) {
         log_.error("relay: shutdown: {}", e.what());
         shared_.note_error(e.what());
+    }
+}
+
+// e.g. the disk is full, the file read-only, or the database locked past its busy timeout: keep
+// the relay alive, say why (once per interval), and try again after a growing pause.
+void relay_worker::after_failure(const std::exception& e) {
+    const auto pause = step_backoff_.next();
+    retry_step_at_ = steady::now() + pause;
+    failure_log_.failed(e.what(), pause, steady::now());
+    shared_.note_error(e.what());
+    shared_.consecutive_failures.store(failure_log_.consecutive());
+    failures_.clear();
+    try {
+        rewind();
+    } catch (const std::exception& again) {
+        log_.debug("relay: rewind after an error failed too: {}", again.what());
+        producer_.reset();
+        window_.rewind();
+        cursor_ = 0;
     }
 }
 
@@ -343,6 +360,12 @@ void relay_worker::wait_for_work(milliseconds at_most) {
         }
         if (steady::now() >= deadline) return;
     }
+}
+
+// Only stop() ends this wait: a commit's wake-up must not cut a pause after a failure short.
+void relay_worker::wait_unless_stopped(milliseconds at_most) {
+    std::unique_lock lock(shared_.mutex);
+    shared_.wake_cv.wait_for(lock, at_most, [&] { return shared_.stop_requested; });
 }
 
 void relay_worker::shutdown() {

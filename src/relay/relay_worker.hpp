@@ -16,6 +16,7 @@
 #include "domain_events/outbox.hpp"
 #include "domain_events/relay_lease.hpp"
 #include "domain_events/topic_admin.hpp"
+#include "../repeated_error_log.hpp"
 #include "relay_producer.hpp"
 #include "relay_state.hpp"
 
@@ -49,6 +50,8 @@ private:
     void drain(steady::time_point deadline);
     void delete_expired();
     void wait_for_work(std::chrono::milliseconds at_most);
+    void wait_unless_stopped(std::chrono::milliseconds at_most);
+    void after_failure(const std::exception& e);
     void shutdown();
     bool stop_requested();
 
@@ -58,6 +61,11 @@ private:
     outbox outbox_;
     relay_lease lease_;
     backoff backoff_;
+    /// Between failed steps (a full disk, a read-only file, a lock held past its timeout): every
+    /// step touches SQLite (the lease, the batch, the marks, retention), so all of them pause.
+    backoff step_backoff_;
+    repeated_error_log failure_log_;
+    steady::time_point retry_step_at_{};
     std::unique_ptr<relay_producer> producer_;
     std::unique_ptr<topic_admin> admin_;
     /// Routing key (event or aggregate type) -> topic, for topics ensured (or left to
