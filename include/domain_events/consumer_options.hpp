@@ -37,6 +37,13 @@ struct consumer_options {
     std::chrono::milliseconds idle_exit{0};
     /// Attempts of a throwing handler before its event is dead-lettered (>= 1).
     int max_handler_attempts = 5;
+    /// Deaths of the process in a row while a handler ran on the same message (a segfault, an
+    /// abort in a library, an out-of-memory kill) before the next process dead-letters that
+    /// message (`dlq.reason=crashed_consumer`, `dlq.attempts` the deaths) instead of running
+    /// it again; 0: never. Which message each partition's handler is running is kept in
+    /// `<database_path>-crashes` (a small file mapped into memory, 0600). One message can then
+    /// stop a group for at most this many restarts.
+    int crash_limit = 3;
     /// Pause after the first failed attempt, doubling up to `max_backoff`, with jitter. Keep the
     /// total well under librdkafka's `max.poll.interval.ms` (300 s by default).
     std::chrono::milliseconds initial_backoff{100};

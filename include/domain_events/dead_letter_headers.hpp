@@ -14,6 +14,7 @@ enum class dead_letter_reason {
     unsupported_version,  ///< `metadata.version` has a major version this build does not read
     too_large,            ///< the value is over `validation.max_payload_bytes`
     handler_failed,       ///< the handler threw on every attempt
+    crashed_consumer,     ///< the process died `consumer_options::crash_limit` times in a row applying it
 };
 
 /** @brief `not_json`, `invalid_envelope`, ...; "invalid" outside the enum. */

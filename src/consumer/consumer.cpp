@@ -22,6 +22,7 @@
 #include "domain_events/topic_admin.hpp"
 #include "../kafka_conf.hpp"
 #include "../relay/backoff.hpp"
+#include "crash_journal.hpp"
 #include "dead_letter_producer.hpp"
 #include "group_member.hpp"
 #include "message_check.hpp"
@@ -55,6 +56,7 @@ void check_options(const config& settings, const consumer_options& o) {
     if (o.max_handler_attempts < 1) {
         add("consumer_options.max_handler_attempts=" + std::to_string(o.max_handler_attempts) + ": must be >= 1");
     }
+    if (o.crash_limit < 0) add("consumer_options.crash_limit=" + std::to_string(o.crash_limit) + ": must be >= 0 (0: never)");
     if (o.dead_letter_attempts < 1) {
         add("consumer_options.dead_letter_attempts=" + std::to_string(o.dead_letter_attempts) + ": must be >= 1");
     }
@@ -75,6 +77,12 @@ void check_options(const config& settings, const consumer_options& o) {
     if (!problems.empty()) throw config_error(problems);
 }
 
+// Beside the database, as SQLite's own -wal and -shm: none for a database in memory.
+std::string crash_journal_path(const std::string& database_path) {
+    if (database_path.empty() || database_path == ":memory:" || database_path.starts_with("file:")) return {};
+    return database_path + "-crashes";
+}
+
 }  // namespace
 
 struct consumer::impl {
@@ -86,7 +94,8 @@ struct consumer::impl {
           member_properties(detail::group_member_properties(settings.bootstrap_servers, options.group_id,
                                                             options.from_beginning, settings.kafka_properties)),
           db(database_options{.path = options.database_path, .busy_timeout = options.lock_wait}),
-          store(db, options.group_id) {
+          store(db, options.group_id),
+          journal(options.crash_limit > 0 ? crash_journal_path(options.database_path) : std::string()) {
         // Let librdkafka check every property now, so a typo fails here and not in run().
         static_cast<void>(detail::make_kafka_conf(member_properties, "consumer"));
     }
@@ -98,6 +107,8 @@ struct consumer::impl {
     std::map<std::string, std::string> member_properties;
     database db;
     idempotency_store store;
+    detail::crash_journal journal;
+    std::uint32_t deaths_of_current = 0;  // deaths charged to the message being applied so far
     std::unordered_map<std::string, event_handler> handlers;
     event_handler fallback;
 
@@ -341,7 +352,8 @@ struct consumer::impl {
     // careful (a failure then leaves the batch to roll back, see apply); in a savepoint of its
     // own when it is. Our own SQLite failures propagate (they are not the event's fault); the
     // handler's are returned.
-    std::optional<std::string> attempt(const event& e, const event_handler& handler, bool& duplicate) {
+    std::optional<std::string> attempt(const rd_kafka_message_t& m, const event& e, const event_handler& handler,
+                                       bool& duplicate) {
         std::optional<transaction> event_scope;
         if (batch.careful) event_scope.emplace(db);  // SAVEPOINT
         if (!store.record(e.event_id, now_ms().time_since_epoch().count())) {
@@ -350,13 +362,18 @@ struct consumer::impl {
             return std::nullopt;
         }
         const auto started = clock::now();
+        const std::string_view topic = rd_kafka_topic_name(m.rkt);
+        journal.applying(topic, m.partition, m.offset, deaths_of_current);  // a death now is charged to m
         try {
             handler(e, db);
         } catch (const std::exception& failure) {
+            journal.survived(topic, m.partition);
             return std::string(failure.what());  // event_scope, if any, rolls back: record and effects
         } catch (...) {
+            journal.survived(topic, m.partition);
             return std::string("the handler threw something that is not a std::exception");
         }
+        journal.survived(topic, m.partition);
         if (event_scope) event_scope->commit();  // RELEASE: kept in the batch, committed with it
         handler_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started));
         return std::nullopt;
@@ -370,6 +387,8 @@ struct consumer::impl {
         auto earlier = std::exchange(batch.items, {});
         drop_batch();
         batch.careful = true;
+        // The earlier events ran in this process without killing it: no deaths are charged.
+        const auto deaths_of_failing = std::exchange(deaths_of_current, 0);
         for (auto& item : earlier) {
             if (item.handler == nullptr) {
                 add_to_batch(std::move(item));
@@ -379,6 +398,7 @@ struct consumer::impl {
                 return outcome::abandoned;  // the rest was not stored: read again after a restart
             }
         }
+        deaths_of_current = deaths_of_failing;
         return outcome::done;
     }
 
@@ -398,7 +418,7 @@ struct consumer::impl {
             if (!batch.tx && !begin_batch()) return outcome::abandoned;  // not stored: read again after a restart
             bool duplicate = false;
             const bool in_savepoint = batch.careful;
-            const auto failure = attempt(e, handler, duplicate);
+            const auto failure = attempt(*m, e, handler, duplicate);
             if (!failure) {
                 if (duplicate) log->debug("consumer {}: event {} already applied; skipped", options.group_id, e.event_id);
                 add_to_batch(batch_item{std::move(m), std::move(e), &handler, !duplicate});
@@ -434,6 +454,24 @@ struct consumer::impl {
                        e.event_type, e.event_id);
             add_to_batch(batch_item{std::move(m), std::nullopt, nullptr, false});
             return outcome::done;
+        }
+        // The process died while a handler ran on this very message, crash_limit times in a row:
+        // running it again would only die again, and the group would never get past it.
+        const std::string_view topic = rd_kafka_topic_name(m->rkt);
+        deaths_of_current = journal.deaths(topic, m->partition, m->offset);
+        if (deaths_of_current > 0 && std::cmp_greater_equal(deaths_of_current, options.crash_limit)) {
+            const auto deaths = std::exchange(deaths_of_current, 0);
+            journal.forget(topic, m->partition);
+            const auto why = "the consumer process died " + std::to_string(deaths) +
+                             " times in a row while applying this message (crash_limit " +
+                             std::to_string(options.crash_limit) + ")";
+            log->error("consumer {}: {} event {}: {}; dead-lettered", options.group_id, e.event_type, e.event_id, why);
+            return dead_letter_now(*m, dead_letter_reason::crashed_consumer, why, static_cast<int>(deaths));
+        }
+        if (deaths_of_current > 0) {
+            log->warn("consumer {}: the last {} process(es) died applying {} event {}; trying it again ({} of {})",
+                      options.group_id, deaths_of_current, e.event_type, e.event_id, deaths_of_current + 1,
+                      options.crash_limit);
         }
         return apply(std::move(m), std::move(e), *handler);
     }

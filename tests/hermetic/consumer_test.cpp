@@ -77,6 +77,10 @@ TEST_F(consumer_hermetic, killed_after_a_batch_commit_before_its_offsets_applies
     killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing();
 }
 
+TEST_F(consumer_hermetic, a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied) {
+    a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied();
+}
+
 // SQLite's lock is not fair: a replica with a backlog can hold it batch after batch for longer
 // than one wait lasts. The one waiting must go on waiting, and say so, not stop.
 TEST_F(consumer_hermetic, another_writer_holding_the_lock_for_many_waits_delays_the_consumer_and_never_stops_it) {

@@ -78,4 +78,8 @@ TEST_F(kafka_consumer, killed_after_a_batch_commit_before_its_offsets_applies_no
     killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing();
 }
 
+TEST_F(kafka_consumer, a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied) {
+    a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied();
+}
+
 }  // namespace

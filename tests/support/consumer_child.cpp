@@ -9,6 +9,7 @@
 //   CONSUMER_MAX_BATCH_EVENTS   consumer_options::max_batch_events (default: the library's)
 //   CONSUMER_HTTP               HOST:PORT of a consumer_http_endpoint (logs the port it listens on)
 //   CONSUMER_STALL_AFTER_MS     consumer_options::stall_after
+//   CONSUMER_DIE_ON_EVENT_ID    abort() inside the handler of this event (a crash in a library)
 // On exit prints `applied=A duplicates=D dead_lettered=L skipped=S`.
 #include <signal.h>
 #include <unistd.h>
@@ -61,6 +62,7 @@ int main() {
         options.stall_after = std::chrono::milliseconds{std::stol(env(environment, "CONSUMER_STALL_AFTER_MS", "60000"))};
         const auto crash_after = std::stoul(env(environment, "CONSUMER_CRASH_AFTER", "0"));
         const auto delay = std::chrono::milliseconds{std::stol(env(environment, "CONSUMER_HANDLER_DELAY_MS", "0"))};
+        const auto die_on = env(environment, "CONSUMER_DIE_ON_EVENT_ID");
         std::size_t committed = 0;
         if (crash_after > 0) {
             options.after_commit = [&](const de::event&) {
@@ -74,6 +76,7 @@ int main() {
         de::consumer consumer(de::config_from_environment(environment), options);
         consumer.otherwise([&](const de::event& e, de::database& db) {
             if (delay.count() > 0) std::this_thread::sleep_for(delay);
+            if (!die_on.empty() && e.event_id == die_on) std::abort();
             db.prepare("INSERT INTO effects (event_id, pid) VALUES (?, ?)").bind_all(e.event_id, ::getpid()).run();
         });
         std::unique_ptr<de::consumer_http_endpoint> endpoint;

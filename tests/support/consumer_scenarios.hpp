@@ -47,6 +47,8 @@ protected:
     void a_handler_failing_after_a_duplicate_and_a_skip_in_its_batch_counts_and_stores_each_once();
     void a_duplicate_within_one_batch_takes_effect_once();
     void killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing();
+    // Crash loop (consumer_crash_scenario.cpp): one message that kills every process applying it.
+    void a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied();
 
     // Helpers shared by the scenarios.
     [[nodiscard]] config settings(topic_routing routing = topic_routing::per_event_type) const;

@@ -1,0 +1,42 @@
+// The crash-loop breaker, with a handler that really kills its process (abort(), as a crash in a
+// library would): without it every restart dies on the same message, the offset never moves and
+// every later event waits for ever.
+#include <csignal>
+
+#include <domain_events/topic_routing.hpp>
+
+#include "consumer_scenarios.hpp"
+
+namespace domain_events::testing {
+
+using namespace std::chrono_literals;
+
+void consumer_scenarios::a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied() {
+    create_topic(topic_for_event_type(prefix, "patient.created"), 1);
+    const auto events = produce_events("patient.created", 5);
+    const auto& deadly = events[2];
+    const std::map<std::string, std::string> env = {{"CONSUMER_DIE_ON_EVENT_ID", deadly.event_id},
+                                                    {"CONSUMER_IDLE_EXIT_MS", "20000"}};
+    for (int death = 1; death <= 3; ++death) {
+        auto dying = start_consumer(env);
+        ASSERT_EQ(dying->wait(120s), 128 + SIGABRT) << "run " << death << ": " << dying->output();
+    }
+    EXPECT_EQ(effects().count(events[3].event_id), 0u) << "an event after the deadly one was applied before it";
+
+    auto fourth = start_consumer(env);
+    ASSERT_EQ(fourth->wait(120s), 0) << fourth->output();
+    EXPECT_NE(fourth->output().find("dead_lettered=1"), std::string::npos) << fourth->output();
+    const auto letters = dead_letters(1);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].headers.at("dlq.reason"), "crashed_consumer");
+    EXPECT_EQ(letters[0].headers.at("dlq.attempts"), "3");
+    EXPECT_NE(letters[0].value.find(deadly.event_id), std::string::npos);
+
+    std::vector<std::string> survivors;
+    for (const auto& e : events) {
+        if (e.event_id != deadly.event_id) survivors.push_back(e.event_id);
+    }
+    expect_each_applied_once(survivors);
+}
+
+}  // namespace domain_events::testing
