@@ -6,103 +6,17 @@
 
 #include "domain_events/error.hpp"
 #include "envelope_reader.hpp"
+#include "sensitive_scan.hpp"
 
 namespace domain_events {
 namespace {
 
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// Non-ASCII bytes count as letters, so "tokenü" stays one word.
-bool is_separator(char c) {
-    return static_cast<unsigned char>(c) < 0x80 && !is_lower(c) && !is_upper(c) && !is_digit(c);
-}
-
 // `[a-z0-9_]+`
 bool is_word(std::string_view text) {
+    using detail::is_digit, detail::is_lower;
     return !text.empty() &&
            std::all_of(text.begin(), text.end(), [](char c) { return is_lower(c) || is_digit(c) || c == '_'; });
 }
-
-// An upper-case letter starts a word after a lower-case letter or digit ("passwordHash"), or
-// when it ends an acronym ("HTTPToken": the 'T' of "Token").
-bool starts_camel_word(std::string_view key, std::size_t i) {
-    if (i == 0 || !is_upper(key[i])) return false;
-    const char previous = key[i - 1];
-    return is_lower(previous) || is_digit(previous) ||
-           (is_upper(previous) && i + 1 < key.size() && is_lower(key[i + 1]));
-}
-
-// The words of `key` between single underscores: "accessToken" -> "_access_token_",
-// "user--password" -> "_user_password_". A whole-word match is then a substring match.
-std::string word_form(std::string_view key) {
-    std::string out = "_";
-    for (std::size_t i = 0; i < key.size(); ++i) {
-        const char c = key[i];
-        const bool breaks = is_separator(c) || starts_camel_word(key, i);
-        if (breaks && out.back() != '_') out += '_';
-        if (!is_separator(c)) out += is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
-    }
-    if (out.back() != '_') out += '_';
-    return out;
-}
-
-// A sensitive name in word form, kept with the name as configured for the error message.
-struct sensitive_name {
-    std::string_view name;
-    std::string form;
-};
-
-class sensitive_scan {
-public:
-    /** `found`: collect every sensitive field there instead of throwing at the first (a dry run). */
-    explicit sensitive_scan(const validation_rules& rules, std::vector<validation_error>* found = nullptr)
-        : policy_(rules.on_sensitive), found_(found) {
-        names_.reserve(rules.sensitive_fields.size());
-        for (const auto& name : rules.sensitive_fields) {
-            if (auto form = word_form(name); form != "_") names_.push_back({name, std::move(form)});
-        }
-    }
-
-    // Paths are built only for containers and for the error: most members are plain values.
-    void visit(nlohmann::json& value, const std::string& path) const {
-        if (value.is_object()) {
-            for (auto& [key, child] : value.items()) visit_member(key, child, path);
-        } else if (value.is_array()) {
-            for (std::size_t i = 0; i < value.size(); ++i) {
-                if (value[i].is_structured()) visit(value[i], path + "[" + std::to_string(i) + "]");
-            }
-        }
-    }
-
-private:
-    void visit_member(const std::string& key, nlohmann::json& child, const std::string& parent_path) const {
-        const auto key_form = word_form(key);
-        const auto match = std::find_if(names_.begin(), names_.end(), [&](const sensitive_name& sensitive) {
-            return key_form.find(sensitive.form) != std::string::npos;
-        });
-        if (match == names_.end()) {
-            if (child.is_structured()) visit(child, parent_path + "." + key);
-            return;
-        }
-        if (policy_ == sensitive_field_policy::refuse) {
-            // The value stays out of the message: it is the secret being kept out of Kafka.
-            validation_error refused(parent_path + "." + key,
-                                     "is a sensitive field (matches '" + std::string(match->name) +
-                                         "') and must not be published; leave it out, or set the "
-                                         "sensitive field policy to redact");
-            if (found_ == nullptr) throw refused;
-            found_->push_back(std::move(refused));
-            return;
-        }
-        child = std::string(redacted_value);
-    }
-
-    sensitive_field_policy policy_;
-    std::vector<validation_error>* found_;
-    std::vector<sensitive_name> names_;
-};
 
 std::string serialize_checked(const event& e) {
     try {
@@ -171,8 +85,8 @@ void validate_aggregate_type(std::string_view type) {
 }
 
 bool is_sensitive_key(std::string_view key, std::string_view sensitive_name) {
-    const auto name_form = word_form(sensitive_name);
-    return name_form != "_" && word_form(key).find(name_form) != std::string::npos;
+    const auto name_form = detail::word_form(sensitive_name);
+    return name_form != "_" && detail::word_form(key).find(name_form) != std::string::npos;
 }
 
 std::string validate_event(event& e, const validation_rules& rules) {
@@ -189,7 +103,7 @@ std::string validate_event(event& e, const validation_rules& rules) {
     if (!e.data.is_object()) {
         throw validation_error("data", "must be a JSON object, got " + std::string(e.data.type_name()));
     }
-    sensitive_scan(rules).visit(e.data, "data");
+    detail::sensitive_scan(rules).visit(e.data, "data");
     auto serialized = serialize_checked(e);
     if (serialized.size() > rules.max_payload_bytes) {
         throw validation_error("data", "the serialized envelope is " + std::to_string(serialized.size()) +
@@ -248,7 +162,7 @@ std::vector<validation_error> parsed_envelope_problems(nlohmann::json envelope, 
             e = event_from_json(fixed);
         }
     }
-    sensitive_scan(rules, &problems).visit(e->data, "data");
+    detail::sensitive_scan(rules, &problems).visit(e->data, "data");
     return problems;
 }
 

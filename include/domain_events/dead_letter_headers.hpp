@@ -15,6 +15,7 @@ enum class dead_letter_reason {
     too_large,            ///< the value is over `validation.max_payload_bytes`
     handler_failed,       ///< the handler threw on every attempt
     crashed_consumer,     ///< the process died `consumer_options::crash_limit` times in a row applying it
+    sensitive_data,       ///< `data` holds a sensitive field (`validation.sensitive_fields`) under the refuse policy
 };
 
 /** @brief `not_json`, `invalid_envelope`, ...; "invalid" outside the enum. */

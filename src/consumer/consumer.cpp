@@ -22,6 +22,7 @@
 #include "domain_events/topic_admin.hpp"
 #include "../kafka_conf.hpp"
 #include "../relay/backoff.hpp"
+#include "../sensitive_scan.hpp"
 #include "crash_journal.hpp"
 #include "dead_letter_producer.hpp"
 #include "group_member.hpp"
@@ -108,6 +109,8 @@ struct consumer::impl {
     database db;
     idempotency_store store;
     detail::crash_journal journal;
+    // Events from producers that are not this library: the same policy as at publish time.
+    detail::sensitive_scan sensitive{settings.validation, nullptr, detail::refused_at_consumer};
     std::uint32_t deaths_of_current = 0;  // deaths charged to the message being applied so far
     std::unordered_map<std::string, event_handler> handlers;
     event_handler fallback;
@@ -454,6 +457,12 @@ struct consumer::impl {
                        e.event_type, e.event_id);
             add_to_batch(batch_item{std::move(m), std::nullopt, nullptr, false});
             return outcome::done;
+        }
+        // Another producer (another language, a script) may not keep sensitive fields out.
+        try {
+            sensitive.visit(e.data, "data");
+        } catch (const validation_error& found) {
+            return dead_letter_now(*m, dead_letter_reason::sensitive_data, found.what(), 0);
         }
         // The process died while a handler ran on this very message, crash_limit times in a row:
         // running it again would only die again, and the group would never get past it.

@@ -81,6 +81,10 @@ TEST_F(consumer_hermetic, a_message_whose_handler_kills_the_process_is_dead_lett
     a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied();
 }
 
+TEST_F(consumer_hermetic, sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them) {
+    sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them();
+}
+
 // SQLite's lock is not fair: a replica with a backlog can hold it batch after batch for longer
 // than one wait lasts. The one waiting must go on waiting, and say so, not stop.
 TEST_F(consumer_hermetic, another_writer_holding_the_lock_for_many_waits_delays_the_consumer_and_never_stops_it) {

@@ -82,4 +82,8 @@ TEST_F(kafka_consumer, a_message_whose_handler_kills_the_process_is_dead_lettere
     a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied();
 }
 
+TEST_F(kafka_consumer, sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them) {
+    sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them();
+}
+
 }  // namespace

@@ -1,11 +1,13 @@
-// The crash-loop breaker, with a handler that really kills its process (abort(), as a crash in a
-// library would): without it every restart dies on the same message, the offset never moves and
-// every later event waits for ever.
+// What a consumer does about messages that would harm it or its database, whoever produced them:
+// the crash-loop breaker, with a handler that really kills its process (abort(), as a crash in a
+// library would: without it every restart dies on the same message, the offset never moves and
+// every later event waits for ever), and sensitive fields a foreign producer did not keep out.
 #include <csignal>
 
 #include <domain_events/topic_routing.hpp>
 
 #include "consumer_scenarios.hpp"
+#include "event_producer.hpp"
 
 namespace domain_events::testing {
 
@@ -37,6 +39,43 @@ void consumer_scenarios::a_message_whose_handler_kills_the_process_is_dead_lette
         if (e.event_id != deadly.event_id) survivors.push_back(e.event_id);
     }
     expect_each_applied_once(survivors);
+}
+
+void consumer_scenarios::sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them() {
+    const auto source = topic("patient.created");
+    create_topic(source, 1);
+    auto leaky = test_event("patient.created", "leaky");
+    leaky.data["credentials"] = {{"password", "hunter2"}};  // as a script in another language might send it
+    const auto clean = test_event("patient.created", "clean");
+    produce_all(bootstrap(), {as_record(leaky, source), as_record(clean, source)});
+
+    std::vector<std::string> seen;
+    const auto remember = [&seen](const event& e, database&) { seen.push_back(e.data.dump()); };
+    auto refusing = options({"patient.created"}, "refusing");
+    refusing.max_events = 2;
+    consumer first(settings(), refusing);  // the default policy: refuse
+    first.on("patient.created", remember);
+    EXPECT_EQ(first.run().dead_lettered, 1u);
+    ASSERT_EQ(seen.size(), 1u) << "a handler saw the password";
+    EXPECT_EQ(seen[0].find("hunter2"), std::string::npos);
+    const auto letters = dead_letters(1);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].headers.at("dlq.reason"), "sensitive_data");
+    EXPECT_NE(letters[0].headers.at("dlq.error").find("data.credentials.password"), std::string::npos);
+    EXPECT_EQ(letters[0].headers.at("dlq.error").find("hunter2"), std::string::npos);
+
+    seen.clear();
+    auto c = settings();
+    c.validation.on_sensitive = sensitive_field_policy::redact;
+    auto redacting = options({"patient.created"}, "redacting");
+    redacting.database_path = dir.file("redacting.db");
+    redacting.max_events = 2;
+    consumer second(c, redacting);
+    second.on("patient.created", remember);
+    EXPECT_EQ(second.run().applied, 2u);
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0].find("hunter2"), std::string::npos) << seen[0];
+    EXPECT_NE(seen[0].find(std::string(redacted_value)), std::string::npos) << seen[0];
 }
 
 }  // namespace domain_events::testing

@@ -49,6 +49,8 @@ protected:
     void killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing();
     // Crash loop (consumer_crash_scenario.cpp): one message that kills every process applying it.
     void a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied();
+    // Another producer's sensitive fields (consumer_crash_scenario.cpp): refused or redacted.
+    void sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them();
 
     // Helpers shared by the scenarios.
     [[nodiscard]] config settings(topic_routing routing = topic_routing::per_event_type) const;
