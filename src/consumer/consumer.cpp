@@ -22,6 +22,7 @@
 #include "domain_events/topic_admin.hpp"
 #include "../kafka_conf.hpp"
 #include "../relay/backoff.hpp"
+#include "../repeated_error_log.hpp"
 #include "../sensitive_scan.hpp"
 #include "crash_journal.hpp"
 #include "dead_letter_producer.hpp"
@@ -109,6 +110,7 @@ struct consumer::impl {
     database db;
     idempotency_store store;
     detail::crash_journal journal;
+    detail::repeated_error_log storage_log{*log, "consumer " + options.group_id, std::chrono::seconds{30}};
     // Events from producers that are not this library: the same policy as at publish time.
     detail::sensitive_scan sensitive{settings.validation, nullptr, detail::refused_at_consumer};
     std::uint32_t deaths_of_current = 0;  // deaths charged to the message being applied so far
@@ -182,6 +184,13 @@ struct consumer::impl {
     bool wait_or_stop(std::chrono::milliseconds pause) {
         std::unique_lock lock(wait_mutex);
         return wake.wait_for(lock, pause, [&] { return stop_requested.load(); });
+    }
+
+    // A new member of the group, subscribed: at the start, and again after a storage failure.
+    void join_group() {
+        member = std::make_unique<detail::group_member>(member_properties, *log, member_counters);
+        member->on_revoke([this](const std::vector<detail::topic_partition>& revoked) { before_revoke(revoked); });
+        member->subscribe(topics.topics());
     }
 
     void ensure_dead_letter_topic() {
@@ -258,6 +267,9 @@ struct consumer::impl {
         batch.items.push_back(std::move(item));
     }
 
+    // The open batch's messages will be read again (it failed to commit): not dealt with yet.
+    void uncount_batch() noexcept { handled -= std::min<std::uint64_t>(handled, batch.items.size()); }
+
     // Forgets the open batch; its transaction, if any, rolls back. Nothing of it was stored.
     void drop_batch() noexcept {
         batch.tx.reset();
@@ -279,6 +291,7 @@ struct consumer::impl {
         try {
             if (batch.tx && batch.applied > 0) {
                 batch.tx->commit();
+                if (storage_log.consecutive() > 0) storage_log.recovered(clock::now());
             } else {
                 batch.tx.reset();  // duplicates and failed attempts only: nothing to keep
             }
@@ -291,6 +304,7 @@ struct consumer::impl {
             }
             stored_since_commit = member->store_offsets(batch.offsets) || stored_since_commit;
         } catch (...) {
+            uncount_batch();
             drop_batch();
             throw;
         }
@@ -349,6 +363,15 @@ struct consumer::impl {
     }
 
     static bool is_busy(const storage_error& e) noexcept { return (e.sqlite_code() & 0xff) == SQLITE_BUSY; }
+    static bool is_the_databases_fault(const storage_error& e) noexcept {
+        switch (e.sqlite_code() & 0xff) {
+            case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_READONLY: case SQLITE_CANTOPEN:
+            case SQLITE_NOMEM: case SQLITE_CORRUPT: case SQLITE_NOTADB:
+                return true;
+            default:
+                return false;
+        }
+    }
 
     // One attempt in the batch's open transaction: the event's record and the handler's effects are
     // kept together or rolled back together. Directly in the transaction while the batch is not
@@ -369,6 +392,12 @@ struct consumer::impl {
         journal.applying(topic, m.partition, m.offset, deaths_of_current);  // a death now is charged to m
         try {
             handler(e, db);
+        } catch (const storage_error& failure) {
+            journal.survived(topic, m.partition);
+            // A full disk or a read-only file fails every event alike: the consumer's failure
+            // (it backs off and tries again), not this event's (which would be dead-lettered).
+            if (is_the_databases_fault(failure)) throw;
+            return std::string(failure.what());
         } catch (const std::exception& failure) {
             journal.survived(topic, m.partition);
             return std::string(failure.what());  // event_scope, if any, rolls back: record and effects
@@ -654,22 +683,37 @@ consumer_counters consumer::run() {
     s.dead_letters = std::make_unique<detail::dead_letter_producer>(
         detail::dead_letter_producer_properties(s.settings.bootstrap_servers, s.settings.kafka_properties),
         dead_letter_topic(s.settings.topic_prefix), *s.log);
-    s.member = std::make_unique<detail::group_member>(s.member_properties, *s.log, s.member_counters);
-    s.member->on_revoke([&s](const std::vector<detail::topic_partition>& revoked) { s.before_revoke(revoked); });
     s.parser = std::make_unique<detail::parse_ahead>(
         json_bounds{s.settings.validation.max_payload_bytes, s.settings.validation.max_depth});
-    s.member->subscribe(s.topics.topics());
+    s.join_group();
     s.log->info("consumer {}: subscribed to {} topic(s) for {} event type(s)", s.options.group_id,
                 s.topics.topics().size(), s.topics.event_types().size());
-    s.sweep();
-    try {
-        s.loop();
-        s.drop_read_ahead();
-    } catch (...) {
-        s.drop_read_ahead_after_failure();
-        s.drop_batch();     // rolled back: its offsets were never stored, its events come again
-        s.member->close();  // commits what was stored: every stored offset is of a committed event
-        throw;
+    detail::backoff storage_pause(s.options.initial_backoff, std::max(s.options.max_backoff, std::chrono::milliseconds{30'000}));
+    while (true) {
+        try {
+            s.sweep();
+            s.loop();
+            s.drop_read_ahead();
+            break;
+        } catch (const storage_error& e) {
+            // Our own database failed (a full disk, a read-only file): the batch rolled back and
+            // none of its offsets was stored. Leave the group (what was read comes again),
+            // pause, growing with each failure, and join again: the consumer recovers by itself.
+            s.drop_read_ahead_after_failure();
+            s.uncount_batch();
+            s.drop_batch();
+            s.member->close();
+            const auto pause = storage_pause.next();
+            s.storage_log.failed(e.what(), pause, std::chrono::steady_clock::now());
+            s.member_counters.progress.error(e.what());
+            if (s.wait_or_stop(pause)) break;
+            s.join_group();
+        } catch (...) {
+            s.drop_read_ahead_after_failure();
+            s.drop_batch();     // rolled back: its offsets were never stored, its events come again
+            s.member->close();  // commits what was stored: every stored offset is of a committed event
+            throw;
+        }
     }
     s.member->close();
     const auto c = s.snapshot();

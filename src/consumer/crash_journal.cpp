@@ -35,7 +35,9 @@ crash_journal::crash_journal(const std::string& path) : self_(::getpid()) {
     if (path.empty()) return;
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     const auto size = static_cast<off_t>(sizeof(slot) * slot_count);
-    if (fd_ < 0 || ::ftruncate(fd_, size) != 0) return;  // sparse: the kernel keeps only written pages
+    // Every block allocated now: a store into a mapped page the file system cannot back (a full
+    // disk) would kill the process with SIGBUS. Without room, the journal is off.
+    if (fd_ < 0 || ::posix_fallocate(fd_, 0, size) != 0) return;
     void* mapped = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
     if (mapped != MAP_FAILED) slots_ = static_cast<slot*>(mapped);
 }

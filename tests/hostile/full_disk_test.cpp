@@ -3,6 +3,7 @@
 // The disk is a 4 MiB tmpfs mounted for the test (root only: skipped otherwise).
 #include <gtest/gtest.h>
 
+#include <domain_events/consumer.hpp>
 #include <domain_events/relay.hpp>
 #include <domain_events/relay_lease.hpp>
 
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "delivery_verifier.hpp"
+#include "event_producer.hpp"
 #include "mock_cluster_test.hpp"
 #include "outbox_fill.hpp"
 
@@ -132,6 +134,56 @@ TEST_F(full_disk_test, a_relay_on_a_full_disk_backs_off_logs_little_and_drains_o
     EXPECT_TRUE(delivered.ok()) << de::testing::describe(delivered);
     EXPECT_EQ(delivered.delivered, 2000u);
     relay.stop();
+}
+
+TEST_F(full_disk_test, a_consumer_on_a_full_disk_backs_off_and_applies_every_event_once_there_is_room) {
+    small_disk disk(dir.path() / "disk");
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+    const auto topic = de::topic_for_event_type(prefix, "patient.created");
+    cluster.create_topic(topic, 1, 3);
+    de::config c;
+    c.bootstrap_servers = cluster.bootstrap_servers();
+    c.topic_prefix = prefix;
+    // The mock cluster lets a member that left the group hold it until its session times out:
+    // short sessions keep the rejoin after the failure quick.
+    c.kafka_properties = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
+    auto sink = std::make_shared<counting_sink>();
+    de::consumer_options o;
+    o.group_id = "full-disk";
+    o.event_types = {"patient.created"};
+    o.database_path = (dir.path() / "disk" / "consumer.db").string();
+    o.max_events = 20;
+    o.idle_exit = 120s;  // a bound: the test ends on max_events
+    o.logger = std::make_shared<spdlog::logger>("full-disk-consumer", sink);
+    {
+        de::database setup(o.database_path);
+        setup.execute("CREATE TABLE effects (event_id TEXT)");
+    }
+    de::consumer consumer(c, o);
+    consumer.on("patient.created", [](const de::event& e, de::database& db) {
+        // Fails with the disk full: SQLite's error, not the event's, so never dead-lettered.
+        db.prepare("INSERT INTO effects (event_id) VALUES (?)").bind_all(e.event_id).run();
+    });
+    ASSERT_GT(disk.fill("filler"), 0u);
+    std::vector<de::testing::outgoing> records;
+    for (int i = 0; i < 20; ++i) records.push_back(de::testing::as_record(de::testing::test_event("patient.created", "p" + std::to_string(i)), topic));
+    de::testing::produce_all(cluster.bootstrap_servers(), records);
+
+    de::consumer_counters finished;
+    std::thread running([&] { finished = consumer.run(); });
+    std::this_thread::sleep_for(6s);
+    EXPECT_EQ(consumer.counters().applied, 0u) << "applied with no room to commit";
+    EXPECT_GE(sink->errors.load(), 1) << "the failure was never logged";
+    EXPECT_LE(sink->errors.load(), 4) << "a line per retry";
+    std::filesystem::remove(dir.path() / "disk" / "filler");
+    running.join();  // run() did not end on the storage error: it returns after the 20 events
+    EXPECT_EQ(finished.applied, 20u);
+    EXPECT_EQ(finished.dead_lettered, 0u);
+    de::database db(o.database_path);
+    auto& count = db.prepare("SELECT count(*), count(DISTINCT event_id) FROM effects");
+    ASSERT_TRUE(count.step());
+    EXPECT_EQ(count.column_int64(0), 20);
+    EXPECT_EQ(count.column_int64(1), 20);
 }
 
 }  // namespace
