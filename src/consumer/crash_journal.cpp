@@ -88,7 +88,7 @@ crash_journal::entry* crash_journal::find_uncached(std::string_view topic, std::
                 s.deaths = 0;
                 s.pid = self_;
                 s.offset = -1;
-                std::atomic_thread_fence(std::memory_order_release);
+                std::atomic_signal_fence(std::memory_order_release);  // the stores in this order, for a kill between them
                 s.state = idle;
                 return remember(s);
             }
@@ -113,11 +113,11 @@ void crash_journal::applying(std::string_view topic, std::int32_t partition, std
     if (e == nullptr) return;
     slot* s = e->at;
     s->state = idle;
-    std::atomic_thread_fence(std::memory_order_release);
+    std::atomic_signal_fence(std::memory_order_release);  // the stores in this order, for a kill between them
     s->offset = offset;
     s->deaths = deaths;
     s->pid = self_;
-    std::atomic_thread_fence(std::memory_order_release);
+    std::atomic_signal_fence(std::memory_order_release);  // the stores in this order, for a kill between them
     s->state = applying_now;
 }
 
