@@ -21,81 +21,53 @@ bool same_token(std::string_view given, std::string_view expected) {
 
 }  // namespace
 
-struct health_server::impl {
-    impl(listen_address address, health_checks c, std::string token, std::shared_ptr<spdlog::logger> logger,
-         http_limits limits)
-        : checks(std::move(c)), admin_token(std::move(token)), log(logger ? std::move(logger) : spdlog::default_logger()),
-          routes(log), server(std::move(address), routes, limits, log) {}
-
-    health_checks checks;
-    std::string admin_token;
-    std::shared_ptr<spdlog::logger> log;
-    http_router routes;
-    http_server server;  // serves `routes`, declared before it
-    bool started = false;
-
-    void require_not_started(const std::string& route) const {
-        if (started) throw usage_error("health_server: route " + route + " added after start()");
-    }
-
-    // Runs on the headers alone, so an unauthenticated client cannot make the server read a body.
-    std::optional<http_response> refuse_without_token(const http_request& request) const {
-        if (admin_token.empty()) {
-            return json_error(403, "mutating endpoints are off: no DOMAIN_EVENTS_ADMIN_TOKEN is configured");
-        }
-        const auto header = request.header("Authorization");
-        constexpr std::string_view scheme = "Bearer ";
-        if (!header.starts_with(scheme) || !same_token(std::string_view(header).substr(scheme.size()), admin_token)) {
-            log->warn("http {} {}: refused, no valid admin token", request.method, request.path);
-            return json_error(403, "needs Authorization: Bearer <DOMAIN_EVENTS_ADMIN_TOKEN>");
-        }
-        return std::nullopt;
-    }
-};
-
 health_server::health_server(listen_address address, health_checks checks, std::string admin_token,
-                             std::shared_ptr<spdlog::logger> logger, http_limits limits) {
-    if (!checks.ready || !checks.detailed || !checks.metrics) {
+                             std::shared_ptr<spdlog::logger> logger, http_limits limits)
+    : detail::health_routes(logger ? logger : spdlog::default_logger()),
+      http_server(std::move(address), routes, limits, logger ? logger : spdlog::default_logger()),
+      checks_(std::move(checks)), admin_token_(std::move(admin_token)),
+      log_(logger ? std::move(logger) : spdlog::default_logger()) {
+    if (!checks_.ready || !checks_.detailed || !checks_.metrics) {
         throw usage_error("health_server: health_checks.ready, .detailed and .metrics must all be set");
     }
-    impl_ = std::make_unique<impl>(std::move(address), std::move(checks), std::move(admin_token), std::move(logger), limits);
-    auto& i = *impl_;
     get("/health/live", [](const auto&) { return json_response(200, {{"status", "live"}}); });
-    get("/health/ready", [&i](const auto&) {
-        const auto r = i.checks.ready();
+    get("/health/ready", [this](const auto&) {
+        const auto r = checks_.ready();
         return r.ready ? json_response(200, {{"status", "ready"}})
                        : json_response(503, {{"status", "not ready"}, {"reason", r.reason}});
     });
-    get("/health/detailed", [&i](const auto&) { return json_response(200, i.checks.detailed()); });
-    get("/metrics", [&i](const auto&) {
-        return http_response{200, std::string(metrics_text::content_type), i.checks.metrics(), {}};
+    get("/health/detailed", [this](const auto&) { return json_response(200, checks_.detailed()); });
+    get("/metrics", [this](const auto&) {
+        return http_response{200, std::string(metrics_text::content_type), checks_.metrics(), {}};
     });
 }
 
 health_server::~health_server() { stop(); }
 
+void health_server::require_not_started(const std::string& route) const {
+    if (port() != 0) throw usage_error("health_server: route " + route + " added after start()");
+}
+
 void health_server::get(const std::string& path_regex, handler h) {
-    impl_->require_not_started("GET " + path_regex);
-    impl_->routes.add("GET", path_regex, std::move(h));
+    require_not_started("GET " + path_regex);
+    routes.add("GET", path_regex, std::move(h));
 }
 
 void health_server::post_admin(const std::string& path_regex, handler h) {
-    impl_->require_not_started("POST " + path_regex);
-    auto& i = *impl_;
-    impl_->routes.add("POST", path_regex, std::move(h),
-                               {.admit = [&i](const http_request& request) { return i.refuse_without_token(request); }});
+    require_not_started("POST " + path_regex);
+    // Runs on the headers alone, so an unauthenticated client cannot make the server read a body.
+    routes.add("POST", path_regex, std::move(h), {.admit = [this](const http_request& request) -> std::optional<http_response> {
+        if (admin_token_.empty()) {
+            return json_error(403, "mutating endpoints are off: no DOMAIN_EVENTS_ADMIN_TOKEN is configured");
+        }
+        const auto header = request.header("Authorization");
+        constexpr std::string_view scheme = "Bearer ";
+        if (!header.starts_with(scheme) || !same_token(std::string_view(header).substr(scheme.size()), admin_token_)) {
+            log_->warn("http {} {}: refused, no valid admin token", request.method, request.path);
+            return json_error(403, "needs Authorization: Bearer <DOMAIN_EVENTS_ADMIN_TOKEN>");
+        }
+        return std::nullopt;
+    }});
 }
-
-void health_server::start() {
-    if (impl_->started) throw usage_error("health_server: already started");
-    impl_->server.start();
-    impl_->started = true;
-}
-
-void health_server::stop() noexcept { impl_->server.stop(); }
-
-int health_server::port() const noexcept { return impl_->server.port(); }
-
-http_server_counters health_server::counters() const noexcept { return impl_->server.counters(); }
 
 }  // namespace domain_events

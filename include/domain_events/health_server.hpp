@@ -30,11 +30,20 @@ struct health_checks {
     std::function<std::string()> metrics;      ///< `GET /metrics`: a `metrics_text` page
 };
 
+namespace detail {
+/** @brief The routes, a base constructed before the `http_server` base that serves them. */
+struct health_routes {
+    explicit health_routes(std::shared_ptr<spdlog::logger> logger) : routes(std::move(logger)) {}
+    http_router routes;
+};
+}  // namespace detail
+
 /**
- * @brief Serves HTTP on its own threads from `start()` to `stop()`. Add routes before `start()`.
- *        A handler's exception becomes a 500 `internal error` (the message is logged, not served).
+ * @brief An `http_server` with the health and metrics routes: it serves on its own threads from
+ *        `start()` to `stop()` (inherited). Add routes before `start()`. A handler's exception
+ *        becomes a 500 `internal error` (the message is logged, not served).
  */
-class health_server {
+class health_server final : private detail::health_routes, public http_server {
 public:
     using handler = std::function<http_response(const http_request& request)>;
 
@@ -45,7 +54,7 @@ public:
      */
     health_server(listen_address address, health_checks checks, std::string admin_token = {},
                   std::shared_ptr<spdlog::logger> logger = {}, http_limits limits = {});
-    /** @brief Stops as `stop()` does. */
+    /** @brief Stops serving first: the routes use the members below. */
     ~health_server();
     health_server(const health_server&) = delete;
     health_server& operator=(const health_server&) = delete;
@@ -58,17 +67,12 @@ public:
      */
     void post_admin(const std::string& path_regex, handler h);
 
-    /** @brief Binds and starts serving. @throws config_error naming the address when it cannot bind; usage_error when started twice. */
-    void start();
-    /** @brief Stops accepting, finishes requests in progress, joins. Idempotent; never throws. */
-    void stop() noexcept;
-    /** @brief The port bound by `start()` (useful with port 0); 0 before. */
-    [[nodiscard]] int port() const noexcept;
-    [[nodiscard]] http_server_counters counters() const noexcept;
-
 private:
-    struct impl;
-    std::unique_ptr<impl> impl_;
+    void require_not_started(const std::string& route) const;
+
+    health_checks checks_;
+    std::string admin_token_;
+    std::shared_ptr<spdlog::logger> log_;
 };
 
 }  // namespace domain_events
