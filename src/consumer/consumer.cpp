@@ -111,6 +111,7 @@ struct consumer::impl {
     idempotency_store store;
     detail::crash_journal journal;
     detail::repeated_error_log storage_log{*log, "consumer " + options.group_id, std::chrono::seconds{30}};
+    detail::backoff storage_pause{options.initial_backoff, std::max(options.max_backoff, std::chrono::milliseconds{30'000})};
     // Events from producers that are not this library: the same policy as at publish time.
     detail::sensitive_scan sensitive{settings.validation, nullptr, detail::refused_at_consumer};
     std::uint32_t deaths_of_current = 0;  // deaths charged to the message being applied so far
@@ -291,7 +292,10 @@ struct consumer::impl {
         try {
             if (batch.tx && batch.applied > 0) {
                 batch.tx->commit();
-                if (storage_log.consecutive() > 0) storage_log.recovered(clock::now());
+                if (storage_log.consecutive() > 0) {
+                    storage_log.recovered(clock::now());
+                    storage_pause.reset();
+                }
             } else {
                 batch.tx.reset();  // duplicates and failed attempts only: nothing to keep
             }
@@ -688,7 +692,6 @@ consumer_counters consumer::run() {
     s.join_group();
     s.log->info("consumer {}: subscribed to {} topic(s) for {} event type(s)", s.options.group_id,
                 s.topics.topics().size(), s.topics.event_types().size());
-    detail::backoff storage_pause(s.options.initial_backoff, std::max(s.options.max_backoff, std::chrono::milliseconds{30'000}));
     while (true) {
         try {
             s.sweep();
@@ -703,7 +706,7 @@ consumer_counters consumer::run() {
             s.uncount_batch();
             s.drop_batch();
             s.member->close();
-            const auto pause = storage_pause.next();
+            const auto pause = s.storage_pause.next();
             s.storage_log.failed(e.what(), pause, std::chrono::steady_clock::now());
             s.member_counters.progress.error(e.what());
             if (s.wait_or_stop(pause)) break;

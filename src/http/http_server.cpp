@@ -178,17 +178,18 @@ struct http_server::impl {
             const auto size = *upload_data_size;
             *upload_data_size = 0;
             if (state.refusal) return MHD_YES;  // past the limit: the rest is read and dropped
-            if (state.request.body.size() + size > limits.max_body_bytes) {
-                // A chunked body: the 413 goes out once the client has finished sending (or the
-                // request timeout cuts it off), so that it is not lost in a reset connection.
-                state.refusal = json_error(413, "the body is over the limit of " + std::to_string(limits.max_body_bytes) + " bytes");
-                state.request.body = {};
-                return MHD_YES;
-            }
             try {
+                if (state.request.body.size() + size > limits.max_body_bytes) {
+                    // A chunked body: the 413 goes out once the client has finished sending (or
+                    // the request timeout cuts it off), so that it is not lost in a reset.
+                    state.refusal = json_error(413, "the body is over the limit of " +
+                                                        std::to_string(limits.max_body_bytes) + " bytes");
+                    state.request.body = {};
+                    return MHD_YES;
+                }
                 state.request.body.append(upload_data, size);
             } catch (...) {
-                return MHD_NO;
+                return MHD_NO;  // out of memory: drop the connection
             }
             return MHD_YES;
         }
