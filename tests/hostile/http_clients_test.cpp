@@ -112,6 +112,18 @@ TEST_F(http_clients_test, a_body_within_the_limit_reaches_the_handler_whole) {
     EXPECT_THAT(*response, HasSubstr("\"bytes\":1024"));
 }
 
+// What `curl -X POST -H 'Authorization: Bearer …' URL` sends (docs/operations.md): no body and no
+// Content-Length. cpp-httplib waited 5 s for a body and answered 400.
+TEST_F(http_clients_test, a_post_without_a_body_or_a_length_is_answered_at_once) {
+    start();
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send(post_head("Authorization: Bearer s3cret\r\n")));
+    const auto response = c.read_response(2s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(dt::status_of(*response), 200);
+    EXPECT_THAT(*response, HasSubstr("\"bytes\":0"));
+}
+
 TEST_F(http_clients_test, a_wrong_method_is_405_with_the_allowed_ones) {
     start();
     dt::raw_connection c(server->port());
