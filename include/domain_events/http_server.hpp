@@ -73,6 +73,9 @@ struct http_response {
 /** @brief `{"error": message}` with `status`, plus `"field"` when one is named. */
 [[nodiscard]] http_response json_error(int status, std::string_view message, std::string_view field = {});
 
+/** @brief The 413 for a body over `max_body_bytes`, however it was found to be. */
+[[nodiscard]] http_response body_too_large(std::size_t max_body_bytes);
+
 /** @brief What a route accepts beside its method and path. */
 struct http_route_options {
     /// Sees the request before its body is read (the body is empty): an answer refuses it,

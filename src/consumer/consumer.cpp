@@ -22,7 +22,7 @@
 #include "domain_events/topic_admin.hpp"
 #include "../kafka_conf.hpp"
 #include "../relay/backoff.hpp"
-#include "../repeated_error_log.hpp"
+#include "../retry_pacer.hpp"
 #include "../sensitive_scan.hpp"
 #include "crash_journal.hpp"
 #include "dead_letter_producer.hpp"
@@ -110,11 +110,11 @@ struct consumer::impl {
     database db;
     idempotency_store store;
     detail::crash_journal journal;
-    detail::repeated_error_log storage_log{*log, "consumer " + options.group_id, std::chrono::seconds{30}};
-    detail::backoff storage_pause{options.initial_backoff, std::max(options.max_backoff, std::chrono::milliseconds{30'000})};
+    detail::retry_pacer storage_retries{*log, "consumer " + options.group_id, std::chrono::seconds{30},
+                                        options.initial_backoff,
+                                        std::max(options.max_backoff, std::chrono::milliseconds{30'000})};
     // Events from producers that are not this library: the same policy as at publish time.
     detail::sensitive_scan sensitive{settings.validation, nullptr, detail::refused_at_consumer};
-    std::uint32_t deaths_of_current = 0;  // deaths charged to the message being applied so far
     std::unordered_map<std::string, event_handler> handlers;
     event_handler fallback;
 
@@ -271,6 +271,16 @@ struct consumer::impl {
     // The open batch's messages will be read again (it failed to commit): not dealt with yet.
     void uncount_batch() noexcept { handled -= std::min<std::uint64_t>(handled, batch.items.size()); }
 
+    // After the loop failed: what was read ahead and the open batch are dropped (rolled back, none
+    // of their offsets stored: they come again), and the member leaves the group, committing what
+    // was stored (every stored offset is of a committed event).
+    void leave_after_failure() noexcept {
+        drop_read_ahead_after_failure();
+        uncount_batch();
+        drop_batch();
+        member->close();
+    }
+
     // Forgets the open batch; its transaction, if any, rolls back. Nothing of it was stored.
     void drop_batch() noexcept {
         batch.tx.reset();
@@ -292,10 +302,7 @@ struct consumer::impl {
         try {
             if (batch.tx && batch.applied > 0) {
                 batch.tx->commit();
-                if (storage_log.consecutive() > 0) {
-                    storage_log.recovered(clock::now());
-                    storage_pause.reset();
-                }
+                storage_retries.recovered(clock::now());
             } else {
                 batch.tx.reset();  // duplicates and failed attempts only: nothing to keep
             }
@@ -382,8 +389,9 @@ struct consumer::impl {
     // careful (a failure then leaves the batch to roll back, see apply); in a savepoint of its
     // own when it is. Our own SQLite failures propagate (they are not the event's fault); the
     // handler's are returned.
+    // `deaths`: how often the process already died applying `m` (crash_journal).
     std::optional<std::string> attempt(const rd_kafka_message_t& m, const event& e, const event_handler& handler,
-                                       bool& duplicate) {
+                                       std::uint32_t deaths, bool& duplicate) {
         std::optional<transaction> event_scope;
         if (batch.careful) event_scope.emplace(db);  // SAVEPOINT
         if (!store.record(e.event_id, now_ms().time_since_epoch().count())) {
@@ -392,24 +400,20 @@ struct consumer::impl {
             return std::nullopt;
         }
         const auto started = clock::now();
-        const std::string_view topic = rd_kafka_topic_name(m.rkt);
-        journal.applying(topic, m.partition, m.offset, deaths_of_current);  // a death now is charged to m
         try {
+            // A death while the handler runs is charged to m; returning or throwing is surviving it.
+            const auto charged = journal.applying(rd_kafka_topic_name(m.rkt), m.partition, m.offset, deaths);
             handler(e, db);
         } catch (const storage_error& failure) {
-            journal.survived(topic, m.partition);
             // A full disk or a read-only file fails every event alike: the consumer's failure
             // (it backs off and tries again), not this event's (which would be dead-lettered).
             if (is_the_databases_fault(failure)) throw;
             return std::string(failure.what());
         } catch (const std::exception& failure) {
-            journal.survived(topic, m.partition);
             return std::string(failure.what());  // event_scope, if any, rolls back: record and effects
         } catch (...) {
-            journal.survived(topic, m.partition);
             return std::string("the handler threw something that is not a std::exception");
         }
-        journal.survived(topic, m.partition);
         if (event_scope) event_scope->commit();  // RELEASE: kept in the batch, committed with it
         handler_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started));
         return std::nullopt;
@@ -423,18 +427,16 @@ struct consumer::impl {
         auto earlier = std::exchange(batch.items, {});
         drop_batch();
         batch.careful = true;
-        // The earlier events ran in this process without killing it: no deaths are charged.
-        const auto deaths_of_failing = std::exchange(deaths_of_current, 0);
         for (auto& item : earlier) {
             if (item.handler == nullptr) {
                 add_to_batch(std::move(item));
                 continue;
             }
-            if (apply(std::move(item.message), std::move(*item.parsed), *item.handler) == outcome::abandoned) {
+            // It ran in this process without killing it: no deaths are charged to it.
+            if (apply(std::move(item.message), std::move(*item.parsed), *item.handler, 0) == outcome::abandoned) {
                 return outcome::abandoned;  // the rest was not stored: read again after a restart
             }
         }
-        deaths_of_current = deaths_of_failing;
         return outcome::done;
     }
 
@@ -448,13 +450,13 @@ struct consumer::impl {
         return result;
     }
 
-    outcome apply(detail::kafka_message m, event&& e, const event_handler& handler) {
+    outcome apply(detail::kafka_message m, event&& e, const event_handler& handler, std::uint32_t deaths) {
         std::optional<detail::backoff> retry_backoff;  // made on the first failure: it seeds a random device
         for (int attempt_number = 1;; ++attempt_number) {
             if (!batch.tx && !begin_batch()) return outcome::abandoned;  // not stored: read again after a restart
             bool duplicate = false;
             const bool in_savepoint = batch.careful;
-            const auto failure = attempt(*m, e, handler, duplicate);
+            const auto failure = attempt(*m, e, handler, deaths, duplicate);
             if (!failure) {
                 if (duplicate) log->debug("consumer {}: event {} already applied; skipped", options.group_id, e.event_id);
                 add_to_batch(batch_item{std::move(m), std::move(e), &handler, !duplicate});
@@ -500,9 +502,8 @@ struct consumer::impl {
         // The process died while a handler ran on this very message, crash_limit times in a row:
         // running it again would only die again, and the group would never get past it.
         const std::string_view topic = rd_kafka_topic_name(m->rkt);
-        deaths_of_current = journal.deaths(topic, m->partition, m->offset);
-        if (deaths_of_current > 0 && std::cmp_greater_equal(deaths_of_current, options.crash_limit)) {
-            const auto deaths = std::exchange(deaths_of_current, 0);
+        const auto deaths = journal.deaths(topic, m->partition, m->offset);
+        if (deaths > 0 && std::cmp_greater_equal(deaths, options.crash_limit)) {
             journal.forget(topic, m->partition);
             const auto why = "the consumer process died " + std::to_string(deaths) +
                              " times in a row while applying this message (crash_limit " +
@@ -510,12 +511,11 @@ struct consumer::impl {
             log->error("consumer {}: {} event {}: {}; dead-lettered", options.group_id, e.event_type, e.event_id, why);
             return dead_letter_now(*m, dead_letter_reason::crashed_consumer, why, static_cast<int>(deaths));
         }
-        if (deaths_of_current > 0) {
+        if (deaths > 0) {
             log->warn("consumer {}: the last {} process(es) died applying {} event {}; trying it again ({} of {})",
-                      options.group_id, deaths_of_current, e.event_type, e.event_id, deaths_of_current + 1,
-                      options.crash_limit);
+                      options.group_id, deaths, e.event_type, e.event_id, deaths + 1, options.crash_limit);
         }
-        return apply(std::move(m), std::move(e), *handler);
+        return apply(std::move(m), std::move(e), *handler, deaths);
     }
 
     [[nodiscard]] bool sweep_due(clock::time_point now) const noexcept {
@@ -702,19 +702,13 @@ consumer_counters consumer::run() {
             // Our own database failed (a full disk, a read-only file): the batch rolled back and
             // none of its offsets was stored. Leave the group (what was read comes again),
             // pause, growing with each failure, and join again: the consumer recovers by itself.
-            s.drop_read_ahead_after_failure();
-            s.uncount_batch();
-            s.drop_batch();
-            s.member->close();
-            const auto pause = s.storage_pause.next();
-            s.storage_log.failed(e.what(), pause, std::chrono::steady_clock::now());
+            s.leave_after_failure();
+            const auto pause = s.storage_retries.failed(e.what(), std::chrono::steady_clock::now());
             s.member_counters.progress.error(e.what());
             if (s.wait_or_stop(pause)) break;
             s.join_group();
         } catch (...) {
-            s.drop_read_ahead_after_failure();
-            s.drop_batch();     // rolled back: its offsets were never stored, its events come again
-            s.member->close();  // commits what was stored: every stored offset is of a committed event
+            s.leave_after_failure();
             throw;
         }
     }

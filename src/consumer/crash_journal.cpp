@@ -107,10 +107,10 @@ std::uint32_t crash_journal::deaths(std::string_view topic, std::int32_t partiti
     return e != nullptr && e->suspect_offset == offset ? e->suspect_deaths : 0;
 }
 
-void crash_journal::applying(std::string_view topic, std::int32_t partition, std::int64_t offset,
-                             std::uint32_t deaths) noexcept {
+crash_journal::running crash_journal::applying(std::string_view topic, std::int32_t partition,
+                                              std::int64_t offset, std::uint32_t deaths) noexcept {
     entry* e = find(topic, partition);
-    if (e == nullptr) return;
+    if (e == nullptr) return running(nullptr);
     slot* s = e->at;
     s->state = idle;
     std::atomic_signal_fence(std::memory_order_release);  // the stores in this order, for a kill between them
@@ -119,10 +119,11 @@ void crash_journal::applying(std::string_view topic, std::int32_t partition, std
     s->pid = self_;
     std::atomic_signal_fence(std::memory_order_release);  // the stores in this order, for a kill between them
     s->state = applying_now;
+    return running(s);
 }
 
-void crash_journal::survived(std::string_view topic, std::int32_t partition) noexcept {
-    if (entry* e = find(topic, partition)) e->at->state = idle;
+crash_journal::running::~running() {
+    if (slot_ != nullptr) slot_->state = idle;
 }
 
 void crash_journal::forget(std::string_view topic, std::int32_t partition) noexcept {

@@ -36,10 +36,22 @@ public:
      *        after that many deaths before. 0 when it is not a suspect.
      */
     [[nodiscard]] std::uint32_t deaths(std::string_view topic, std::int32_t partition, std::int64_t offset) noexcept;
-    /** @brief The handler is about to run on the message: a death from now on is charged to it. */
-    void applying(std::string_view topic, std::int32_t partition, std::int64_t offset, std::uint32_t deaths) noexcept;
-    /** @brief The handler returned (or threw): the process survived the message. */
-    void survived(std::string_view topic, std::int32_t partition) noexcept;
+    /** @brief While it lives, a handler runs on one message: a death is charged to that message. */
+    class running {
+    public:
+        explicit running(slot* s) noexcept : slot_(s) {}
+        /** @brief The handler returned or threw: the process survived the message. */
+        ~running();
+        running(const running&) = delete;
+        running& operator=(const running&) = delete;
+
+    private:
+        slot* slot_;
+    };
+
+    /** @brief The handler is about to run on the message, after `deaths` deaths on it before. */
+    [[nodiscard]] running applying(std::string_view topic, std::int32_t partition, std::int64_t offset,
+                                   std::uint32_t deaths) noexcept;
     /** @brief The message was dead-lettered: nobody is charged for it any more. */
     void forget(std::string_view topic, std::int32_t partition) noexcept;
 

@@ -95,6 +95,10 @@ http_response json_error(int status, std::string_view message, std::string_view 
     return json_response(status, body);
 }
 
+http_response body_too_large(std::size_t max_body_bytes) {
+    return json_error(413, "the body is over the limit of " + std::to_string(max_body_bytes) + " bytes");
+}
+
 struct http_router::route {
     std::string method;
     std::string pattern;
@@ -162,7 +166,7 @@ const http_router::route* http_router::find(http_request& request, std::size_t m
     }
     const auto length = declared_length(request);
     if (length && *length > max_body_bytes) {
-        refusal = json_error(413, "the body is over the limit of " + std::to_string(max_body_bytes) + " bytes");
+        refusal = body_too_large(max_body_bytes);
         return nullptr;
     }
     const bool may_have_body = (length && *length > 0) || request.headers.contains("Transfer-Encoding");
@@ -189,7 +193,7 @@ http_response http_router::respond(const route& found, const http_request& reque
 
 http_response http_router::dispatch(http_request request, std::size_t max_body_bytes) const {
     if (request.body.size() > max_body_bytes) {
-        return json_error(413, "the body is over the limit of " + std::to_string(max_body_bytes) + " bytes");
+        return body_too_large(max_body_bytes);
     }
     std::optional<http_response> refusal;
     const auto* found = find(request, max_body_bytes, refusal);

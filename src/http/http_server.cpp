@@ -92,18 +92,11 @@ listen_socket bind_listener(const listen_address& address, int& port) {
     return socket;
 }
 
+// Headers or query parameters into `Map` (a value may be absent: `?flag`).
+template <class Map>
 MHD_Result collect(void* into, MHD_ValueKind, const char* key, const char* value) noexcept {
     try {
-        (*static_cast<std::map<std::string, std::string, header_name_less>*>(into))[key] = value ? value : "";
-    } catch (...) {
-        return MHD_NO;
-    }
-    return MHD_YES;
-}
-
-MHD_Result collect_query(void* into, MHD_ValueKind, const char* key, const char* value) noexcept {
-    try {
-        (*static_cast<std::map<std::string, std::string, std::less<>>*>(into))[key] = value ? value : "";
+        (*static_cast<Map*>(into))[key] = value ? value : "";
     } catch (...) {
         return MHD_NO;
     }
@@ -149,8 +142,9 @@ struct http_server::impl {
             auto state = std::make_unique<request_state>();
             state->request.method = method;
             state->request.path = url;
-            MHD_get_connection_values(connection, MHD_HEADER_KIND, collect, &state->request.headers);
-            MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_query, &state->request.query);
+            auto& r = state->request;
+            MHD_get_connection_values(connection, MHD_HEADER_KIND, collect<decltype(r.headers)>, &r.headers);
+            MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect<decltype(r.query)>, &r.query);
             std::optional<http_response> refusal;
             state->route = routes.find(state->request, limits.max_body_bytes, refusal);
             auto& s = *state;
@@ -182,8 +176,7 @@ struct http_server::impl {
                 if (state.request.body.size() + size > limits.max_body_bytes) {
                     // A chunked body: the 413 goes out once the client has finished sending (or
                     // the request timeout cuts it off), so that it is not lost in a reset.
-                    state.refusal = json_error(413, "the body is over the limit of " +
-                                                        std::to_string(limits.max_body_bytes) + " bytes");
+                    state.refusal = body_too_large(limits.max_body_bytes);
                     state.request.body = {};
                     return MHD_YES;
                 }

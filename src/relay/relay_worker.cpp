@@ -31,8 +31,8 @@ relay_worker::relay_worker(relay::state& shared, std::unique_ptr<database> db, s
       outbox_(*db_),
       lease_(*db_, std::move(owner), shared.settings.lease_period),
       backoff_(shared.options.initial_backoff, shared.options.max_backoff),
-      step_backoff_(shared.options.initial_backoff, shared.options.max_backoff),
-      failure_log_(*shared.log, "relay", std::chrono::seconds{30}) {}
+      step_retries_(*shared.log, "relay", std::chrono::seconds{30}, shared.options.initial_backoff,
+                    shared.options.max_backoff) {}
 
 bool relay_worker::stop_requested() {
     std::lock_guard lock(shared_.mutex);
@@ -47,9 +47,8 @@ void relay_worker::run() noexcept {
         }
         try {
             step();
-            if (failure_log_.consecutive() > 0) {
-                failure_log_.recovered(steady::now());
-                step_backoff_.reset();
+            if (step_retries_.consecutive() > 0) {
+                step_retries_.recovered(steady::now());
                 shared_.consecutive_failures.store(0);
             }
         } catch (const std::exception& e) {
@@ -67,11 +66,9 @@ void relay_worker::run() noexcept {
 // e.g. the disk is full, the file read-only, or the database locked past its busy timeout: keep
 // the relay alive, say why (once per interval), and try again after a growing pause.
 void relay_worker::after_failure(const std::exception& e) {
-    const auto pause = step_backoff_.next();
-    retry_step_at_ = steady::now() + pause;
-    failure_log_.failed(e.what(), pause, steady::now());
+    retry_step_at_ = steady::now() + step_retries_.failed(e.what(), steady::now());
     shared_.note_error(e.what());
-    shared_.consecutive_failures.store(failure_log_.consecutive());
+    shared_.consecutive_failures.store(step_retries_.consecutive());
     failures_.clear();
     try {
         rewind();

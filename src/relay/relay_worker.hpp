@@ -16,7 +16,7 @@
 #include "domain_events/outbox.hpp"
 #include "domain_events/relay_lease.hpp"
 #include "domain_events/topic_admin.hpp"
-#include "../repeated_error_log.hpp"
+#include "../retry_pacer.hpp"
 #include "relay_producer.hpp"
 #include "relay_state.hpp"
 
@@ -63,8 +63,7 @@ private:
     backoff backoff_;
     /// Between failed steps (a full disk, a read-only file, a lock held past its timeout): every
     /// step touches SQLite (the lease, the batch, the marks, retention), so all of them pause.
-    backoff step_backoff_;
-    repeated_error_log failure_log_;
+    retry_pacer step_retries_;
     steady::time_point retry_step_at_{};
     std::unique_ptr<relay_producer> producer_;
     std::unique_ptr<topic_admin> admin_;

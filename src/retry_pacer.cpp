@@ -1,15 +1,16 @@
-#include "repeated_error_log.hpp"
+#include "retry_pacer.hpp"
 
 #include <spdlog/spdlog.h>
 
 namespace domain_events::detail {
 
-void repeated_error_log::failed(std::string_view message, std::chrono::milliseconds retry_in, clock::time_point now) noexcept {
+std::chrono::milliseconds retry_pacer::failed(std::string_view message, clock::time_point now) noexcept {
+    const auto retry_in = pause_.next();
     try {
         if (consecutive_++ == 0) first_failure_ = now;
         if (message == last_message_ && now - last_line_ < interval_) {
             ++unlogged_;
-            return;
+            return retry_in;
         }
         if (unlogged_ > 0) {
             log_.error("{}: the failure before repeated {} more time(s) in the last {} s", what_, unlogged_,
@@ -23,9 +24,10 @@ void repeated_error_log::failed(std::string_view message, std::chrono::milliseco
     } catch (...) {
         // Logging must not take the loop down: the failure is also in the loop's status.
     }
+    return retry_in;
 }
 
-void repeated_error_log::recovered(clock::time_point now) noexcept {
+void retry_pacer::recovered(clock::time_point now) noexcept {
     if (consecutive_ == 0) return;
     try {
         log_.info("{}: recovered after {} failure(s) in {} s", what_, consecutive_,
@@ -34,6 +36,7 @@ void repeated_error_log::recovered(clock::time_point now) noexcept {
     }
     consecutive_ = 0;
     unlogged_ = 0;
+    pause_.reset();
     last_message_.clear();
 }
 
