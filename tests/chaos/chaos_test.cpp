@@ -341,10 +341,15 @@ TEST_F(chaos, consumer_sigkilled_at_random_points_applies_every_event_exactly_on
                                                  {"KAFKA_TOPIC_REPLICATION_FACTOR", "1"},
                                                  {"KAFKA_PROPERTY_SESSION_TIMEOUT_MS", "6000"},
                                                  {"KAFKA_PROPERTY_HEARTBEAT_INTERVAL_MS", "500"},
-                                                 {"KAFKA_PROPERTY_GROUP_INSTANCE_ID", "chaos-consumer"},
-                                                 {"CONSUMER_GROUP", "chaos"},
+                                                 // Named after the run: a static member of an earlier run's
+                                                 // group would be handed that run's old assignment.
+                                                 {"KAFKA_PROPERTY_GROUP_INSTANCE_ID", c.topic_prefix},
+                                                 {"CONSUMER_GROUP", c.topic_prefix},
                                                  {"CONSUMER_DB", consumer_db},
-                                                 {"CONSUMER_EVENTS", "patient.created,patient.updated"}};
+                                                 {"CONSUMER_EVENTS", "patient.created,patient.updated"},
+                                                 // Paced so that a kill lands where it was aimed: unpaced, the
+                                                 // consumer applied the last 3,600 events between two polls.
+                                                 {"CONSUMER_HANDLER_DELAY_US", "100"}};
     int runs = 0;
     const auto start_consumer = [&] {
         return std::make_unique<dt::child_process>(std::vector<std::string>{DOMAIN_EVENTS_TEST_CONSUMER}, env,
@@ -363,7 +368,7 @@ TEST_F(chaos, consumer_sigkilled_at_random_points_applies_every_event_exactly_on
     std::vector<std::int64_t> kills_at;
     for (const auto point : random_points(params.kills, 1, total * 9 / 10)) {
         auto consumer = start_consumer();
-        const bool reached = dt::eventually([&] { return applied() >= point; }, 120s);
+        const bool reached = dt::eventually([&] { return applied() >= point; }, 120s, 5ms);
         consumer->signal(SIGKILL);
         EXPECT_EQ(consumer->wait(10s), 128 + SIGKILL) << consumer->output();
         ASSERT_TRUE(reached) << "the consumer did not reach " << point << " effects\n" << consumer->output();

@@ -5,7 +5,7 @@
 //   CONSUMER_GROUP, CONSUMER_DB, CONSUMER_EVENTS (comma-separated)
 //   CONSUMER_IDLE_EXIT_MS       stop after this long without messages (default: never)
 //   CONSUMER_CRASH_AFTER        SIGKILL itself right after the N-th committed event
-//   CONSUMER_HANDLER_DELAY_MS   sleep in each handler (to keep a stream going while a test kills)
+//   CONSUMER_HANDLER_DELAY_US   sleep in each handler, in microseconds (to keep a stream going while a test kills)
 //   CONSUMER_MAX_BATCH_EVENTS   consumer_options::max_batch_events (default: the library's)
 //   CONSUMER_HTTP               HOST:PORT of a consumer_http_endpoint (logs the port it listens on)
 //   CONSUMER_STALL_AFTER_MS     consumer_options::stall_after
@@ -61,7 +61,7 @@ int main() {
         }
         options.stall_after = std::chrono::milliseconds{std::stol(env(environment, "CONSUMER_STALL_AFTER_MS", "60000"))};
         const auto crash_after = std::stoul(env(environment, "CONSUMER_CRASH_AFTER", "0"));
-        const auto delay = std::chrono::milliseconds{std::stol(env(environment, "CONSUMER_HANDLER_DELAY_MS", "0"))};
+        const auto delay = std::chrono::microseconds{std::stol(env(environment, "CONSUMER_HANDLER_DELAY_US", "0"))};
         const auto die_on = env(environment, "CONSUMER_DIE_ON_EVENT_ID");
         std::size_t committed = 0;
         if (crash_after > 0) {

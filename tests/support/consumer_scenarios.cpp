@@ -113,7 +113,7 @@ std::unique_ptr<child_process> consumer_scenarios::start_consumer(const std::map
                                               {"KAFKA_TOPIC_REPLICATION_FACTOR", "1"},
                                               {"KAFKA_PROPERTY_SESSION_TIMEOUT_MS", "6000"},
                                               {"KAFKA_PROPERTY_HEARTBEAT_INTERVAL_MS", "500"},
-                                              {"CONSUMER_GROUP", "replicas"},
+                                              {"CONSUMER_GROUP", prefix},
                                               {"CONSUMER_DB", db_path},
                                               {"CONSUMER_EVENTS", "patient.created"}};
     for (const auto& [name, value] : process_env()) env[name] = value;
@@ -400,7 +400,7 @@ void consumer_scenarios::killed_between_the_commit_and_the_offset_applies_nothin
 void consumer_scenarios::three_replicas_over_six_partitions_one_killed_mid_stream_apply_every_event_once() {
     create_topic(de::topic_for_event_type(prefix, "patient.created"), 6);
     const auto ids = ids_of(produce_events("patient.created", 3'000));
-    const std::map<std::string, std::string> slow = {{"CONSUMER_HANDLER_DELAY_MS", "1"}};
+    const std::map<std::string, std::string> slow = {{"CONSUMER_HANDLER_DELAY_US", "1000"}};
     std::vector<std::unique_ptr<child_process>> replicas;
     for (int i = 0; i < 3; ++i) replicas.push_back(start_consumer(slow));
     ASSERT_TRUE(eventually([&] { return effects().size() >= 600; })) << replicas[0]->output();
