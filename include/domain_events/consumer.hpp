@@ -26,9 +26,13 @@ struct event;
 using event_handler = std::function<void(const event& e, database& db)>;
 
 /**
- * @brief One member of a consumer group. `run()` polls on the calling thread; `stop()`,
- *        `counters()` and `status()` are safe from any thread; everything else belongs to the thread that
- *        constructed it, before `run()`.
+ * @brief One member of a consumer group, run either on a thread of the caller's (`run()`, which
+ *        blocks) or on one of its own (`start()` ... `stop(timeout)`).
+ *
+ * Threads: `stop()`, `stop(timeout)`, `wait_until_caught_up()`, `counters()`, `status()`,
+ * `settings()` and `options()` are safe from any thread. `on()`, `otherwise()`, `run()` and
+ * `start()` are for one thread at a time, before the consumer runs; `run()` may be on another
+ * thread than the constructor's. Handlers run on the running thread, one at a time.
  */
 class consumer {
 public:
@@ -39,7 +43,10 @@ public:
      *         the database cannot be opened.
      */
     consumer(config settings, consumer_options options);
-    /** @brief Closes as `run()` does on return when it was not closed yet. Never throws. */
+    /**
+     * @brief Closes as `run()` does on return when it was not closed yet; a background run is
+     *        stopped and waited for (an exception it ended with is logged). Never throws.
+     */
     ~consumer();
 
     consumer(const consumer&) = delete;
@@ -70,8 +77,34 @@ public:
      */
     consumer_counters run();
 
+    /**
+     * @brief `run()` on a thread the consumer owns; returns at once. End it with `stop(timeout)`
+     *        or the destructor.
+     * @throws usage_error when running or run before.
+     */
+    void start();
+
     /** @brief Ends `run()` after the current event (which is finished and committed). */
     void stop() noexcept;
+
+    /**
+     * @brief Ends a run started by `start()`: `stop()`, then waits up to `timeout` for its thread
+     *        (a handler that has not returned keeps it). Without a background run: just `stop()`.
+     * @return true when the run has ended; false when it was still finishing (call again, or let
+     *         the destructor wait for it).
+     * @throws what `run()` threw (once; `status()` shows it as `failed` and `last_error`).
+     */
+    bool stop(std::chrono::milliseconds timeout);
+
+    /**
+     * @brief Waits until this consumer has dealt with (applied, skipped or dead-lettered, and
+     *        committed to its database) every message that was in its partitions when called:
+     *        once it has an assignment, each partition's end is asked of its leader, then the
+     *        consumer's positions are watched. A partition revoked meanwhile counts as done (its
+     *        new owner catches up on it). The consumer-side twin of `relay::wait_until_published`.
+     * @return false when `timeout` passed first, or the run ended before.
+     */
+    bool wait_until_caught_up(std::chrono::milliseconds timeout);
 
     /** @brief A snapshot of the counters; safe from any thread. */
     [[nodiscard]] consumer_counters counters() const;

@@ -32,6 +32,7 @@ struct partition_lag {
 struct consumer_status {
     std::string group_id;
     bool running = false;                 ///< inside `run()`
+    bool failed = false;                  ///< `run()` ended with an exception (its text in `last_error`)
     std::vector<partition_lag> partitions;  ///< the current assignment, sorted by topic and partition
     consumer_counters counters;
     /// Since the last message was dealt with, or since the last assignment when later; nullopt

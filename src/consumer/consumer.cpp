@@ -8,6 +8,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "../relay/backoff.hpp"
 #include "../retry_pacer.hpp"
 #include "../sensitive_scan.hpp"
+#include "background_run.hpp"
 #include "crash_journal.hpp"
 #include "dead_letter_producer.hpp"
 #include "group_member.hpp"
@@ -121,7 +123,9 @@ struct consumer::impl {
     // Shared with other threads: stop() and counters().
     std::atomic<bool> stop_requested{false};
     std::atomic<bool> running{false};
-    bool ran = false;
+    std::atomic<bool> ran{false};    // run() or start() was called: a consumer runs once
+    std::atomic<bool> ended{false};  // and its run has returned
+    std::atomic<bool> failed{false};
     std::mutex wait_mutex;
     std::condition_variable wake;
     struct atomic_counters {
@@ -152,7 +156,8 @@ struct consumer::impl {
     } batch;
     std::exception_ptr revoke_failure;  // from finishing the batch inside the revoke callback
     bool stored_since_commit = false;
-    std::unique_ptr<detail::group_member> member;
+    std::unique_ptr<detail::group_member> member;  // replaced under member_mutex (wait_until_caught_up reads it)
+    mutable std::mutex member_mutex;
     std::unique_ptr<detail::dead_letter_producer> dead_letters;
     // Read ahead: after `member`, so their messages go before the client they came from.
     std::unique_ptr<detail::parse_ahead> parser;
@@ -167,6 +172,32 @@ struct consumer::impl {
     clock::time_point pruned_logged{};
 
     enum class outcome { done, abandoned };
+
+    /** @throws usage_error when the consumer has run (or was started) before. */
+    void claim_the_run(const char* by);
+    consumer_counters run_to_end();
+
+    // What wait_until_caught_up waits for: each assigned partition's end, asked of its leader now
+    // (the lag's cached ends may trail what was produced just before the call). Partitions with
+    // nothing to read are left out. Nullopt until something is assigned and every leader answered.
+    std::optional<std::vector<detail::catch_up_target>> catch_up_targets(clock::time_point deadline) const {
+        std::lock_guard lock(member_mutex);
+        if (!member) return std::nullopt;
+        auto assignment = member_counters.progress.assignment();
+        if (assignment.empty()) return std::nullopt;
+        std::vector<detail::catch_up_target> targets;
+        for (auto& tp : assignment) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+            if (left.count() <= 0) return std::nullopt;
+            const auto marks = member->query_watermarks(tp, left);
+            if (!marks) return std::nullopt;
+            if (marks->second > marks->first) targets.push_back({std::move(tp), marks->second});
+        }
+        return targets;
+    }
+
+    // A background run is part of the impl, last, so that it is joined before the rest goes.
+    detail::background_run background;
 
     consumer_counters snapshot() const {
         consumer_counters c;
@@ -189,7 +220,11 @@ struct consumer::impl {
 
     // A new member of the group, subscribed: at the start, and again after a storage failure.
     void join_group() {
-        member = std::make_unique<detail::group_member>(member_properties, *log, member_counters);
+        auto joining = std::make_unique<detail::group_member>(member_properties, *log, member_counters);
+        {
+            std::lock_guard lock(member_mutex);
+            member = std::move(joining);
+        }
         member->on_revoke([this](const std::vector<detail::topic_partition>& revoked) { before_revoke(revoked); });
         member->subscribe(topics.topics());
     }
@@ -653,6 +688,18 @@ consumer::consumer(config settings, consumer_options options)
     : impl_(std::make_unique<impl>(std::move(settings), std::move(options))) {}
 
 consumer::~consumer() {
+    if (impl_->background.started()) {
+        stop();
+        try {
+            while (!stop(std::chrono::seconds{10})) {
+                impl_->log->warn("consumer {}: waiting for its background run to end", impl_->options.group_id);
+            }
+        } catch (const std::exception& e) {
+            impl_->log->error("consumer {}: its background run had failed: {}", impl_->options.group_id, e.what());
+        } catch (...) {
+            impl_->log->error("consumer {}: its background run had failed", impl_->options.group_id);
+        }
+    }
     // A stop() from another thread may still be inside its critical section: wait it out.
     std::lock_guard lock(impl_->wait_mutex);
 }
@@ -673,15 +720,28 @@ consumer& consumer::otherwise(event_handler handler) {
     return *this;
 }
 
+void consumer::impl::claim_the_run(const char* by) {
+    if (ran.exchange(true)) {
+        throw usage_error(std::string("consumer.") + by + ": consumer " + options.group_id +
+                          " has run already; make a new one");
+    }
+}
+
 consumer_counters consumer::run() {
-    auto& s = *impl_;
-    if (s.ran) throw usage_error("consumer.run: consumer " + s.options.group_id + " has run already; make a new one");
-    s.ran = true;
+    impl_->claim_the_run("run");
+    return impl_->run_to_end();
+}
+
+consumer_counters consumer::impl::run_to_end() {
+    auto& s = *this;
     s.running.store(true);
     struct running_flag {
-        std::atomic<bool>& flag;
-        ~running_flag() { flag.store(false); }
-    } clear_running{s.running};
+        impl& s;
+        ~running_flag() {
+            s.running.store(false);
+            s.ended.store(true);
+        }
+    } clear_running{s};
 
     s.ensure_dead_letter_topic();
     s.dead_letters = std::make_unique<detail::dead_letter_producer>(
@@ -719,6 +779,42 @@ consumer_counters consumer::run() {
     return c;
 }
 
+void consumer::start() {
+    impl_->claim_the_run("start");
+    impl_->background.start([this] {
+        try {
+            static_cast<void>(impl_->run_to_end());
+        } catch (const std::exception& e) {
+            impl_->member_counters.progress.error(std::string("run() ended: ") + e.what());
+            impl_->failed.store(true);
+            impl_->log->error("consumer {}: stopped by a failure: {}", impl_->options.group_id, e.what());
+            throw;
+        }
+    });
+}
+
+bool consumer::stop(std::chrono::milliseconds timeout) {
+    stop();
+    return impl_->background.finish(timeout);
+}
+
+bool consumer::wait_until_caught_up(std::chrono::milliseconds timeout) {
+    const auto& s = *impl_;
+    const auto deadline = clock::now() + timeout;
+    constexpr std::chrono::milliseconds step{10};
+    std::optional<std::vector<detail::catch_up_target>> targets;
+    while (!(targets = s.running.load() ? s.catch_up_targets(deadline) : std::nullopt)) {
+        // Not yet running (just started), or not yet assigned: wait; ended: it never will be.
+        if (clock::now() >= deadline || s.ended.load()) return false;
+        std::this_thread::sleep_for(step);
+    }
+    while (!detail::caught_up(*targets, s.member_counters.progress.take().partitions)) {
+        if (clock::now() >= deadline || !s.running.load()) return false;
+        std::this_thread::sleep_for(step);
+    }
+    return true;
+}
+
 void consumer::stop() noexcept {
     // Notified under the lock, so the destructor, which takes it, never destroys the condition
     // variable while a stop() on another thread is still using it.
@@ -734,6 +830,7 @@ consumer_status consumer::status() const {
     auto progress = s.member_counters.progress.take();
     consumer_status status{.group_id = s.options.group_id,
                            .running = s.running.load(),
+                           .failed = s.failed.load(),
                            .partitions = std::move(progress.partitions),
                            .counters = s.snapshot(),
                            .since_progress = progress.since_progress,

@@ -55,6 +55,14 @@ partition_lag lag_of(const topic_partition& tp, const partition_offsets& o, bool
     return lag;
 }
 
+bool caught_up(const std::vector<catch_up_target>& targets, const std::vector<partition_lag>& now) {
+    return std::ranges::all_of(targets, [&](const catch_up_target& t) {
+        const auto p = std::ranges::find_if(
+            now, [&](const partition_lag& l) { return l.partition == t.tp.partition && l.topic == t.tp.topic; });
+        return p == now.end() || (p->position && *p->position >= t.end);
+    });
+}
+
 bool is_stalled(bool running, const std::vector<partition_lag>& partitions, bool message_in_hand,
                 std::optional<std::chrono::milliseconds> since_progress, std::chrono::milliseconds stall_after) {
     if (!running || partitions.empty() || !since_progress || *since_progress < stall_after) return false;

@@ -72,6 +72,18 @@ struct statistics_offsets {
                               std::optional<std::chrono::milliseconds> since_progress,
                               std::chrono::milliseconds stall_after);
 
+/** @brief A partition that `wait_until_caught_up` waits for, and the end it had when asked. */
+struct catch_up_target {
+    topic_partition tp;
+    std::int64_t end = 0;
+};
+
+/**
+ * @brief True when every target's position in `now` has reached its end, or it is no longer
+ *        assigned (its new owner catches up on it).
+ */
+[[nodiscard]] bool caught_up(const std::vector<catch_up_target>& targets, const std::vector<partition_lag>& now);
+
 class consumer_progress {
 public:
     /** @brief How `auto.offset.reset` starts a group without offsets (the lag before its first commit). */

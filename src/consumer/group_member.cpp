@@ -116,6 +116,18 @@ void group_member::read_high_watermarks() {
     counters_.progress.high_watermarks(highs);
 }
 
+std::optional<std::pair<std::int64_t, std::int64_t>> group_member::query_watermarks(
+    const topic_partition& tp, std::chrono::milliseconds timeout) const {
+    std::int64_t low = RD_KAFKA_OFFSET_INVALID;
+    std::int64_t high = RD_KAFKA_OFFSET_INVALID;
+    if (rd_kafka_query_watermark_offsets(client_.get(), tp.topic.c_str(), tp.partition, &low, &high,
+                                         static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+        return std::nullopt;
+    }
+    return std::pair{low, high};
+}
+
 bool group_member::store_offset(const rd_kafka_message_t& message) {
     offset_batch one;
     one.add(message);

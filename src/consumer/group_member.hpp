@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "domain_events/detail/handles.hpp"
@@ -100,6 +101,14 @@ public:
 
     /** @brief Commits, leaves the group (revoking), and stops fetching. Idempotent; never throws. */
     void close() noexcept;
+
+    /**
+     * @brief Asks the partition's leader for its low and high watermarks (a request, unlike the
+     *        cached ones the lag uses). Safe from any thread while the member lives.
+     * @return nullopt when the leader did not answer within `timeout`.
+     */
+    [[nodiscard]] std::optional<std::pair<std::int64_t, std::int64_t>> query_watermarks(
+        const topic_partition& tp, std::chrono::milliseconds timeout) const;
 
     /** @brief The fatal error that ended the member, if any. */
     [[nodiscard]] const std::optional<std::string>& fatal_error() const noexcept { return fatal_; }

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "consumer_scenarios.hpp"
+#include "event_producer.hpp"
 
 namespace de = domain_events;
 
@@ -27,6 +28,10 @@ protected:
 
 TEST_F(consumer_hermetic, applies_subscribed_events_and_after_stop_a_restart_resumes_after_them) {
     applies_subscribed_events_and_after_stop_a_restart_resumes_after_them();
+}
+
+TEST_F(consumer_hermetic, in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after) {
+    in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after();
 }
 
 TEST_F(consumer_hermetic, the_same_event_twice_and_a_replayed_batch_take_effect_once) {
@@ -111,6 +116,35 @@ TEST_F(consumer_hermetic, another_writer_holding_the_lock_for_many_waits_delays_
     const auto counters = ran.get();
     EXPECT_EQ(counters.applied, events.size());
     expect_each_applied_once(ids_of(events));
+}
+
+// What ends a background run is not lost on its thread: stop() rethrows it, status() shows it,
+// and a consumer destroyed without stop() stops, waits for its thread and logs it.
+TEST_F(consumer_hermetic, a_background_run_ended_by_a_failure_is_rethrown_by_stop_and_shown_by_status) {
+    using namespace std::chrono_literals;
+    create_topic(topic("patient.created"), 1);
+    de::testing::produce_all(bootstrap(), {{topic("patient.created"), "g", "not json", {}}});
+    auto o = options({"patient.created"});
+    o.dead_letter_attempts = 1;
+    // Every produce request is refused: the poison message's dead letter cannot be delivered.
+    constexpr std::int16_t produce_api = 0;
+    constexpr int message_too_large = 10;
+    cluster.push_request_errors(produce_api, std::vector<int>(100, message_too_large));
+    for (const bool stopped : {true, false}) {
+        de::consumer consumer(settings(), o);
+        consumer.on("patient.created", record_effect);
+        consumer.start();
+        ASSERT_TRUE(eventually([&] { return consumer.status().failed; }, 60s)) << consumer.status().last_error;
+        const auto status = consumer.status();
+        EXPECT_FALSE(status.running);
+        EXPECT_THAT(status.last_error, ::testing::HasSubstr("run() ended: "));
+        EXPECT_FALSE(consumer.wait_until_caught_up(1s));
+        if (stopped) {
+            EXPECT_THROW(consumer.stop(10s), de::publish_error);
+            EXPECT_TRUE(consumer.stop(1s)) << "the failure is handed over once";
+        }
+        cluster.push_request_errors(produce_api, std::vector<int>(100, message_too_large));
+    }  // the second is destroyed with its failure untaken: logged, never thrown
 }
 
 TEST_F(consumer_hermetic, idempotency_records_older_than_the_retention_are_swept_and_the_others_kept) {

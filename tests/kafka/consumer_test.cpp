@@ -30,6 +30,10 @@ TEST_F(kafka_consumer, applies_subscribed_events_and_after_stop_a_restart_resume
     applies_subscribed_events_and_after_stop_a_restart_resumes_after_them();
 }
 
+TEST_F(kafka_consumer, in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after) {
+    in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after();
+}
+
 TEST_F(kafka_consumer, the_same_event_twice_and_a_replayed_batch_take_effect_once) {
     the_same_event_twice_and_a_replayed_batch_take_effect_once();
 }

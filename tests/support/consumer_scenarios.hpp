@@ -52,6 +52,9 @@ protected:
     // Another producer's sensitive fields (consumer_crash_scenario.cpp): refused or redacted.
     void sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them();
 
+    // In the background (consumer_background_scenario.cpp): start(), wait_until_caught_up(), stop(timeout).
+    void in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after();
+
     // Helpers shared by the scenarios.
     [[nodiscard]] config settings(topic_routing routing = topic_routing::per_event_type) const;
     [[nodiscard]] consumer_options options(std::vector<std::string> types, std::string group = "g") const;
