@@ -1,4 +1,5 @@
 #include "outbox_schema.hpp"
+#include "schema_versions.hpp"
 
 #include <string>
 
@@ -129,20 +130,13 @@ void install_outbox_schema(database& db, int target_version) {
         throw usage_error("outbox schema version " + std::to_string(target_version) + " is unknown to this build");
     }
     db.atomic([&] {
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS domain_events_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)");
-        auto& query = db.prepare("SELECT version FROM domain_events_schema WHERE component = 'outbox'");
-        const int current = query.step() ? static_cast<int>(query.column_int64(0)) : 0;
-        query.reset();
+        const int current = schema_version(db, "outbox");
         if (current > target_version) {
             throw error("outbox schema in '" + db.path() + "' is version " + std::to_string(current) +
                         ", newer than this build's " + std::to_string(target_version) + "; upgrade domain_events");
         }
         for (int version = current; version < target_version; ++version) db.execute(migrations[version]);
-        db.prepare("INSERT INTO domain_events_schema (component, version) VALUES ('outbox', ?) "
-                   "ON CONFLICT (component) DO UPDATE SET version = excluded.version")
-            .bind_all(target_version)
-            .run();
+        record_schema_version(db, "outbox", target_version);
     });
 }
 

@@ -39,8 +39,9 @@ public:
     /**
      * @brief Checks everything and opens the database; joins no group yet.
      * @throws config_error for a bad setting (empty group, bad event type or pattern, a
-     *         librdkafka property librdkafka refuses, no bootstrap servers); storage_error when
-     *         the database cannot be opened.
+     *         librdkafka property librdkafka refuses, no bootstrap servers, a bad `schema`);
+     *         storage_error when the database cannot be opened; usage_error when it has a newer
+     *         handlers' schema; what `schema.migrate` throws (its transaction rolled back).
      */
     consumer(config settings, consumer_options options);
     /**

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "domain_events/consumer_schema.hpp"
 #include "domain_events/latency_histogram.hpp"
 
 namespace spdlog { class logger; }
@@ -28,6 +29,9 @@ struct consumer_options {
     /// The consumer's own SQLite file: idempotency records and the handlers' effects. Replicas
     /// of one group must share it, or a partition moving between them is applied twice.
     std::string database_path = "consumer.db";
+    /// The handlers' tables: created or migrated in `database_path` by the constructor, in one
+    /// transaction, before any event (consumer_schema.hpp). Default: none.
+    consumer_schema schema{};
     /// Where a group without committed offsets starts: the oldest message, or only new ones.
     bool from_beginning = true;
     /// `run()` returns after this many messages were dealt with (applied, duplicate,

@@ -13,6 +13,7 @@
 #include "domain_events/consumer_cli.hpp"
 #include "domain_events/consumer_http.hpp"
 #include "domain_events/consumer_options.hpp"
+#include "domain_events/consumer_schema.hpp"
 #include "domain_events/consumer_program.hpp"
 #include "domain_events/consumer_status.hpp"
 #include "domain_events/database.hpp"

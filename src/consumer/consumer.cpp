@@ -102,6 +102,7 @@ struct consumer::impl {
           journal(options.crash_limit > 0 ? crash_journal_path(options.database_path) : std::string()) {
         // Let librdkafka check every property now, so a typo fails here and not in run().
         static_cast<void>(detail::make_kafka_conf(member_properties, "consumer"));
+        apply_consumer_schema(db, options.schema);  // last: only a consumer that can run changes the file
     }
 
     config settings;
