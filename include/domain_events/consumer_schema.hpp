@@ -5,6 +5,7 @@
  */
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace domain_events {
 
@@ -25,6 +26,15 @@ struct consumer_schema {
     /// Instead of `sql`, to migrate step by step: called with the version the database has (0 when
     /// it has none), inside the transaction. Throwing rolls everything back.
     std::function<void(database& db, int from_version)> migrate;
+
+    /** @brief A schema given as one SQL script. */
+    [[nodiscard]] static consumer_schema script(int version, std::string sql) {
+        return consumer_schema{version, std::move(sql), {}};
+    }
+    /** @brief A schema migrated by a function, from the version the database has. */
+    [[nodiscard]] static consumer_schema steps(int version, std::function<void(database& db, int from_version)> migrate) {
+        return consumer_schema{version, {}, std::move(migrate)};
+    }
 };
 
 /**

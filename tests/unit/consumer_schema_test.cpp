@@ -39,7 +39,7 @@ TEST_F(consumer_schema_test, the_consumer_creates_the_handlers_tables_before_any
     o.event_types = {"order.placed"};
     o.database_path = path;
     // Not idempotent on purpose: run a second time at the same version, it would fail.
-    o.schema = {.version = 1, .sql = "CREATE TABLE orders (id TEXT PRIMARY KEY); CREATE TABLE totals (n INTEGER)"};
+    o.schema = de::consumer_schema::script(1, "CREATE TABLE orders (id TEXT PRIMARY KEY); CREATE TABLE totals (n INTEGER)");
     { de::consumer first(settings, o); }
     EXPECT_TRUE(has_table("orders"));
     EXPECT_TRUE(has_table("totals"));
@@ -48,13 +48,13 @@ TEST_F(consumer_schema_test, the_consumer_creates_the_handlers_tables_before_any
 
 TEST_F(consumer_schema_test, a_later_version_migrates_from_the_one_the_database_has) {
     de::database db(path);
-    de::apply_consumer_schema(db, {.version = 1, .sql = "CREATE TABLE orders (id TEXT PRIMARY KEY)"});
+    de::apply_consumer_schema(db, de::consumer_schema::script(1, "CREATE TABLE orders (id TEXT PRIMARY KEY)"));
     std::vector<int> migrated_from;
-    const de::consumer_schema v3{.version = 3, .sql = {}, .migrate = [&](de::database& d, int from) {
+    const auto v3 = de::consumer_schema::steps(3, [&](de::database& d, int from) {
                                      migrated_from.push_back(from);
                                      if (from < 2) d.execute("ALTER TABLE orders ADD COLUMN total INTEGER");
                                      d.execute("CREATE TABLE IF NOT EXISTS customers (id TEXT PRIMARY KEY)");
-                                 }};
+                                 });
     de::apply_consumer_schema(db, v3);
     de::apply_consumer_schema(db, v3);
     EXPECT_EQ(migrated_from, std::vector<int>{1}) << "called once, with the version the database had";
@@ -64,20 +64,20 @@ TEST_F(consumer_schema_test, a_later_version_migrates_from_the_one_the_database_
 
 TEST_F(consumer_schema_test, a_failing_migration_leaves_the_database_as_it_was) {
     de::database db(path);
-    const de::consumer_schema failing{.version = 1, .sql = {}, .migrate = [](de::database& d, int) {
+    const auto failing = de::consumer_schema::steps(1, [](de::database& d, int) {
                                           d.execute("CREATE TABLE orders (id TEXT PRIMARY KEY)");
                                           throw std::runtime_error("step two failed");
-                                      }};
+                                      });
     EXPECT_THROW(de::apply_consumer_schema(db, failing), std::runtime_error);
     EXPECT_FALSE(has_table("orders"));
-    EXPECT_EQ(dt::scalar(db, "SELECT count(*) FROM domain_events_schema"), 0);
+    EXPECT_FALSE(has_table("domain_events_schema")) << "not even the version table is left";
 }
 
 TEST_F(consumer_schema_test, an_older_program_on_a_newer_database_is_refused_naming_both_versions) {
     de::database db(path);
-    de::apply_consumer_schema(db, {.version = 2, .sql = "CREATE TABLE orders (id TEXT PRIMARY KEY)"});
+    de::apply_consumer_schema(db, de::consumer_schema::script(2, "CREATE TABLE orders (id TEXT PRIMARY KEY)"));
     try {
-        de::apply_consumer_schema(db, {.version = 1, .sql = "CREATE TABLE old (id TEXT)"});
+        de::apply_consumer_schema(db, de::consumer_schema::script(1, "CREATE TABLE old (id TEXT)"));
         FAIL() << "an older schema was applied over a newer one";
     } catch (const de::usage_error& e) {
         EXPECT_THAT(e.what(), HasSubstr("version 2, newer than this program's 1"));
@@ -87,10 +87,11 @@ TEST_F(consumer_schema_test, an_older_program_on_a_newer_database_is_refused_nam
 
 TEST_F(consumer_schema_test, a_schema_with_both_or_neither_of_sql_and_migrate_or_a_negative_version_is_refused) {
     de::database db(path);
-    EXPECT_THROW(de::apply_consumer_schema(db, {.version = 1}), de::config_error);
-    EXPECT_THROW(de::apply_consumer_schema(db, {.version = 1, .sql = "SELECT 1", .migrate = [](de::database&, int) {}}),
-                 de::config_error);
-    EXPECT_THROW(de::apply_consumer_schema(db, {.version = -1, .sql = "SELECT 1"}), de::config_error);
+    EXPECT_THROW(de::apply_consumer_schema(db, de::consumer_schema::script(1, "")), de::config_error);
+    auto both = de::consumer_schema::script(1, "SELECT 1");
+    both.migrate = [](de::database&, int) {};
+    EXPECT_THROW(de::apply_consumer_schema(db, both), de::config_error);
+    EXPECT_THROW(de::apply_consumer_schema(db, de::consumer_schema::script(-1, "SELECT 1")), de::config_error);
     EXPECT_NO_THROW(de::apply_consumer_schema(db, {}));  // version 0: no schema
 }
 
