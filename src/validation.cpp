@@ -89,9 +89,9 @@ bool is_sensitive_key(std::string_view key, std::string_view sensitive_name) {
     return name_form != "_" && detail::word_form(key).find(name_form) != std::string::npos;
 }
 
-std::string validate_event(event& e, const validation_rules& rules) {
-    // First: the sensitive-field scan and the serialization below recurse into `data`.
-    check_tree_depth(e.data, rules.max_depth, "data", 1, "data");
+void check_envelope_rules(const event& e, std::size_t max_depth) {
+    // First: whatever comes after (the sensitive-field scan, a serialization) recurses into `data`.
+    check_tree_depth(e.data, max_depth, "data", 1, "data");
     validate_event_type(e.event_type);
     validate_aggregate_type(e.aggregate_type);
     detail::check_event_id(e.event_id);
@@ -103,6 +103,17 @@ std::string validate_event(event& e, const validation_rules& rules) {
     if (!e.data.is_object()) {
         throw validation_error("data", "must be a JSON object, got " + std::string(e.data.type_name()));
     }
+    const auto& version = e.metadata.version;
+    const auto major = std::string_view(version).substr(0, version.find('.'));
+    if (major != supported_envelope_major) {
+        throw validation_error("metadata.version", "'" + version.substr(0, 32) + "' has major version '" +
+                                                       std::string(major.substr(0, 32)) + "'; this build reads " +
+                                                       std::string(supported_envelope_major) + ".x");
+    }
+}
+
+std::string validate_event(event& e, const validation_rules& rules) {
+    check_envelope_rules(e, rules.max_depth);
     detail::sensitive_scan(rules).visit(e.data, "data");
     auto serialized = serialize_checked(e);
     if (serialized.size() > rules.max_payload_bytes) {

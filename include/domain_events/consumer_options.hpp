@@ -48,6 +48,11 @@ struct consumer_options {
     /// `<database_path>-crashes` (a small file mapped into memory, 0600). One message can then
     /// stop a group for at most this many restarts.
     int crash_limit = 3;
+    /// An event in a topic its type does not route to (`config::routing`: under per_event_type, a
+    /// `customer.created` found in `shop.order.placed`; under per_aggregate, another aggregate's
+    /// topic) is dead-lettered as `topic_mismatch`, unless this is true: then it is dealt with
+    /// as if it had been in its own topic.
+    bool accept_topic_mismatch = false;
     /// Pause after the first failed attempt, doubling up to `max_backoff`, with jitter. Keep the
     /// total well under librdkafka's `max.poll.interval.ms` (300 s by default).
     std::chrono::milliseconds initial_backoff{100};

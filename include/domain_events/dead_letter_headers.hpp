@@ -16,6 +16,7 @@ enum class dead_letter_reason {
     handler_failed,       ///< the handler threw on every attempt
     crashed_consumer,     ///< the process died `consumer_options::crash_limit` times in a row applying it
     sensitive_data,       ///< `data` holds a sensitive field (`validation.sensitive_fields`) under the refuse policy
+    topic_mismatch,       ///< its type (or aggregate, per_aggregate) routes to another topic than the one it was in
 };
 
 /** @brief `not_json`, `invalid_envelope`, ...; "invalid" outside the enum. */

@@ -50,11 +50,22 @@ void validate_aggregate_type(std::string_view type);
  */
 [[nodiscard]] bool is_sensitive_key(std::string_view key, std::string_view sensitive_name);
 
+/** @brief The envelope's major `metadata.version` this build writes and reads. */
+inline constexpr std::string_view supported_envelope_major = "1";
+
 /**
- * @brief Checks an event against `rules`, in this order: event type, aggregate type, event id
- *        (a UUID), aggregate id (non-empty), aggregate version (>= 1), data (an object nested no
- *        deeper than `max_depth`, whose sensitive fields, at any depth, are refused or redacted
- *        per policy), and the size of the serialized envelope. Does not check the topic name (that depends on the config;
+ * @brief The rules every event meets whoever produced it, in this order: data nested no deeper
+ *        than `max_depth`, event type, aggregate type, event id (a UUID), aggregate id
+ *        (non-empty), aggregate version (>= 1), data an object, `metadata.version` of major
+ *        `supported_envelope_major`. One function for `validate_event`, `envelope_problems`
+ *        (`domain-events validate`) and every consumer, so that what one accepts the others do.
+ * @throws validation_error whose `field()` names the culprit.
+ */
+void check_envelope_rules(const event& e, std::size_t max_depth);
+
+/**
+ * @brief Checks an event against `rules`: `check_envelope_rules`, then the sensitive fields of data, at any depth (refused or redacted per policy), and the
+ *        size of the serialized envelope. Does not check the topic name (that depends on the config;
  *        see `validate_topic_name`).
  * @param e mutated only to redact sensitive values in `e.data`.
  * @return the serialized envelope that passed, so the caller need not serialize it again.

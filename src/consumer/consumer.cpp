@@ -21,6 +21,7 @@
 #include "domain_events/outbox.hpp"
 #include "domain_events/subscription.hpp"
 #include "domain_events/topic_admin.hpp"
+#include "domain_events/topic_routing.hpp"
 #include "../kafka_conf.hpp"
 #include "../relay/backoff.hpp"
 #include "../retry_pacer.hpp"
@@ -518,9 +519,23 @@ struct consumer::impl {
 
     // Deals with one message: applied, duplicate or skipped join the open batch; bad input is
     // dead-lettered at once.
+    // Why `e` does not belong in `topic`, unless the consumer accepts that: a producer that put
+    // it there by mistake would otherwise reach the handlers of another type, unnoticed.
+    std::optional<std::string> topic_mismatch(std::string_view topic, const event& e) const {
+        if (options.accept_topic_mismatch) return std::nullopt;
+        const auto expected = topic_for(settings.topic_prefix, settings.routing, e.event_type, e.aggregate_type);
+        if (expected == topic) return std::nullopt;
+        // The names passed the envelope rules (lower-case words), but their length is the producer's.
+        return "event_type '" + e.event_type.substr(0, 200) + "' (aggregate_type '" + e.aggregate_type.substr(0, 200) +
+               "') routes to '" + expected.substr(0, 400) + "', not to '" + std::string(topic) + "' where it was found";
+    }
+
     outcome process(detail::kafka_message m, detail::checked_message checked) {
         if (checked.problem) return dead_letter_now(*m, checked.problem->reason, checked.problem->text, 0);
         auto& e = *checked.parsed;
+        if (auto mismatch = topic_mismatch(rd_kafka_topic_name(m->rkt), e)) {
+            return dead_letter_now(*m, dead_letter_reason::topic_mismatch, *mismatch, 0);
+        }
         const event_handler* handler = topics.matches(e.event_type) ? handler_for(e.event_type) : nullptr;
         if (handler == nullptr) {
             ++counted.skipped;

@@ -10,6 +10,7 @@ std::string_view to_string(dead_letter_reason reason) noexcept {
         case dead_letter_reason::too_large: return "too_large";
         case dead_letter_reason::handler_failed: return "handler_failed";
         case dead_letter_reason::crashed_consumer: return "crashed_consumer";
+        case dead_letter_reason::topic_mismatch: return "topic_mismatch";
         case dead_letter_reason::sensitive_data: return "sensitive_data";
     }
     return "invalid";

@@ -2,6 +2,7 @@
 
 #include "../envelope_reader.hpp"
 #include "domain_events/error.hpp"
+#include "domain_events/validation.hpp"
 
 namespace domain_events::detail {
 
@@ -25,16 +26,12 @@ checked_message check_value(std::string_view value, const json_bounds& bounds) {
             }
             e = event_from_json(json, bounds.max_depth);
         }
-        const auto major = std::string_view(e->metadata.version).substr(0, e->metadata.version.find('.'));
-        if (major != supported_envelope_major) {
-            return problem(dead_letter_reason::unsupported_version,
-                           "metadata.version: '" + e->metadata.version.substr(0, 32) + "' has major version '" +
-                               std::string(major.substr(0, 32)) + "'; this consumer reads " +
-                               std::string(supported_envelope_major) + ".x");
-        }
+        check_envelope_rules(*e, bounds.max_depth);
         return {std::move(*e), std::nullopt};
     } catch (const validation_error& bad) {
-        return problem(dead_letter_reason::invalid_envelope, bad.what());
+        return problem(bad.field() == "metadata.version" ? dead_letter_reason::unsupported_version
+                                                         : dead_letter_reason::invalid_envelope,
+                       bad.what());
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// What a consumer checks before a message reaches a handler: size, JSON, envelope, version. Internal.
+// What a consumer checks before a message reaches a handler: size, JSON, then the envelope rules
+// every producer's events meet (check_envelope_rules, as `domain-events validate` does). Internal.
 #include <librdkafka/rdkafka.h>
 
 #include <cstddef>
@@ -13,9 +14,6 @@
 
 namespace domain_events::detail {
 
-/** @brief The envelope's major `metadata.version` this build reads. */
-inline constexpr std::string_view supported_envelope_major = "1";
-
 struct message_problem {
     dead_letter_reason reason;
     std::string text;  ///< names the field or value at fault
@@ -28,8 +26,8 @@ struct checked_message {
 };
 
 /**
- * @brief Checks a value: size, nesting depth (both before any tree is built), JSON, envelope
- *        fields, a UUID event id, the major version.
+ * @brief Checks a value: size, nesting depth (both before any tree is built), JSON, the
+ *        envelope's shape and `check_envelope_rules` (a wrong major version: unsupported_version).
  */
 [[nodiscard]] checked_message check_value(std::string_view value, const json_bounds& bounds);
 

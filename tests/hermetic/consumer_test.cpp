@@ -176,4 +176,8 @@ TEST_F(consumer_hermetic, idempotency_records_older_than_the_retention_are_swept
     EXPECT_EQ(store.size(), 1 + static_cast<std::int64_t>(events.size()));
 }
 
+TEST_F(consumer_hermetic, an_event_in_a_topic_its_type_does_not_route_to_is_dead_lettered_unless_accepted) {
+    an_event_in_a_topic_its_type_does_not_route_to_is_dead_lettered_unless_accepted();
+}
+
 }  // namespace

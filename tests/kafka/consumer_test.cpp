@@ -90,4 +90,8 @@ TEST_F(kafka_consumer, sensitive_fields_from_another_producer_are_dead_lettered_
     sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them();
 }
 
+TEST_F(kafka_consumer, an_event_in_a_topic_its_type_does_not_route_to_is_dead_lettered_unless_accepted) {
+    an_event_in_a_topic_its_type_does_not_route_to_is_dead_lettered_unless_accepted();
+}
+
 }  // namespace

@@ -79,3 +79,41 @@ void consumer_scenarios::sensitive_fields_from_another_producer_are_dead_lettere
 }
 
 }  // namespace domain_events::testing
+
+namespace domain_events::testing {
+
+void consumer_scenarios::an_event_in_a_topic_its_type_does_not_route_to_is_dead_lettered_unless_accepted() {
+    const auto placed = topic("order.placed");
+    create_topic(placed, 1);
+    create_topic(topic("customer.created"), 1);  // subscribed too, and empty
+    const auto misplaced = test_event("customer.created", "c1");  // a producer's routing bug
+    const auto own = test_event("order.placed", "o1");
+    produce_all(bootstrap(), {as_record(misplaced, placed), as_record(own, placed)});
+
+    std::vector<std::string> seen;
+    const auto remember = [&seen](const event& e, database&) { seen.push_back(e.event_type); };
+    auto strict = options({"order.placed", "customer.created"}, "strict");
+    strict.max_events = 2;
+    consumer first(settings(), strict);
+    first.otherwise(remember);
+    EXPECT_EQ(first.run().dead_lettered, 1u);
+    EXPECT_EQ(seen, std::vector<std::string>{"order.placed"}) << "a customer.created handler ran on the order topic";
+    const auto letters = dead_letters(1);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].headers.at("dlq.reason"), "topic_mismatch");
+    EXPECT_NE(letters[0].headers.at("dlq.error").find("routes to '" + topic("customer.created") + "'"),
+              std::string::npos)
+        << letters[0].headers.at("dlq.error");
+
+    seen.clear();
+    auto lenient = options({"order.placed", "customer.created"}, "lenient");
+    lenient.database_path = dir.file("lenient.db");
+    lenient.max_events = 2;
+    lenient.accept_topic_mismatch = true;
+    consumer second(settings(), lenient);
+    second.otherwise(remember);
+    EXPECT_EQ(second.run().applied, 2u);
+    EXPECT_EQ(seen, (std::vector<std::string>{"customer.created", "order.placed"}));
+}
+
+}  // namespace domain_events::testing

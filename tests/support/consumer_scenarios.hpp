@@ -51,6 +51,8 @@ protected:
     void a_message_whose_handler_kills_the_process_is_dead_lettered_after_three_deaths_and_the_rest_applied();
     // Another producer's sensitive fields (consumer_crash_scenario.cpp): refused or redacted.
     void sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them();
+    // Routing (consumer_crash_scenario.cpp): an envelope in another type's topic.
+    void an_event_in_a_topic_its_type_does_not_route_to_is_dead_lettered_unless_accepted();
 
     // In the background (consumer_background_scenario.cpp): start(), wait_until_caught_up(), stop(timeout).
     void in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after();
