@@ -89,8 +89,22 @@ UPDATE domain_events_outbox_stats SET published = published -
 DROP TABLE domain_events_outbox_published;
 )sql";
 
+// Version 3. The last version published of each aggregate, written in the transaction of each
+// publish, so that the library can give the next one or refuse one out of order. The upgrade
+// takes each aggregate's newest retained event; an aggregate without one accepts any version once.
+constexpr const char* schema_v3 = R"sql(
+CREATE TABLE domain_events_aggregate_versions (
+    aggregate_type TEXT    NOT NULL,
+    aggregate_id   TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    PRIMARY KEY (aggregate_type, aggregate_id)
+) WITHOUT ROWID;
+INSERT INTO domain_events_aggregate_versions (aggregate_type, aggregate_id, version)
+SELECT aggregate_type, aggregate_id, max(aggregate_version) FROM domain_events_outbox GROUP BY 1, 2;
+)sql";
+
 // migrations[i] brings the schema from version i to i + 1.
-constexpr const char* migrations[] = {schema_v1, schema_v2};
+constexpr const char* migrations[] = {schema_v1, schema_v2, schema_v3};
 constexpr int latest_version = static_cast<int>(std::size(migrations));
 
 }  // namespace

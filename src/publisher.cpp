@@ -6,6 +6,7 @@
 #include "domain_events/outbox.hpp"
 #include "domain_events/topic_routing.hpp"
 #include "domain_events/validation.hpp"
+#include "aggregate_versions.hpp"
 
 namespace domain_events {
 namespace {
@@ -43,9 +44,13 @@ publisher::~publisher() = default;
 
 void publisher::record_model_change(database& db, const model_change& change, std::string action) {
     const bool updated = action == "updated";
-    publish(db, change.model + "." + action, change.model, change.id, change.version,
-            updated ? changed_data(change) : change.data,
-            publish_context{change.correlation_id, change.causation_id});
+    auto data = updated ? changed_data(change) : change.data;
+    const publish_context context{change.correlation_id, change.causation_id};
+    if (change.version == 0) {
+        publish(db, change.model + "." + action, change.model, change.id, std::move(data), context);
+    } else {
+        publish(db, change.model + "." + action, change.model, change.id, change.version, std::move(data), context);
+    }
 }
 
 event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
@@ -59,10 +64,20 @@ event publisher::publish(database& db, std::string event_type, std::string aggre
     return publish(db, std::move(e));
 }
 
+event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
+                         nlohmann::json data, const publish_context& context) {
+    if (!db.in_transaction()) throw usage_error("publisher.publish: no open transaction on '" + db.path() + "'");
+    const auto version = detail::next_aggregate_version(db, aggregate_type, aggregate_id);
+    return publish(db, std::move(event_type), std::move(aggregate_type), std::move(aggregate_id), version,
+                   std::move(data), context);
+}
+
 event publisher::publish(database& db, event e) {
     const auto payload = validate_event(e, settings_.validation);
     validate_topic_name(topic_for(settings_.topic_prefix, settings_.routing, e.event_type, e.aggregate_type),
                         "event_type");
+    if (!db.in_transaction()) throw usage_error("publisher.publish: no open transaction on '" + db.path() + "'");
+    detail::claim_aggregate_version(db, e);
     outbox(db).append(e, payload);
     std::weak_ptr<signal<>> committed = events_committed_;
     db.on_commit(

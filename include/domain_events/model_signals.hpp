@@ -22,7 +22,9 @@ struct model_change {
     // under -Wextra (GCC's -Wmissing-field-initializers flags designated inits otherwise).
     std::string model{};                      ///< aggregate type and signal sender, e.g. "patient"
     std::string id{};                         ///< aggregate id as text, e.g. "123"
-    std::int64_t version = 0;                 ///< row version after the write (the event's aggregate_version)
+    /// Row version after the write (the event's aggregate_version); 0: the publisher gives the
+    /// aggregate's next version (its last published + 1), for models that keep none.
+    std::int64_t version = 0;
     nlohmann::json data = nlohmann::json::object();  ///< the row as an event may show it (no sensitive fields)
     bool created = false;                     ///< post_save: true when the row was inserted
     std::vector<std::string> changed_fields{};  ///< post_save on update: the fields whose values changed

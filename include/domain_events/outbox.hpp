@@ -98,7 +98,7 @@ struct outbox_counts {
 class outbox {
 public:
     /** @brief The schema version this build writes; stored in `domain_events_schema`. */
-    static constexpr int schema_version = 2;
+    static constexpr int schema_version = 3;
 
     /** @brief Binds to `db` without touching the schema. */
     explicit outbox(database& db) noexcept : db_(db) {}

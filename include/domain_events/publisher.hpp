@@ -50,17 +50,28 @@ public:
 
     /**
      * @brief Records a custom event (e.g. `appointment.booked`) in `db`'s open transaction.
-     * @param aggregate_version the aggregate's row version after this write.
+     * @param aggregate_version the aggregate's version after this write. The publisher keeps each
+     *        aggregate's last published version (in the outbox's file, in the same transaction):
+     *        one that is not the next is refused, so two writers of one aggregate can never
+     *        publish its versions out of order. An aggregate it has not seen accepts any version.
      * @return the event as written (with its id, timestamp and any redactions).
-     * @throws validation_error for a bad type, oversized payload or sensitive field;
-     *         usage_error when `db` has no open transaction.
+     * @throws validation_error for a bad type, oversized payload, sensitive field, or a version
+     *         that is not the aggregate's next (naming both); usage_error when `db` has no open
+     *         transaction.
      */
     event publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
                   std::int64_t aggregate_version, nlohmann::json data, const publish_context& context = {});
 
     /**
+     * @brief As above, with the aggregate's next version (its last published + 1, or 1), read and
+     *        written in `db`'s transaction: for aggregates that keep no version of their own.
+     */
+    event publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
+                  nlohmann::json data, const publish_context& context = {});
+
+    /**
      * @brief Records an event built by the caller (see `make_event`) in `db`'s open transaction.
-     * @return the event as written, after any redactions. @throws as the overload above.
+     * @return the event as written, after any redactions. @throws as the first overload.
      */
     event publish(database& db, event e);
 
