@@ -123,9 +123,7 @@ public:
     template <class T, class Method>
         requires std::is_member_function_pointer_v<Method>
     connection connect(T* object, Method method, connect_options options = {}) {
-        require_receiver(object, method);
-        return add(bind(std::bind_front(method, object)), std::move(options), receiver_key::of(object, method), {},
-                   typeid(Method).name());
+        return connect_member(object, method, std::move(options), {});
     }
 
     /** @brief Connects `owner->method`, holding `owner` weakly as Django holds bound methods: the
@@ -133,9 +131,7 @@ public:
     template <class T, class Method>
         requires std::is_member_function_pointer_v<Method>
     connection connect(const std::shared_ptr<T>& owner, Method method, connect_options options = {}) {
-        require_receiver(owner.get(), method);
-        return add(bind(std::bind_front(method, owner.get())), std::move(options), receiver_key::of(owner.get(), method),
-                   owner, typeid(Method).name());
+        return connect_member(owner.get(), method, std::move(options), owner);
     }
 
     /** @brief Disconnects `handle` if it belongs to this signal; true when this call disconnected it.
@@ -243,8 +239,10 @@ private:
     }
 
     template <class T, class Method>
-    static void require_receiver(T* object, Method method) {
+    connection connect_member(T* object, Method method, connect_options options, std::weak_ptr<const void> owner) {
         if (object == nullptr || method == nullptr) throw validation_error("receiver", "object and method must not be null");
+        return add(bind(std::bind_front(method, object)), std::move(options), receiver_key::of(object, method),
+                   std::move(owner), typeid(Method).name());
     }
 
     static bool same_sender(const slot_base& slot, std::optional<std::string_view> sender) noexcept {
