@@ -66,7 +66,7 @@ receiver_error receiver_failed(std::size_t index, const slot_base& slot, connect
 
 template <class F>
 [[nodiscard]] bool is_empty_callable(const F& fn) noexcept {
-    if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F>) {
+    if constexpr (std::is_pointer_v<F>) {
         return fn == nullptr;
     } else if constexpr (requires { fn.target_type(); }) {
         return !fn;  // a std::function

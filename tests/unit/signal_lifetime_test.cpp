@@ -126,7 +126,8 @@ TEST(signal_lifetime_test, tracked_owner_is_kept_alive_by_a_running_call) {
     int_signal sig;
     liveness_registry registry;
     auto target = std::make_shared<owner>(registry, 1, 2ms);
-    sig.connect(target, &owner::on_event);
+    // Also scoped: the owner then dies on the sender thread and disconnects there, not waiting for itself.
+    target->connection = scoped_connection(sig.connect(target, &owner::on_event));
     std::thread sender([&] { sig.send("patient", 1); });
     wait_for_entry(registry);
     const std::weak_ptr<owner> watcher = target;
