@@ -126,8 +126,7 @@ TEST(signal_lifetime_test, tracked_owner_is_kept_alive_by_a_running_call) {
     int_signal sig;
     liveness_registry registry;
     auto target = std::make_shared<owner>(registry, 1, 2ms);
-    // Also scoped: the owner then dies on the sender thread and disconnects there, not waiting for itself.
-    target->connection = scoped_connection(sig.connect(target, &owner::on_event));
+    sig.connect(target, &owner::on_event);
     std::thread sender([&] { sig.send("patient", 1); });
     wait_for_entry(registry);
     const std::weak_ptr<owner> watcher = target;
@@ -136,6 +135,20 @@ TEST(signal_lifetime_test, tracked_owner_is_kept_alive_by_a_running_call) {
     EXPECT_EQ(registry.calls_on_dead_owners.load(), 0);
     EXPECT_TRUE(watcher.expired());  // and the send let it go
     EXPECT_FALSE(sig.has_listeners("patient"));
+}
+
+TEST(signal_lifetime_test, tracked_owner_dying_on_the_sender_thread_disconnects_without_waiting_for_itself) {
+    int_signal sig;
+    liveness_registry registry;
+    auto target = std::make_shared<owner>(registry, 1, 2ms);
+    target->connection = scoped_connection(sig.connect(target, &owner::on_event));
+    std::thread sender([&] { sig.send("patient", 1); });
+    wait_for_entry(registry);
+    const std::weak_ptr<owner> watcher = target;
+    target.reset();  // the last reference is the send's: the owner dies, and disconnects, on its thread
+    sender.join();   // would never return if that disconnect waited for the call it is part of
+    EXPECT_TRUE(watcher.expired());
+    EXPECT_EQ(sig.receiver_count(), 0U);
 }
 
 // Many owners of both kinds connect and die while two threads keep sending.
