@@ -66,6 +66,53 @@ TEST(signal_test, disconnect_by_dispatch_uid_frees_the_uid) {
     EXPECT_EQ(log, (std::vector<std::string>{"other", "new"}));
 }
 
+TEST(signal_test, dispatch_uid_is_unique_per_sender) {
+    int_signal sig;
+    std::vector<std::string> log;
+    sig.connect(logger(log, "patient"), {.sender = "patient", .dispatch_uid = "audit"});
+    sig.connect(logger(log, "doctor"), {.sender = "doctor", .dispatch_uid = "audit"});
+    sig.connect(logger(log, "dropped"), {.sender = "doctor", .dispatch_uid = "audit"});
+    EXPECT_EQ(sig.receiver_count(), 2U);
+    sig.send("doctor", 1);
+    EXPECT_EQ(log, (std::vector<std::string>{"doctor"}));
+    EXPECT_FALSE(sig.disconnect("audit"));  // none is connected for every sender under it
+    EXPECT_TRUE(sig.disconnect("audit", "doctor"));
+    EXPECT_EQ(sig.receiver_count(), 1U);
+}
+
+void count_call(int& calls) { ++calls; }
+
+TEST(signal_test, a_function_is_one_receiver_per_sender_however_often_connected) {
+    domain_events::signal<int&> sig;
+    const connection first = sig.connect(count_call);
+    EXPECT_EQ(sig.connect(count_call), first);
+    sig.connect(count_call, {.sender = "patient"});  // another sender: another registration
+    EXPECT_EQ(sig.receiver_count(), 2U);
+    int calls = 0;
+    sig.send("patient", calls);
+    EXPECT_EQ(calls, 2);
+    // Lambdas have no identity: each connect is a receiver of its own.
+    sig.connect([](int&) {});
+    sig.connect([](int&) {});
+    EXPECT_EQ(sig.receiver_count(), 4U);
+    EXPECT_TRUE(sig.disconnect(count_call));
+    EXPECT_FALSE(sig.disconnect(count_call));
+    EXPECT_TRUE(sig.disconnect(count_call, "patient"));
+    EXPECT_EQ(sig.receiver_count(), 2U);
+}
+
+TEST(signal_test, a_receiver_may_take_the_sender) {
+    int_signal sig;
+    std::vector<std::string> senders;
+    sig.connect([&](std::string_view sender, int) { senders.emplace_back(sender); });
+    sig.send("patient", 1);
+    sig.send("doctor", 1);
+    EXPECT_EQ(senders, (std::vector<std::string>{"patient", "doctor"}));
+    domain_events::signal<int(int)> doubling;
+    doubling.connect([](std::string_view sender, int value) { return sender == "patient" ? 2 * value : 0; });
+    EXPECT_EQ(doubling.send("patient", 21).at(0).value, 42);
+}
+
 TEST(signal_test, connect_rejects_empty_receiver_sender_and_uid) {
     int_signal sig;
     const auto field_of = [&](int_signal::receiver fn, connect_options options) {
@@ -149,7 +196,7 @@ TEST(signal_test, send_robust_runs_all_and_reports_each_error) {
     int_signal sig;
     std::vector<std::string> log;
     sig.connect(logger(log, "ok"));
-    sig.connect([](int) { throw std::runtime_error("boom"); }, {.dispatch_uid = "audit"});
+    const connection audit = sig.connect([](int) { throw std::runtime_error("boom"); }, {.dispatch_uid = "audit"});
     sig.connect(logger(log, "doctor-only"), {.sender = "doctor"});
     sig.connect([](int) { throw 42; });
     const auto errors = sig.send_robust("patient", 1);
@@ -158,6 +205,7 @@ TEST(signal_test, send_robust_runs_all_and_reports_each_error) {
     EXPECT_EQ(errors[0].receiver_index, 1U);
     EXPECT_EQ(errors[0].dispatch_uid, "audit");
     EXPECT_EQ(errors[0].what, "boom");
+    EXPECT_EQ(errors[0].receiver, audit);
     EXPECT_THROW(std::rethrow_exception(errors[0].error), std::runtime_error);
     // The index counts every receiver in connection order, including ones filtered out by sender.
     EXPECT_EQ(errors[1].receiver_index, 3U);
@@ -275,6 +323,31 @@ TEST(model_signals_test, model_signal_hands_receivers_the_change_itself) {
     sig.send(change.model, db_stand_in, change);
     EXPECT_EQ(seen, &change);  // by reference, not a copy
     EXPECT_EQ(db_stand_in, 1);
+}
+
+/** A repository-side listener whose member function hears saves and deletes of one model. */
+struct change_recorder {
+    void on_change(std::string_view sender, domain_events::database&, const domain_events::model_change& change) {
+        seen.push_back(std::string(sender) + ":" + change.id);
+    }
+    std::vector<std::string> seen;
+};
+
+TEST(model_signals_test, model_signals_take_tracked_members_and_connect_each) {
+    domain_events::model_signals signals;
+    auto recorder = std::make_shared<change_recorder>();
+    const auto handles = domain_events::connect_each(
+        [](std::string_view, domain_events::database&, const domain_events::model_change&) {},
+        {.sender = "patient", .dispatch_uid = "recorder"},
+        signals.post_save, signals.post_delete);
+    EXPECT_TRUE(signals.post_save.has_listeners("patient"));
+    EXPECT_FALSE(signals.post_save.has_listeners("doctor"));
+    EXPECT_FALSE(signals.pre_save.has_listeners("patient"));
+    EXPECT_TRUE(handles[1].connected());
+    signals.pre_delete.connect(recorder, &change_recorder::on_change);
+    EXPECT_TRUE(signals.pre_delete.has_listeners("doctor"));
+    recorder.reset();  // the tracked member receiver goes with its owner
+    EXPECT_FALSE(signals.pre_delete.has_listeners("doctor"));
 }
 
 TEST(model_signals_test, each_model_signal_keeps_its_own_receivers) {
