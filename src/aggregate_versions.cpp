@@ -27,17 +27,19 @@ std::int64_t next_aggregate_version(database& db, const std::string& aggregate_t
 }
 
 void claim_aggregate_version(database& db, const event& e) {
-    const auto last = last_version(db, e.aggregate_type, e.aggregate_id);
-    if (last && e.aggregate_version != *last + 1) {
-        throw validation_error("aggregate_version",
-                               std::to_string(e.aggregate_version) + " is not the next version of " + e.aggregate_type +
-                                   " '" + e.aggregate_id.substr(0, 100) + "': its last published is " +
-                                   std::to_string(*last) + ", so the next is " + std::to_string(*last + 1));
-    }
+    // One statement on the usual path (a new aggregate, or the next version); the last version
+    // is read only to explain a refusal.
     db.prepare("INSERT INTO domain_events_aggregate_versions (aggregate_type, aggregate_id, version) VALUES (?, ?, ?) "
-               "ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = excluded.version")
+               "ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = excluded.version "
+               "WHERE version = excluded.version - 1")
         .bind_all(e.aggregate_type, e.aggregate_id, e.aggregate_version)
         .run();
+    if (db.changes() == 1) return;
+    const auto last = last_version(db, e.aggregate_type, e.aggregate_id).value_or(0);
+    throw validation_error("aggregate_version", std::to_string(e.aggregate_version) + " is not the next version of " +
+                                                    e.aggregate_type + " '" + e.aggregate_id.substr(0, 100) +
+                                                    "': its last published is " + std::to_string(last) +
+                                                    ", so the next is " + std::to_string(last + 1));
 }
 
 }  // namespace domain_events::detail
