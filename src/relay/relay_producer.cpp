@@ -24,6 +24,9 @@ std::map<std::string, std::string> relay_producer_properties(const std::string& 
     // failure that could leave a hole behind later messages into a fatal error, after which the
     // relay replaces the producer and re-sends from the hole, so nothing overtakes it. The
     // relay decides when to give up, so librdkafka never times a message out by itself.
+    // murmur2_random is what Java's default partitioner does for keyed records (Kafka Streams
+    // and most other clients too), so a key lands on the same partition whoever produces it;
+    // librdkafka's own default (consistent_random, crc32) would not (docs/interop.md).
     std::map<std::string, std::string> properties = {
         {"bootstrap.servers", bootstrap_servers},
         {"enable.idempotence", "true"},
@@ -31,6 +34,7 @@ std::map<std::string, std::string> relay_producer_properties(const std::string& 
         {"message.timeout.ms", "0"},
         {"linger.ms", std::to_string(linger.count())},
         {"batch.num.messages", "10000"},
+        {"partitioner", "murmur2_random"},
         {"log_level", "4"},
     };
     for (const auto& [name, value] : user) {
