@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "domain_events/error.hpp"
+#include "domain_events/logging.hpp"
 #include "domain_events/topic_routing.hpp"
 #include "kafka_conf.hpp"
 #include "kafka_log.hpp"
@@ -61,7 +63,26 @@ struct existing_topic {
 struct cluster_view {
     bool admin_api = false;
     std::map<std::string, existing_topic, std::less<>> topics;  // only those asked about
+    std::vector<std::string> brokers;                           // their ids
 };
+
+// Per topic or broker: the values of the configuration entries asked for that it reports.
+using described_configs = std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>;
+
+std::optional<std::string> entry(const described_configs& configs, std::string_view resource, std::string_view name) {
+    const auto found = configs.find(resource);
+    if (found == configs.end()) return std::nullopt;
+    const auto value = found->second.find(name);
+    return value == found->second.end() ? std::nullopt : std::optional(value->second);
+}
+
+// A decimal number below `floor` (a value that does not parse is left to the broker).
+bool below(const std::optional<std::string>& value, std::size_t floor) {
+    if (!value) return false;
+    std::size_t number = 0;
+    const auto [end, error] = std::from_chars(value->data(), value->data() + value->size(), number);
+    return error == std::errc{} && end == value->data() + value->size() && number < floor;
+}
 
 // What went wrong for one topic, gathered so one publish_error names every topic that failed.
 struct failure {
@@ -94,7 +115,8 @@ std::string replicas_text(const existing_topic& have) {
 
 // Each setting that was asked for and is not what the cluster has; empty when all match.
 std::string differences(const topic_settings& want, const existing_topic& have,
-                        const std::optional<std::string>& have_retention) {
+                        const std::optional<std::string>& have_retention,
+                        const std::optional<std::string>& have_max_message, std::size_t max_record_bytes) {
     std::string out;
     const auto add = [&](std::string_view setting, const std::string& wanted, const std::string& found) {
         out += (out.empty() ? "" : "; ") + std::string(setting) + ": want " + wanted + ", have " + found;
@@ -108,6 +130,11 @@ std::string differences(const topic_settings& want, const existing_topic& have,
     }
     if (want.retention_ms != 0 && have_retention != std::to_string(want.retention_ms)) {
         add("retention.ms", std::to_string(want.retention_ms), have_retention.value_or("(not reported)"));
+    }
+    if (below(have_max_message, max_record_bytes)) {
+        // The broker would refuse an event validation accepts: raise the topic's limit, or lower ours.
+        add("max.message.bytes", "at least " + std::to_string(max_record_bytes) + " (DOMAIN_EVENTS_MAX_PAYLOAD_BYTES)",
+            *have_max_message);
     }
     return out;
 }
@@ -129,7 +156,7 @@ void check_spec(const topic_spec& spec, const std::string& field) {
 
 // The CreateTopics entry for a checked spec; librdkafka's own range checks (e.g. at most 100000
 // partitions) are reported as the spec's fault, still before any request.
-new_topic make_new_topic(const topic_spec& spec, const std::string& field) {
+new_topic make_new_topic(const topic_spec& spec, const std::string& field, std::size_t max_record_bytes) {
     char reason[512];
     new_topic topic(rd_kafka_NewTopic_new(spec.name.c_str(), spec.settings.partitions,
                                           spec.settings.replication_factor, reason, sizeof reason));
@@ -140,6 +167,12 @@ new_topic make_new_topic(const topic_spec& spec, const std::string& field) {
             throw validation_error(field + ".settings.retention_ms",
                                    retention + " (topic '" + spec.name + "'): " + detail::kafka_error_text(err));
         }
+    }
+    // Whatever the broker's default: every event validation accepts fits (docs/interop.md).
+    const auto max_message = std::to_string(max_record_bytes);
+    if (const auto err = rd_kafka_NewTopic_set_config(topic.get(), "max.message.bytes", max_message.c_str())) {
+        throw validation_error("validation.max_payload_bytes",
+                               max_message + " (topic '" + spec.name + "'): " + detail::kafka_error_text(err));
     }
     return topic;
 }
@@ -155,7 +188,7 @@ struct batch {
 };
 
 // Everything that needs no request, so a bad spec is refused before any.
-batch prepare(std::span<const topic_spec> specs, bool indexed) {
+batch prepare(std::span<const topic_spec> specs, bool indexed, std::size_t max_record_bytes) {
     batch work;
     work.specs = specs;
     for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -164,7 +197,7 @@ batch prepare(std::span<const topic_spec> specs, bool indexed) {
         if (!work.names.insert(specs[i].name).second) {
             throw validation_error(field + ".name", "topic '" + specs[i].name + "' is given twice");
         }
-        work.new_topics.push_back(make_new_topic(specs[i], field));
+        work.new_topics.push_back(make_new_topic(specs[i], field, max_record_bytes));
         work.reports.push_back({specs[i].name, topic_outcome::unsupported, {}});
     }
     return work;
@@ -201,6 +234,7 @@ std::ostream& operator<<(std::ostream& out, const topic_report& report) {
 
 struct topic_admin::impl : detail::kafka_log_target {
     milliseconds timeout{};
+    std::size_t max_record_bytes = 0;  // validation.max_payload_bytes
     std::shared_ptr<spdlog::logger> log_owner;
     detail::kafka_handle client;  // last: destroyed first, while the log target still lives
 
@@ -214,6 +248,8 @@ struct topic_admin::impl : detail::kafka_log_target {
     void wait_until_visible(batch& work, cluster_view& view);
     // matches or differs for each topic that exists, or a failure.
     void compare(batch& work, const cluster_view& view);
+    // topic_admin::broker_limit_problems.
+    std::vector<std::string> broker_limit_problems();
 
     // One metadata request for all topics, not the wanted ones: asking for a topic by name
     // auto-creates it, with the broker's defaults, on brokers that allow that.
@@ -241,6 +277,7 @@ struct topic_admin::impl : detail::kafka_log_target {
             }
             view.topics.emplace(t.topic, found);
         }
+        for (int i = 0; i < owned->broker_cnt; ++i) view.brokers.push_back(std::to_string(owned->brokers[i].id));
         // Admin requests go to the controller. Real clusters name one of their brokers (KRaft: any
         // of them). librdkafka's mock (2.0.2) names broker 0, which does not exist, and has no
         // CreateTopics or DescribeConfigs: asked anyway, librdkafka waits for a controller until
@@ -299,50 +336,51 @@ struct topic_admin::impl : detail::kafka_log_target {
         return outcomes;
     }
 
-    // Per topic: its retention.ms (nullopt when the broker does not report it), or a failure.
-    std::map<std::string, std::optional<std::string>> describe_retention(const std::vector<std::string>& names,
-                                                                         std::vector<failure>& failures) {
+    // Per resource (topics or brokers): the entries of `wanted` it reports, or a failure.
+    described_configs describe(rd_kafka_ResourceType_t type, const std::vector<std::string>& names,
+                               std::initializer_list<std::string_view> wanted, std::vector<failure>& failures) {
         std::vector<config_resource> owned;
         std::vector<rd_kafka_ConfigResource_t*> resources;
         for (const auto& name : names) {
-            owned.emplace_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str()));
+            owned.emplace_back(rd_kafka_ConfigResource_new(type, name.c_str()));
             resources.push_back(owned.back().get());
         }
         const auto options = options_for(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
         const queue results(rd_kafka_queue_new(client.get()));
         rd_kafka_DescribeConfigs(client.get(), resources.data(), resources.size(), options.get(), results.get());
-        const auto result = await(results.get(), names, "reading its retention.ms");
+        const auto result = await(results.get(), names, "reading its configuration");
         std::size_t count = 0;
         const auto* const* described =
             rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(result.get()), &count);
-        std::map<std::string, std::optional<std::string>> retention;
+        described_configs configs;
         for (std::size_t i = 0; i < count; ++i) {
             const std::string name = rd_kafka_ConfigResource_name(described[i]);
             if (const auto err = rd_kafka_ConfigResource_error(described[i])) {
                 failures.push_back({name,
-                                    "reading its retention.ms: " +
+                                    "reading its configuration: " +
                                         error_text(err, rd_kafka_ConfigResource_error_string(described[i])),
                                     err});
                 continue;
             }
-            auto& value = retention[name];
+            auto& values = configs[name];
             std::size_t entry_count = 0;
             const auto* const* entries = rd_kafka_ConfigResource_configs(described[i], &entry_count);
             for (std::size_t e = 0; e < entry_count; ++e) {
+                const std::string_view entry_name = rd_kafka_ConfigEntry_name(entries[e]);
                 const char* entry_value = rd_kafka_ConfigEntry_value(entries[e]);
-                if (std::string_view(rd_kafka_ConfigEntry_name(entries[e])) == "retention.ms" && entry_value) {
-                    value = entry_value;
+                if (entry_value && std::find(wanted.begin(), wanted.end(), entry_name) != wanted.end()) {
+                    values.emplace(entry_name, entry_value);
                 }
             }
         }
         for (const auto& name : names) {
             const bool failed = std::any_of(failures.begin(), failures.end(), [&](const failure& f) { return f.topic == name; });
-            if (!failed && !retention.contains(name)) {
-                failures.push_back({name, "reading its retention.ms: the cluster's answer does not mention it",
+            if (!failed && !configs.contains(name)) {
+                failures.push_back({name, "reading its configuration: the cluster's answer does not mention it",
                                     RD_KAFKA_RESP_ERR__BAD_MSG});
             }
         }
-        return retention;
+        return configs;
     }
 };
 
@@ -356,7 +394,8 @@ topic_admin::topic_admin(const config& c, milliseconds timeout, std::shared_ptr<
                           std::to_string(max_timeout.count()) + " ms");
     }
     impl_->timeout = timeout;
-    impl_->log_owner = logger ? std::move(logger) : spdlog::default_logger();
+    impl_->max_record_bytes = c.validation.max_payload_bytes;
+    impl_->log_owner = logger ? std::move(logger) : library_logger();
     impl_->logger = impl_->log_owner.get();
     auto properties = c.kafka_properties;
     properties["bootstrap.servers"] = c.bootstrap_servers;
@@ -375,8 +414,10 @@ std::vector<topic_report> topic_admin::ensure(std::span<const topic_spec> specs)
     return impl_->ensure(specs, true);
 }
 
+std::vector<std::string> topic_admin::broker_limit_problems() { return impl_->broker_limit_problems(); }
+
 std::vector<topic_report> topic_admin::impl::ensure(std::span<const topic_spec> specs, bool indexed) {
-    auto work = prepare(specs, indexed);
+    auto work = prepare(specs, indexed, max_record_bytes);
     if (specs.empty()) return std::move(work.reports);
     auto view = look_up(work.names);
     if (!view.admin_api) {
@@ -420,9 +461,10 @@ bool topic_admin::impl::create_missing(batch& work, const cluster_view& view) {
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             work.reports[i].outcome = topic_outcome::created;
             const auto& t = spec.settings;
-            logger->info("topic {} created: {} partitions, replication factor {}, retention.ms {}", spec.name,
-                         t.partitions, t.replication_factor == -1 ? "of the broker" : std::to_string(t.replication_factor),
-                         t.retention_ms == 0 ? "of the broker" : std::to_string(t.retention_ms));
+            logger->info("topic {} created: {} partitions, replication factor {}, retention.ms {}, max.message.bytes {}",
+                         spec.name, t.partitions,
+                         t.replication_factor == -1 ? "of the broker" : std::to_string(t.replication_factor),
+                         t.retention_ms == 0 ? "of the broker" : std::to_string(t.retention_ms), max_record_bytes);
         } else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
             work.to_compare.push_back(i);  // created since our look-up, e.g. by another relay
             raced = true;
@@ -450,7 +492,7 @@ void topic_admin::impl::wait_until_visible(batch& work, cluster_view& view) {
 }
 
 void topic_admin::impl::compare(batch& work, const cluster_view& view) {
-    std::vector<std::string> retention_names;  // only where a retention was asked for
+    std::vector<std::string> names;
     for (const auto i : work.to_compare) {
         const auto& spec = work.specs[i];
         if (!view.topics.contains(spec.name)) {
@@ -458,31 +500,46 @@ void topic_admin::impl::compare(batch& work, const cluster_view& view) {
                                      "the cluster says it exists but its metadata did not show it within " +
                                          std::to_string(timeout.count()) + " ms",
                                      RD_KAFKA_RESP_ERR__TIMED_OUT});
-        } else if (spec.settings.retention_ms != 0) {
-            retention_names.push_back(spec.name);
+        } else {
+            names.push_back(spec.name);
         }
     }
-    std::map<std::string, std::optional<std::string>> retention;
-    if (!retention_names.empty()) retention = describe_retention(retention_names, work.failures);
+    described_configs configs;
+    if (!names.empty()) configs = describe(RD_KAFKA_RESOURCE_TOPIC, names, {"retention.ms", "max.message.bytes"}, work.failures);
 
     for (const auto i : work.to_compare) {
         const auto& spec = work.specs[i];
         const auto existing = view.topics.find(spec.name);
-        if (existing == view.topics.end()) continue;  // a failure is recorded
-        std::optional<std::string> have_retention;
-        if (spec.settings.retention_ms != 0) {
-            const auto described = retention.find(spec.name);
-            if (described == retention.end()) continue;  // a failure is recorded
-            have_retention = described->second;
-        }
+        if (existing == view.topics.end() || !configs.contains(spec.name)) continue;  // a failure is recorded
         auto& report = work.reports[i];
-        report.detail = differences(spec.settings, existing->second, have_retention);
+        report.detail = differences(spec.settings, existing->second, entry(configs, spec.name, "retention.ms"),
+                                    entry(configs, spec.name, "max.message.bytes"), max_record_bytes);
         report.outcome = report.detail.empty() ? topic_outcome::matches : topic_outcome::differs;
         if (report.outcome == topic_outcome::differs) {
             logger->warn("topic {} exists with other settings than configured, left as they are: {}", spec.name,
                          report.detail);
         }
     }
+}
+
+std::vector<std::string> topic_admin::impl::broker_limit_problems() {
+    const auto view = look_up({});
+    if (!view.admin_api || view.brokers.empty()) return {};
+    std::vector<failure> failures;
+    const auto configs = describe(RD_KAFKA_RESOURCE_BROKER, view.brokers, {"message.max.bytes"}, failures);
+    std::vector<std::string> problems;
+    for (const auto& f : failures) problems.push_back("broker " + f.topic + ": " + f.what);
+    for (const auto& broker : view.brokers) {
+        const auto have = entry(configs, broker, "message.max.bytes");
+        if (!below(have, max_record_bytes)) continue;
+        problems.push_back("broker " + broker + ": message.max.bytes=" + *have + " is below the " +
+                           std::to_string(max_record_bytes) +
+                           " bytes an event may take (DOMAIN_EVENTS_MAX_PAYLOAD_BYTES): a topic not created by "
+                           "the relay, without max.message.bytes of its own, refuses the largest events; raise "
+                           "the broker's message.max.bytes or lower DOMAIN_EVENTS_MAX_PAYLOAD_BYTES");
+    }
+    for (const auto& problem : problems) logger->warn("{}", problem);
+    return problems;
 }
 
 }  // namespace domain_events

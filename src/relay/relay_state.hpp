@@ -1,5 +1,6 @@
 #pragma once
 // What the relay's public object and its worker thread share. Internal.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -64,6 +65,17 @@ struct relay::state {
             ++progress_seq;
         }
         progress_cv.notify_all();
+    }
+
+    /// Once at start, on the worker's thread: each broker whose message.max.bytes would refuse
+    /// an event validation accepts is named in a warning (topic_admin logs it); each topic is
+    /// checked as the relay first needs it.
+    void check_broker_limits() const noexcept;
+
+    /// How long each request of the relay's topic admin may take: well within the lease, so
+    /// the step after it renews in time.
+    [[nodiscard]] std::chrono::milliseconds admin_timeout() const {
+        return std::min<std::chrono::milliseconds>(std::chrono::seconds{5}, settings.lease_period / 3);
     }
 };
 
