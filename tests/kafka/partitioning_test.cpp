@@ -54,14 +54,10 @@ void java_produce(const de::testing::temp_dir& dir, const std::string& bootstrap
     ASSERT_EQ(status, 0) << "kafka-console-producer failed:\n" << output;
 }
 
-using kafka_partitioning = de::testing::kafka_tier;
+using kafka_partitioning = de::testing::kafka_outbox_tier;
 
 TEST_F(kafka_partitioning, a_key_lands_on_the_partition_javas_producer_picks_and_is_read_in_order) {
-    de::testing::temp_dir dir;
-    de::config c;
-    c.bootstrap_servers = bootstrap_;
-    c.topic_prefix = de::testing::unique_topic("javapart");
-    c.database_path = dir.file("outbox.db");
+    auto c = settings("javapart");
     c.topics.partitions = 6;  // a chance agreement of two partitioners is 1 in 6 per key
     de::testing::fill_outbox(c.database_path, {.events = keys, .aggregates = keys, .types = {"patient.created"}});
     {

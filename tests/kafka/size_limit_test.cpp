@@ -24,18 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class kafka_size_limit : public de::testing::kafka_tier {
-protected:
-    de::testing::temp_dir dir;
-
-    de::config settings(const std::string& stem) const {
-        de::config c;
-        c.bootstrap_servers = bootstrap_;
-        c.topic_prefix = de::testing::unique_topic(stem);
-        c.database_path = dir.file("outbox.db");
-        return c;
-    }
-};
+using kafka_size_limit = de::testing::kafka_outbox_tier;
 
 // A `document.attached` event whose Kafka record is exactly `bytes` bytes.
 de::event record_of(std::size_t bytes, const std::string& id, const std::string& source) {
