@@ -86,7 +86,9 @@ struct topic_admin::impl : detail::kafka_log_target {
         const auto err = rd_kafka_metadata(client.get(), 1, nullptr, &raw, timeout_ms());
         metadata owned(raw);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (wanted.empty()) throw publish_error("looking up the cluster's brokers: " + detail::kafka_error_text(err), err);
+            if (wanted.empty()) {
+                throw publish_error("looking up the cluster's brokers: " + detail::kafka_error_text(err), err);
+            }
             std::vector<failure> failures;
             for (const auto& name : wanted) {
                 failures.push_back({name, "looking up the cluster's topics: " + detail::kafka_error_text(err), err});
@@ -334,7 +336,9 @@ void topic_admin::impl::compare(batch& work, const cluster_view& view) {
         }
     }
     described_configs configs;
-    if (!names.empty()) configs = describe(RD_KAFKA_RESOURCE_TOPIC, names, {"retention.ms", "max.message.bytes"}, work.failures);
+    if (!names.empty()) {
+        configs = describe(RD_KAFKA_RESOURCE_TOPIC, names, {"retention.ms", "max.message.bytes"}, work.failures);
+    }
 
     for (const auto i : work.to_compare) {
         const auto& spec = work.specs[i];
@@ -355,7 +359,11 @@ std::vector<std::string> topic_admin::impl::broker_limit_problems() {
     const auto view = look_up({});
     if (!view.admin_api || view.brokers.empty()) return {};
     std::vector<failure> failures;
-    const auto configs = describe(RD_KAFKA_RESOURCE_BROKER, view.brokers, {"message.max.bytes"}, failures);
+    described_configs configs;
+    // librdkafka takes one broker resource per DescribeConfigs (it goes to that broker).
+    for (const auto& broker : view.brokers) {
+        configs.merge(describe(RD_KAFKA_RESOURCE_BROKER, {broker}, {"message.max.bytes"}, failures));
+    }
     std::vector<std::string> problems;
     for (const auto& f : failures) problems.push_back("broker " + f.topic + ": " + f.what);
     for (const auto& broker : view.brokers) {

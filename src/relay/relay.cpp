@@ -31,9 +31,9 @@ std::string default_owner_id() {
 
 }  // namespace
 
-void relay::state::check_broker_limits() const noexcept {
+void relay::state::check_broker_limits(topic_admin& admin) const noexcept {
     try {
-        static_cast<void>(topic_admin(settings, admin_timeout(), log).broker_limit_problems());
+        static_cast<void>(admin.broker_limit_problems());
     } catch (const std::exception& e) {
         log->warn("relay: could not read the brokers' message.max.bytes: {}", e.what());
     }
@@ -85,7 +85,6 @@ void relay::start() {
     }
     s.running.store(true);
     s.worker = std::thread([&s, db = std::move(worker_db)]() mutable {
-        s.check_broker_limits();
         detail::relay_worker(s, std::move(db), s.options.owner_id).run();
         s.running.store(false);
     });

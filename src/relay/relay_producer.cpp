@@ -25,7 +25,8 @@ bool at_least(const std::string& value, std::size_t floor) {
 }  // namespace
 
 std::map<std::string, std::string> relay_producer_properties(const std::string& bootstrap_servers,
-                                                             std::chrono::milliseconds linger, std::size_t max_record_bytes,
+                                                             std::chrono::milliseconds linger,
+                                                             std::size_t max_record_bytes,
                                                              const std::map<std::string, std::string>& user) {
     // Idempotence gives acks=all and in-order retries without duplicates; gapless turns any
     // failure that could leave a hole behind later messages into a fatal error, after which the

@@ -19,6 +19,8 @@ namespace spdlog { class logger; }
 
 namespace domain_events {
 
+class topic_admin;
+
 struct relay::state {
     config settings;
     relay_options options;
@@ -67,10 +69,10 @@ struct relay::state {
         progress_cv.notify_all();
     }
 
-    /// Once at start, on the worker's thread: each broker whose message.max.bytes would refuse
-    /// an event validation accepts is named in a warning (topic_admin logs it); each topic is
-    /// checked as the relay first needs it.
-    void check_broker_limits() const noexcept;
+    /// Once, when the worker first asks the cluster about topics (its first event): each broker
+    /// whose message.max.bytes would refuse an event validation accepts is named in a warning
+    /// (topic_admin logs it); each topic is checked by `ensure` as the relay first needs it.
+    void check_broker_limits(topic_admin& admin) const noexcept;
 
     /// How long each request of the relay's topic admin may take: well within the lease, so
     /// the step after it renews in time.

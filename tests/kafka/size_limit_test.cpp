@@ -46,7 +46,10 @@ TEST_F(kafka_size_limit, an_event_at_the_limit_is_published_and_one_a_byte_over_
         de::model_signals signals;
         de::publisher events(db, signals, c);
         for (const auto& [bytes, id] : {std::pair{limit, "at-limit"}, std::pair{limit - 1, "under"}}) {
-            db.atomic([&] { written.insert(de::serialize(events.publish(db, record_of(bytes, id, c.source))).size()); });
+            db.atomic([&] {
+                const auto e = events.publish(db, record_of(bytes, id, c.source));
+                written.insert(de::serialize(e).size());
+            });
         }
         try {
             db.atomic([&] { (void)events.publish(db, record_of(limit + 1, "over", c.source)); });
