@@ -43,7 +43,7 @@ latencies raw_latencies(const de::config& c, const de::relay_options& options, l
     const auto rows = box.next_batch(static_cast<std::size_t>(total), 0);
     const auto topic = de::topic_for_event_type(c.topic_prefix, "patient.updated");
     de::detail::relay_producer producer(
-        de::detail::relay_producer_properties(c.bootstrap_servers, options.linger, {}), *spdlog::default_logger());
+        de::detail::relay_producer_properties(c.bootstrap_servers, options.linger, c.validation.max_payload_bytes, {}), *spdlog::default_logger());
     std::vector<de::detail::delivery> reports;
     std::unordered_map<std::int64_t, steady::time_point> sent;
     std::vector<double> ms;

@@ -54,7 +54,7 @@ double raw_rate(const de::config& c, const de::relay_options& options, const std
     }
     auto logger = spdlog::default_logger();
     de::detail::relay_producer producer(
-        de::detail::relay_producer_properties(c.bootstrap_servers, options.linger, {}), *logger);
+        de::detail::relay_producer_properties(c.bootstrap_servers, options.linger, c.validation.max_payload_bytes, {}), *logger);
     const auto start = std::chrono::steady_clock::now();
     long acknowledged = 0;
     std::vector<de::detail::delivery> reports;

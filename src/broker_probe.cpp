@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "domain_events/error.hpp"
+#include "domain_events/logging.hpp"
 #include "kafka_conf.hpp"
 #include "kafka_log.hpp"
 
@@ -20,7 +21,7 @@ broker_probe::broker_probe(const config& c, std::shared_ptr<spdlog::logger> logg
     if (c.bootstrap_servers.empty()) {
         throw config_error("broker probe: bootstrap_servers='': must name the brokers to ask");
     }
-    impl_->log_owner = logger ? std::move(logger) : spdlog::default_logger();
+    impl_->log_owner = logger ? std::move(logger) : library_logger();
     impl_->logger = impl_->log_owner.get();
     auto properties = c.kafka_properties;
     properties["bootstrap.servers"] = c.bootstrap_servers;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "domain_events/error.hpp"
+#include "domain_events/logging.hpp"
 #include "sqlite_error.hpp"
 
 namespace domain_events {
@@ -79,7 +80,7 @@ database::database(database_options options) : options_(std::move(options)) {
         const int rc = sqlite3_exec(db_.get(), "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
         if (rc != SQLITE_OK && cannot_share_memory(sqlite3_extended_errcode(db_.get()))) {
             // Nobody can write on a read-only medium either, so nothing changes under the reader.
-            spdlog::debug("database '{}': read-only medium or directory; reading it as immutable", options_.path);
+            library_logger()->debug("database '{}': read-only medium or directory; reading it as immutable", options_.path);
             open(file_uri(options_.path, "immutable=1"), flags | SQLITE_OPEN_URI);
         }
     }
@@ -105,7 +106,7 @@ int database::wait_while_busy(void* self, int attempt) noexcept {
 
 database::~database() {
     if (depth_ > 0) {
-        spdlog::error("database '{}' closed with an open transaction at depth {}; rolling back", options_.path, depth_);
+        library_logger()->error("database '{}' closed with an open transaction at depth {}; rolling back", options_.path, depth_);
         depth_ = 1;
         rollback();
     }
@@ -216,7 +217,7 @@ void database::rollback() noexcept {
     const std::string sql = depth == 1 ? std::string("ROLLBACK")
                                        : "ROLLBACK TO " + savepoint_name(depth) + "; RELEASE " + savepoint_name(depth);
     if (const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr); rc != SQLITE_OK) {
-        spdlog::error("sqlite: rollback failed on '{}': {} (code {})", options_.path, sqlite3_errmsg(db_.get()), rc);
+        library_logger()->error("sqlite: rollback failed on '{}': {} (code {})", options_.path, sqlite3_errmsg(db_.get()), rc);
     }
 }
 
@@ -256,7 +257,7 @@ void transaction::rollback() noexcept {
     if (!open_) return;
     open_ = false;
     if (db_.depth_ != depth_) {
-        spdlog::error("transaction: rollback at depth {} while depth {} is open on '{}'", depth_, db_.depth_,
+        library_logger()->error("transaction: rollback at depth {} while depth {} is open on '{}'", depth_, db_.depth_,
                       db_.path());
     }
     db_.rollback();

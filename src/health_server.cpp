@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "domain_events/error.hpp"
+#include "domain_events/logging.hpp"
 #include "domain_events/metrics_text.hpp"
 
 namespace domain_events {
@@ -23,10 +24,10 @@ bool same_token(std::string_view given, std::string_view expected) {
 
 health_server::health_server(listen_address address, health_checks checks, std::string admin_token,
                              std::shared_ptr<spdlog::logger> logger, http_limits limits)
-    : detail::health_routes(logger ? logger : spdlog::default_logger()),
-      http_server(std::move(address), routes, limits, logger ? logger : spdlog::default_logger()),
+    : detail::health_routes(logger ? logger : library_logger()),
+      http_server(std::move(address), routes, limits, logger ? logger : library_logger()),
       checks_(std::move(checks)), admin_token_(std::move(admin_token)),
-      log_(logger ? std::move(logger) : spdlog::default_logger()) {
+      log_(logger ? std::move(logger) : library_logger()) {
     if (!checks_.ready || !checks_.detailed || !checks_.metrics) {
         throw usage_error("health_server: health_checks.ready, .detailed and .metrics must all be set");
     }

@@ -2,11 +2,15 @@
 
 #include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/ansicolor_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "domain_events/error.hpp"
 
@@ -27,50 +31,99 @@ public:
     }
 };
 
+// What LOG_LEVEL and LOG_FORMAT ask for; a value not understood is noted and its default kept.
+struct log_settings {
+    spdlog::level::level_enum level = spdlog::level::info;
+    bool json = false;
+    std::vector<std::string> problems;  // `NAME='value': expected ...`, the value cut short
+};
+
 std::string setting(const environment& env, std::string_view name, std::string fallback) {
     const auto found = env.find(name);
     return found == env.end() || found->second.empty() ? fallback : found->second;
 }
 
-spdlog::level::level_enum level_from(const environment& env) {
-    const auto text = setting(env, "LOG_LEVEL", "info");
-    // from_str maps anything unknown to `off`: check the spelling first, or a typo silences the logs.
-    constexpr std::array<std::string_view, 8> names = {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"};
-    for (const auto name : names) {
-        if (text == name) return spdlog::level::from_str(text);
-    }
-    throw config_error("LOG_LEVEL='" + text + "': expected trace, debug, info, warn, error, critical or off");
+// A value as a message may show it: the environment is not ours, so at most 64 characters.
+std::string shown(std::string_view name, const std::string& value) {
+    constexpr std::size_t limit = 64;
+    const auto cut = value.size() > limit ? value.substr(0, limit) + "..." : value;
+    return std::string(name) + "='" + cut + "'";
 }
 
-std::unique_ptr<spdlog::formatter> formatter_from(const environment& env) {
+log_settings settings_from(const environment& env) {
+    log_settings s;
+    const auto level = setting(env, "LOG_LEVEL", "info");
+    // from_str maps anything unknown to `off`: check the spelling first, or a typo silences the logs.
+    constexpr std::array<std::string_view, 8> names = {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"};
+    if (std::find(names.begin(), names.end(), level) != names.end()) {
+        s.level = spdlog::level::from_str(level);
+    } else {
+        s.problems.push_back(shown("LOG_LEVEL", level) + ": expected trace, debug, info, warn, error, critical or off");
+    }
     const auto format = setting(env, "LOG_FORMAT", "text");
+    s.json = format == "json";
+    if (!s.json && format != "text") s.problems.push_back(shown("LOG_FORMAT", format) + ": expected text or json");
+    return s;
+}
+
+std::shared_ptr<spdlog::logger> build(const log_settings& s, const std::string& name,
+                                      std::shared_ptr<spdlog::sinks::sink> sink) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    if (format == "json") {
+    if (s.json) {
         formatter->add_flag<json_message_flag>('*').set_pattern(
             R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","thread":%t,"message":%*})");
-    } else if (format == "text") {
-        formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ [%n] [%l] %v");
     } else {
-        throw config_error("LOG_FORMAT='" + format + "': expected text or json");
+        formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ [%n] [%l] %v");
     }
-    return formatter;
+    if (!sink) sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
+    logger->set_formatter(std::move(formatter));
+    logger->set_level(s.level);
+    return logger;
+}
+
+// The logger spdlog creates for itself at start-up: unnamed, one colour sink on stdout.
+bool is_spdlog_initial(const spdlog::logger& logger) {
+    const auto& sinks = logger.sinks();
+    return logger.name().empty() && sinks.size() == 1 &&
+           dynamic_cast<const spdlog::sinks::ansicolor_stdout_sink_mt*>(sinks.front().get()) != nullptr;
 }
 
 }  // namespace
 
 std::shared_ptr<spdlog::logger> make_logger(const environment& env, const std::string& name,
                                             std::shared_ptr<spdlog::sinks::sink> sink) {
-    const auto level = level_from(env);
-    auto formatter = formatter_from(env);
-    if (!sink) sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
-    logger->set_formatter(std::move(formatter));
-    logger->set_level(level);
+    const auto s = settings_from(env);
+    if (!s.problems.empty()) {
+        std::string all;
+        for (const auto& problem : s.problems) all += (all.empty() ? "" : "\n") + problem;
+        throw config_error(all);
+    }
+    return build(s, name, std::move(sink));
+}
+
+std::shared_ptr<spdlog::logger> make_lenient_logger(const environment& env, const std::string& name,
+                                                    std::shared_ptr<spdlog::sinks::sink> sink) {
+    const auto s = settings_from(env);
+    auto logger = build(s, name, std::move(sink));
+    for (const auto& problem : s.problems) logger->warn("{}; using the default", problem);
     return logger;
 }
 
 void configure_default_logger(const environment& env, const std::string& name) {
     spdlog::set_default_logger(make_logger(env, name));
+}
+
+std::shared_ptr<spdlog::logger> library_logger() noexcept {
+    auto current = spdlog::default_logger();
+    if (current && !is_spdlog_initial(*current)) return current;
+    try {
+        auto replacement = make_lenient_logger(process_environment(), "domain_events");
+        spdlog::set_default_logger(replacement);
+        return replacement;
+    } catch (...) {  // std::bad_alloc: spdlog's own logger will do
+        return current;
+    }
 }
 
 }  // namespace domain_events

@@ -11,9 +11,11 @@
 #include <utility>
 
 #include "domain_events/error.hpp"
+#include "domain_events/logging.hpp"
 #include "domain_events/topic_routing.hpp"
 #include "kafka_conf.hpp"
 #include "kafka_log.hpp"
+#include "topic_admin_parts.hpp"
 
 namespace domain_events {
 namespace {
@@ -27,148 +29,7 @@ constexpr milliseconds hand_over{1000};
 // Between metadata requests while a topic the broker says exists is not in its metadata yet.
 constexpr milliseconds metadata_retry{100};
 
-struct admin_options_deleter { void operator()(rd_kafka_AdminOptions_t* o) const noexcept { rd_kafka_AdminOptions_destroy(o); } };
-struct new_topic_deleter { void operator()(rd_kafka_NewTopic_t* t) const noexcept { rd_kafka_NewTopic_destroy(t); } };
-struct config_resource_deleter {
-    void operator()(rd_kafka_ConfigResource_t* r) const noexcept { rd_kafka_ConfigResource_destroy(r); }
-};
-struct queue_deleter { void operator()(rd_kafka_queue_t* q) const noexcept { rd_kafka_queue_destroy(q); } };
-struct event_deleter { void operator()(rd_kafka_event_t* e) const noexcept { rd_kafka_event_destroy(e); } };
-struct metadata_deleter {
-    void operator()(const rd_kafka_metadata_t* m) const noexcept { rd_kafka_metadata_destroy(m); }
-};
-
-using admin_options = std::unique_ptr<rd_kafka_AdminOptions_t, admin_options_deleter>;
-using new_topic = std::unique_ptr<rd_kafka_NewTopic_t, new_topic_deleter>;
-using config_resource = std::unique_ptr<rd_kafka_ConfigResource_t, config_resource_deleter>;
-using queue = std::unique_ptr<rd_kafka_queue_t, queue_deleter>;
-using admin_event = std::unique_ptr<rd_kafka_event_t, event_deleter>;
-using metadata = std::unique_ptr<const rd_kafka_metadata_t, metadata_deleter>;
-
-// Old brokers answer an API they lack with UNSUPPORTED_VERSION; librdkafka refuses locally with
-// UNSUPPORTED_FEATURE when the broker's ApiVersions lack it.
-bool no_admin_api(rd_kafka_resp_err_t err) noexcept {
-    return err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE || err == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION;
-}
-
-// A topic as the cluster's metadata shows it.
-struct existing_topic {
-    int partitions = 0;
-    int min_replicas = 0;  // replication factor: the fewest and most replicas of any partition
-    int max_replicas = 0;
-};
-
-struct cluster_view {
-    bool admin_api = false;
-    std::map<std::string, existing_topic, std::less<>> topics;  // only those asked about
-};
-
-// What went wrong for one topic, gathered so one publish_error names every topic that failed.
-struct failure {
-    std::string topic;
-    std::string what;
-    rd_kafka_resp_err_t err;
-};
-
-[[noreturn]] void fail(const std::vector<failure>& failures) {
-    if (failures.size() == 1) {
-        const auto& f = failures.front();
-        throw publish_error("ensuring topic '" + f.topic + "': " + f.what, f.err);
-    }
-    std::string message = "ensuring topics failed for " + std::to_string(failures.size()) + " of them:";
-    for (const auto& f : failures) message += "\n  '" + f.topic + "': " + f.what;
-    throw publish_error(message, failures.front().err);
-}
-
-std::string error_text(rd_kafka_resp_err_t err, const char* broker_message) {
-    auto text = detail::kafka_error_text(err);
-    if (broker_message != nullptr && *broker_message != '\0') text += ": " + std::string(broker_message);
-    return text;
-}
-
-std::string replicas_text(const existing_topic& have) {
-    return have.min_replicas == have.max_replicas
-               ? std::to_string(have.min_replicas)
-               : std::to_string(have.min_replicas) + ".." + std::to_string(have.max_replicas);
-}
-
-// Each setting that was asked for and is not what the cluster has; empty when all match.
-std::string differences(const topic_settings& want, const existing_topic& have,
-                        const std::optional<std::string>& have_retention) {
-    std::string out;
-    const auto add = [&](std::string_view setting, const std::string& wanted, const std::string& found) {
-        out += (out.empty() ? "" : "; ") + std::string(setting) + ": want " + wanted + ", have " + found;
-    };
-    if (want.partitions != have.partitions) {
-        add("partitions", std::to_string(want.partitions), std::to_string(have.partitions));
-    }
-    if (want.replication_factor != -1 &&
-        (have.min_replicas != want.replication_factor || have.max_replicas != want.replication_factor)) {
-        add("replication_factor", std::to_string(want.replication_factor), replicas_text(have));
-    }
-    if (want.retention_ms != 0 && have_retention != std::to_string(want.retention_ms)) {
-        add("retention.ms", std::to_string(want.retention_ms), have_retention.value_or("(not reported)"));
-    }
-    return out;
-}
-
-void check_spec(const topic_spec& spec, const std::string& field) {
-    validate_topic_name(spec.name, field + ".name");
-    const auto& s = spec.settings;
-    const auto value = [&](auto number) { return std::to_string(number) + " (topic '" + spec.name + "') "; };
-    if (s.partitions < 1) throw validation_error(field + ".settings.partitions", value(s.partitions) + "must be >= 1");
-    if (s.replication_factor < -1 || s.replication_factor == 0) {
-        throw validation_error(field + ".settings.replication_factor",
-                               value(s.replication_factor) + "must be -1 (the broker's default) or >= 1");
-    }
-    if (s.retention_ms < -1) {
-        throw validation_error(field + ".settings.retention_ms",
-                               value(s.retention_ms) + "must be >= -1 (-1: forever, 0: the broker's default)");
-    }
-}
-
-// The CreateTopics entry for a checked spec; librdkafka's own range checks (e.g. at most 100000
-// partitions) are reported as the spec's fault, still before any request.
-new_topic make_new_topic(const topic_spec& spec, const std::string& field) {
-    char reason[512];
-    new_topic topic(rd_kafka_NewTopic_new(spec.name.c_str(), spec.settings.partitions,
-                                          spec.settings.replication_factor, reason, sizeof reason));
-    if (!topic) throw validation_error(field + ".settings", "topic '" + spec.name + "': " + reason);
-    if (spec.settings.retention_ms != 0) {
-        const auto retention = std::to_string(spec.settings.retention_ms);
-        if (const auto err = rd_kafka_NewTopic_set_config(topic.get(), "retention.ms", retention.c_str())) {
-            throw validation_error(field + ".settings.retention_ms",
-                                   retention + " (topic '" + spec.name + "'): " + detail::kafka_error_text(err));
-        }
-    }
-    return topic;
-}
-
-// One ensure() call: the specs, what is known about them so far, and what went wrong.
-struct batch {
-    std::span<const topic_spec> specs;
-    std::vector<new_topic> new_topics;          // parallel to specs
-    std::set<std::string, std::less<>> names;
-    std::vector<topic_report> reports;          // parallel to specs; unsupported until found otherwise
-    std::vector<std::size_t> to_compare;        // indexes of topics that exist
-    std::vector<failure> failures;
-};
-
-// Everything that needs no request, so a bad spec is refused before any.
-batch prepare(std::span<const topic_spec> specs, bool indexed) {
-    batch work;
-    work.specs = specs;
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-        const auto field = indexed ? "topic_specs[" + std::to_string(i) + "]" : std::string("topic_spec");
-        check_spec(specs[i], field);
-        if (!work.names.insert(specs[i].name).second) {
-            throw validation_error(field + ".name", "topic '" + specs[i].name + "' is given twice");
-        }
-        work.new_topics.push_back(make_new_topic(specs[i], field));
-        work.reports.push_back({specs[i].name, topic_outcome::unsupported, {}});
-    }
-    return work;
-}
+using namespace detail::admin;
 
 }  // namespace
 
@@ -201,6 +62,7 @@ std::ostream& operator<<(std::ostream& out, const topic_report& report) {
 
 struct topic_admin::impl : detail::kafka_log_target {
     milliseconds timeout{};
+    std::size_t max_record_bytes = 0;  // validation.max_payload_bytes
     std::shared_ptr<spdlog::logger> log_owner;
     detail::kafka_handle client;  // last: destroyed first, while the log target still lives
 
@@ -214,6 +76,8 @@ struct topic_admin::impl : detail::kafka_log_target {
     void wait_until_visible(batch& work, cluster_view& view);
     // matches or differs for each topic that exists, or a failure.
     void compare(batch& work, const cluster_view& view);
+    // topic_admin::broker_limit_problems.
+    std::vector<std::string> broker_limit_problems();
 
     // One metadata request for all topics, not the wanted ones: asking for a topic by name
     // auto-creates it, with the broker's defaults, on brokers that allow that.
@@ -222,6 +86,9 @@ struct topic_admin::impl : detail::kafka_log_target {
         const auto err = rd_kafka_metadata(client.get(), 1, nullptr, &raw, timeout_ms());
         metadata owned(raw);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (wanted.empty()) {
+                throw publish_error("looking up the cluster's brokers: " + detail::kafka_error_text(err), err);
+            }
             std::vector<failure> failures;
             for (const auto& name : wanted) {
                 failures.push_back({name, "looking up the cluster's topics: " + detail::kafka_error_text(err), err});
@@ -241,6 +108,7 @@ struct topic_admin::impl : detail::kafka_log_target {
             }
             view.topics.emplace(t.topic, found);
         }
+        for (int i = 0; i < owned->broker_cnt; ++i) view.brokers.push_back(std::to_string(owned->brokers[i].id));
         // Admin requests go to the controller. Real clusters name one of their brokers (KRaft: any
         // of them). librdkafka's mock (2.0.2) names broker 0, which does not exist, and has no
         // CreateTopics or DescribeConfigs: asked anyway, librdkafka waits for a controller until
@@ -299,50 +167,51 @@ struct topic_admin::impl : detail::kafka_log_target {
         return outcomes;
     }
 
-    // Per topic: its retention.ms (nullopt when the broker does not report it), or a failure.
-    std::map<std::string, std::optional<std::string>> describe_retention(const std::vector<std::string>& names,
-                                                                         std::vector<failure>& failures) {
+    // Per resource (topics or brokers): the entries of `wanted` it reports, or a failure.
+    described_configs describe(rd_kafka_ResourceType_t type, const std::vector<std::string>& names,
+                               std::initializer_list<std::string_view> wanted, std::vector<failure>& failures) {
         std::vector<config_resource> owned;
         std::vector<rd_kafka_ConfigResource_t*> resources;
         for (const auto& name : names) {
-            owned.emplace_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str()));
+            owned.emplace_back(rd_kafka_ConfigResource_new(type, name.c_str()));
             resources.push_back(owned.back().get());
         }
         const auto options = options_for(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
         const queue results(rd_kafka_queue_new(client.get()));
         rd_kafka_DescribeConfigs(client.get(), resources.data(), resources.size(), options.get(), results.get());
-        const auto result = await(results.get(), names, "reading its retention.ms");
+        const auto result = await(results.get(), names, "reading its configuration");
         std::size_t count = 0;
         const auto* const* described =
             rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(result.get()), &count);
-        std::map<std::string, std::optional<std::string>> retention;
+        described_configs configs;
         for (std::size_t i = 0; i < count; ++i) {
             const std::string name = rd_kafka_ConfigResource_name(described[i]);
             if (const auto err = rd_kafka_ConfigResource_error(described[i])) {
                 failures.push_back({name,
-                                    "reading its retention.ms: " +
+                                    "reading its configuration: " +
                                         error_text(err, rd_kafka_ConfigResource_error_string(described[i])),
                                     err});
                 continue;
             }
-            auto& value = retention[name];
+            auto& values = configs[name];
             std::size_t entry_count = 0;
             const auto* const* entries = rd_kafka_ConfigResource_configs(described[i], &entry_count);
             for (std::size_t e = 0; e < entry_count; ++e) {
+                const std::string_view entry_name = rd_kafka_ConfigEntry_name(entries[e]);
                 const char* entry_value = rd_kafka_ConfigEntry_value(entries[e]);
-                if (std::string_view(rd_kafka_ConfigEntry_name(entries[e])) == "retention.ms" && entry_value) {
-                    value = entry_value;
+                if (entry_value && std::find(wanted.begin(), wanted.end(), entry_name) != wanted.end()) {
+                    values.emplace(entry_name, entry_value);
                 }
             }
         }
         for (const auto& name : names) {
             const bool failed = std::any_of(failures.begin(), failures.end(), [&](const failure& f) { return f.topic == name; });
-            if (!failed && !retention.contains(name)) {
-                failures.push_back({name, "reading its retention.ms: the cluster's answer does not mention it",
+            if (!failed && !configs.contains(name)) {
+                failures.push_back({name, "reading its configuration: the cluster's answer does not mention it",
                                     RD_KAFKA_RESP_ERR__BAD_MSG});
             }
         }
-        return retention;
+        return configs;
     }
 };
 
@@ -356,7 +225,8 @@ topic_admin::topic_admin(const config& c, milliseconds timeout, std::shared_ptr<
                           std::to_string(max_timeout.count()) + " ms");
     }
     impl_->timeout = timeout;
-    impl_->log_owner = logger ? std::move(logger) : spdlog::default_logger();
+    impl_->max_record_bytes = c.validation.max_payload_bytes;
+    impl_->log_owner = logger ? std::move(logger) : library_logger();
     impl_->logger = impl_->log_owner.get();
     auto properties = c.kafka_properties;
     properties["bootstrap.servers"] = c.bootstrap_servers;
@@ -375,8 +245,10 @@ std::vector<topic_report> topic_admin::ensure(std::span<const topic_spec> specs)
     return impl_->ensure(specs, true);
 }
 
+std::vector<std::string> topic_admin::broker_limit_problems() { return impl_->broker_limit_problems(); }
+
 std::vector<topic_report> topic_admin::impl::ensure(std::span<const topic_spec> specs, bool indexed) {
-    auto work = prepare(specs, indexed);
+    auto work = prepare(specs, indexed, max_record_bytes);
     if (specs.empty()) return std::move(work.reports);
     auto view = look_up(work.names);
     if (!view.admin_api) {
@@ -420,9 +292,10 @@ bool topic_admin::impl::create_missing(batch& work, const cluster_view& view) {
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             work.reports[i].outcome = topic_outcome::created;
             const auto& t = spec.settings;
-            logger->info("topic {} created: {} partitions, replication factor {}, retention.ms {}", spec.name,
-                         t.partitions, t.replication_factor == -1 ? "of the broker" : std::to_string(t.replication_factor),
-                         t.retention_ms == 0 ? "of the broker" : std::to_string(t.retention_ms));
+            logger->info("topic {} created: {} partitions, replication factor {}, retention.ms {}, max.message.bytes {}",
+                         spec.name, t.partitions,
+                         t.replication_factor == -1 ? "of the broker" : std::to_string(t.replication_factor),
+                         t.retention_ms == 0 ? "of the broker" : std::to_string(t.retention_ms), max_record_bytes);
         } else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
             work.to_compare.push_back(i);  // created since our look-up, e.g. by another relay
             raced = true;
@@ -450,7 +323,7 @@ void topic_admin::impl::wait_until_visible(batch& work, cluster_view& view) {
 }
 
 void topic_admin::impl::compare(batch& work, const cluster_view& view) {
-    std::vector<std::string> retention_names;  // only where a retention was asked for
+    std::vector<std::string> names;
     for (const auto i : work.to_compare) {
         const auto& spec = work.specs[i];
         if (!view.topics.contains(spec.name)) {
@@ -458,31 +331,52 @@ void topic_admin::impl::compare(batch& work, const cluster_view& view) {
                                      "the cluster says it exists but its metadata did not show it within " +
                                          std::to_string(timeout.count()) + " ms",
                                      RD_KAFKA_RESP_ERR__TIMED_OUT});
-        } else if (spec.settings.retention_ms != 0) {
-            retention_names.push_back(spec.name);
+        } else {
+            names.push_back(spec.name);
         }
     }
-    std::map<std::string, std::optional<std::string>> retention;
-    if (!retention_names.empty()) retention = describe_retention(retention_names, work.failures);
+    described_configs configs;
+    if (!names.empty()) {
+        configs = describe(RD_KAFKA_RESOURCE_TOPIC, names, {"retention.ms", "max.message.bytes"}, work.failures);
+    }
 
     for (const auto i : work.to_compare) {
         const auto& spec = work.specs[i];
         const auto existing = view.topics.find(spec.name);
-        if (existing == view.topics.end()) continue;  // a failure is recorded
-        std::optional<std::string> have_retention;
-        if (spec.settings.retention_ms != 0) {
-            const auto described = retention.find(spec.name);
-            if (described == retention.end()) continue;  // a failure is recorded
-            have_retention = described->second;
-        }
+        if (existing == view.topics.end() || !configs.contains(spec.name)) continue;  // a failure is recorded
         auto& report = work.reports[i];
-        report.detail = differences(spec.settings, existing->second, have_retention);
+        report.detail = differences(spec.settings, existing->second, entry(configs, spec.name, "retention.ms"),
+                                    entry(configs, spec.name, "max.message.bytes"), max_record_bytes);
         report.outcome = report.detail.empty() ? topic_outcome::matches : topic_outcome::differs;
         if (report.outcome == topic_outcome::differs) {
             logger->warn("topic {} exists with other settings than configured, left as they are: {}", spec.name,
                          report.detail);
         }
     }
+}
+
+std::vector<std::string> topic_admin::impl::broker_limit_problems() {
+    const auto view = look_up({});
+    if (!view.admin_api || view.brokers.empty()) return {};
+    std::vector<failure> failures;
+    described_configs configs;
+    // librdkafka takes one broker resource per DescribeConfigs (it goes to that broker).
+    for (const auto& broker : view.brokers) {
+        configs.merge(describe(RD_KAFKA_RESOURCE_BROKER, {broker}, {"message.max.bytes"}, failures));
+    }
+    std::vector<std::string> problems;
+    for (const auto& f : failures) problems.push_back("broker " + f.topic + ": " + f.what);
+    for (const auto& broker : view.brokers) {
+        const auto have = entry(configs, broker, "message.max.bytes");
+        if (!below(have, max_record_bytes)) continue;
+        problems.push_back("broker " + broker + ": message.max.bytes=" + *have + " is below the " +
+                           std::to_string(max_record_bytes) +
+                           " bytes an event may take (DOMAIN_EVENTS_MAX_PAYLOAD_BYTES): a topic not created by "
+                           "the relay, without max.message.bytes of its own, refuses the largest events; raise "
+                           "the broker's message.max.bytes or lower DOMAIN_EVENTS_MAX_PAYLOAD_BYTES");
+    }
+    for (const auto& problem : problems) logger->warn("{}", problem);
+    return problems;
 }
 
 }  // namespace domain_events

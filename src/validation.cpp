@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "domain_events/error.hpp"
+#include "domain_events/kafka_record.hpp"
 #include "envelope_reader.hpp"
 #include "sensitive_scan.hpp"
 
@@ -116,9 +117,11 @@ std::string validate_event(event& e, const validation_rules& rules) {
     check_envelope_rules(e, rules.max_depth);
     detail::sensitive_scan(rules).visit(e.data, "data");
     auto serialized = serialize_checked(e);
-    if (serialized.size() > rules.max_payload_bytes) {
-        throw validation_error("data", "the serialized envelope is " + std::to_string(serialized.size()) +
-                                           " bytes, over the limit of " + std::to_string(rules.max_payload_bytes) +
+    // The record as Kafka counts it, so that whatever passes here can be published (kafka_record.hpp).
+    if (const auto record = kafka_record_bytes(e, serialized); record > rules.max_payload_bytes) {
+        throw validation_error("data", "the Kafka record is " + std::to_string(record) + " bytes (envelope " +
+                                           std::to_string(serialized.size()) + ", with key, headers and framing), " +
+                                           "over the limit of " + std::to_string(rules.max_payload_bytes) +
                                            " bytes (max_payload_bytes)");
     }
     return serialized;

@@ -17,6 +17,7 @@
 #include <domain_events/database.hpp>
 #include <domain_events/error.hpp>
 #include <domain_events/http_server.hpp>
+#include <domain_events/logging.hpp>
 #include <domain_events/model_signals.hpp>
 #include <domain_events/publisher.hpp>
 
@@ -325,7 +326,7 @@ void server::stop() noexcept {
         }
         state_->relay.stop();
     } catch (const std::exception& e) {
-        spdlog::error("healthcore_api: stopping: {}", e.what());
+        de::library_logger()->error("healthcore_api: stopping: {}", e.what());
     }
 }
 

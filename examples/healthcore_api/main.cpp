@@ -10,11 +10,12 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
+#include <spdlog/logger.h>
 
 #include <domain_events/config.hpp>
 #include <domain_events/embedded_cluster.hpp>
 #include <domain_events/error.hpp>
+#include <domain_events/logging.hpp>
 #include <domain_events/shutdown_signals.hpp>
 
 #include "api_server.hpp"
@@ -41,19 +42,20 @@ int main(int argc, char** argv) {
         settings.database_path = db_path;
         if (settings.source == de::config{}.source) settings.source = "healthcore-api";
         const auto embedded = de::embedded_cluster_unless_configured(settings);
+        const auto log = de::library_logger();  // LOG_LEVEL, LOG_FORMAT; to stderr
         if (embedded) {
-            std::printf("no KAFKA_BOOTSTRAP_SERVERS: publishing to an embedded mock Kafka cluster at %s "
-                        "(in memory, gone when the server stops)\n",
-                        settings.bootstrap_servers.c_str());
+            log->info("no KAFKA_BOOTSTRAP_SERVERS: publishing to an embedded mock Kafka cluster at {} "
+                      "(in memory, gone when the server stops)",
+                      settings.bootstrap_servers);
         }
         healthcore::api::server server(settings);
         const int bound = server.start("127.0.0.1", port);
-        std::printf("healthcore_api: listening on http://127.0.0.1:%d (database %s, topics %s.*)\n", bound,
-                    db_path.c_str(), settings.topic_prefix.c_str());
-        std::fflush(stdout);
+        log->info("healthcore_api: listening on http://127.0.0.1:{} (database {}, topics {}.*)", bound, db_path,
+                  settings.topic_prefix);
+        log->flush();
 
         const int received = signals.wait();
-        std::printf("healthcore_api: signal %d, stopping\n", received);
+        log->info("healthcore_api: signal {}, stopping", received);
         server.stop();
     } catch (const de::error& e) {
         std::fprintf(stderr, "healthcore_api: %s\n", e.what());

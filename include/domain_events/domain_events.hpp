@@ -23,6 +23,7 @@
 #include "domain_events/event.hpp"
 #include "domain_events/health_server.hpp"
 #include "domain_events/idempotency_store.hpp"
+#include "domain_events/kafka_record.hpp"
 #include "domain_events/latency_histogram.hpp"
 #include "domain_events/logging.hpp"
 #include "domain_events/metrics_text.hpp"

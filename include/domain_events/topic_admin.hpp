@@ -94,9 +94,11 @@ public:
     topic_admin& operator=(const topic_admin&) = delete;
 
     /**
-     * @brief Creates `spec` unless it exists ("already exists" is success), else compares its
+     * @brief Creates `spec` unless it exists ("already exists" is success), with
+     *        `max.message.bytes` = the config's `validation.max_payload_bytes`, else compares its
      *        partitions and replication factor (metadata) and retention.ms (DescribeConfigs);
      *        a replication factor of -1 or retention_ms of 0 (broker defaults) is not compared.
+     *        A `max.message.bytes` below `validation.max_payload_bytes` is a difference too.
      * @return `created`, `matches`, `differs` (with the differences in `detail`) or `unsupported`.
      * @throws validation_error for a spec `validate` refuses, before any request;
      *         publish_error naming the topic and librdkafka's error when the cluster cannot be
@@ -113,6 +115,17 @@ public:
      *         others may have been created: ensuring again reports them as `matches`).
      */
     std::vector<topic_report> ensure(std::span<const topic_spec> specs);
+
+    /**
+     * @brief Asks every broker for its `message.max.bytes` (DescribeConfigs); for each below the
+     *        config's `validation.max_payload_bytes` (a topic without a limit of its own would
+     *        refuse the largest events validation accepts), and each broker that did not answer,
+     *        logs a warning naming the setting to change.
+     * @return those warnings; empty when every broker takes every event, or the cluster has no
+     *         Admin API (librdkafka's mock).
+     * @throws publish_error when the cluster cannot be reached in time.
+     */
+    std::vector<std::string> broker_limit_problems();
 
 private:
     struct impl;

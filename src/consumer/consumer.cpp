@@ -18,6 +18,7 @@
 #include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
 #include "domain_events/idempotency_store.hpp"
+#include "domain_events/logging.hpp"
 #include "domain_events/outbox.hpp"
 #include "domain_events/subscription.hpp"
 #include "domain_events/topic_admin.hpp"
@@ -94,7 +95,7 @@ struct consumer::impl {
     impl(config s, consumer_options o)
         : settings((validate(s), check_options(s, o), std::move(s))),
           options(std::move(o)),
-          log(options.logger ? options.logger : spdlog::default_logger()),
+          log(options.logger ? options.logger : library_logger()),
           topics(options.event_types, settings.topic_prefix, settings.routing),
           member_properties(detail::group_member_properties(settings.bootstrap_servers, options.group_id,
                                                             options.from_beginning, settings.kafka_properties)),

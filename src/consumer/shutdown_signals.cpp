@@ -6,6 +6,8 @@
 
 #include <ctime>
 
+#include "domain_events/logging.hpp"
+
 namespace domain_events {
 
 struct shutdown_signals_mask {
@@ -25,7 +27,7 @@ sigset_t stop_signals() {
 }  // namespace
 
 shutdown_signals::shutdown_signals()
-    : previous_mask_(std::make_unique<shutdown_signals_mask>()), log_(spdlog::default_logger()) {
+    : previous_mask_(std::make_unique<shutdown_signals_mask>()), log_(library_logger()) {
     const auto set = stop_signals();
     // Blocked here, then inherited by every thread created afterwards: the signals stay pending
     // until the watcher takes them, so none can kill the process by default action.

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "domain_events/error.hpp"
+#include "domain_events/logging.hpp"
 
 namespace domain_events {
 namespace {
@@ -113,7 +114,7 @@ struct http_router::impl {
 };
 
 http_router::http_router(std::shared_ptr<spdlog::logger> logger) : impl_(std::make_unique<impl>()) {
-    impl_->log = logger ? std::move(logger) : spdlog::default_logger();
+    impl_->log = logger ? std::move(logger) : library_logger();
 }
 http_router::~http_router() = default;
 http_router::http_router(http_router&&) noexcept = default;

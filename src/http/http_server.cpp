@@ -17,6 +17,7 @@
 
 #include "connection_deadlines.hpp"
 #include "domain_events/error.hpp"
+#include "domain_events/logging.hpp"
 
 namespace domain_events {
 namespace {
@@ -120,7 +121,7 @@ struct http_server::impl {
     std::thread sweeper;
 
     impl(listen_address a, const http_router& r, http_limits l, std::shared_ptr<spdlog::logger> logger)
-        : address(std::move(a)), limits(l), log(logger ? std::move(logger) : spdlog::default_logger()), routes(r),
+        : address(std::move(a)), limits(l), log(logger ? std::move(logger) : library_logger()), routes(r),
           deadlines(limits.request_timeout) {}
 
     bool queue(MHD_Connection* connection, request_state& state, const http_response& answer) noexcept {

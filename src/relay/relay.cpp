@@ -7,8 +7,10 @@
 #include <random>
 
 #include "domain_events/error.hpp"
+#include "domain_events/logging.hpp"
 #include "domain_events/outbox.hpp"
 #include "domain_events/publisher.hpp"
+#include "domain_events/topic_admin.hpp"
 #include "../kafka_conf.hpp"
 #include "../outbox_schema.hpp"
 #include "relay_producer.hpp"
@@ -29,15 +31,24 @@ std::string default_owner_id() {
 
 }  // namespace
 
+void relay::state::check_broker_limits(topic_admin& admin) const noexcept {
+    try {
+        static_cast<void>(admin.broker_limit_problems());
+    } catch (const std::exception& e) {
+        log->warn("relay: could not read the brokers' message.max.bytes: {}", e.what());
+    }
+}
+
 relay::relay(config settings, relay_options options) : state_(std::make_unique<state>()) {
     validate(settings);
     if (settings.kafka_enabled && settings.bootstrap_servers.empty()) {
         throw config_error("KAFKA_BOOTSTRAP_SERVERS='': the relay needs a broker address (or KAFKA_ENABLED=false)");
     }
     if (options.owner_id.empty()) options.owner_id = default_owner_id();
-    state_->log = options.logger ? options.logger : spdlog::default_logger();
+    state_->log = options.logger ? options.logger : library_logger();
     state_->producer_properties =
-        detail::relay_producer_properties(settings.bootstrap_servers, options.linger, settings.kafka_properties);
+        detail::relay_producer_properties(settings.bootstrap_servers, options.linger,
+                                          settings.validation.max_payload_bytes, settings.kafka_properties);
     state_->settings = std::move(settings);
     state_->options = std::move(options);
     // Let librdkafka check every property now, so a typo fails here and not on the thread.

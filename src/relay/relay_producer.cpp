@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <charconv>
+
 #include "../kafka_conf.hpp"
 #include "domain_events/error.hpp"
+#include "domain_events/kafka_record.hpp"
 
 namespace domain_events::detail {
 namespace {
@@ -11,19 +15,26 @@ namespace {
 void* as_opaque(std::int64_t position) noexcept { return reinterpret_cast<void*>(static_cast<std::intptr_t>(position)); }
 std::int64_t from_opaque(void* opaque) noexcept { return static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(opaque)); }
 
-void add_header(rd_kafka_headers_t* headers, const char* name, std::string_view value) {
-    rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
+// A plain decimal number >= `floor`.
+bool at_least(const std::string& value, std::size_t floor) {
+    std::size_t number = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+    return error == std::errc{} && end == value.data() + value.size() && number >= floor;
 }
 
 }  // namespace
 
 std::map<std::string, std::string> relay_producer_properties(const std::string& bootstrap_servers,
                                                              std::chrono::milliseconds linger,
+                                                             std::size_t max_record_bytes,
                                                              const std::map<std::string, std::string>& user) {
     // Idempotence gives acks=all and in-order retries without duplicates; gapless turns any
     // failure that could leave a hole behind later messages into a fatal error, after which the
     // relay replaces the producer and re-sends from the hole, so nothing overtakes it. The
     // relay decides when to give up, so librdkafka never times a message out by itself.
+    // murmur2_random is what Java's default partitioner does for keyed records (Kafka Streams
+    // and most other clients too), so a key lands on the same partition whoever produces it;
+    // librdkafka's own default (consistent_random, crc32) would not (docs/interop.md).
     std::map<std::string, std::string> properties = {
         {"bootstrap.servers", bootstrap_servers},
         {"enable.idempotence", "true"},
@@ -31,7 +42,13 @@ std::map<std::string, std::string> relay_producer_properties(const std::string& 
         {"message.timeout.ms", "0"},
         {"linger.ms", std::to_string(linger.count())},
         {"batch.num.messages", "10000"},
+        {"partitioner", "murmur2_random"},
         {"log_level", "4"},
+        // Every record validation accepts (kafka_record_bytes <= max_record_bytes) is let
+        // through; a batch of several stays within the limit too, so a topic whose
+        // max.message.bytes is the limit takes any batch (docs/interop.md, "Size limits").
+        {"message.max.bytes", std::to_string(max_record_bytes)},
+        {"batch.size", std::to_string(std::min<std::size_t>(1'000'000, max_record_bytes - record_framing_bytes))},
     };
     for (const auto& [name, value] : user) {
         if ((name == "enable.idempotence" || name == "enable.gapless.guarantee") && value != "true") {
@@ -41,6 +58,11 @@ std::map<std::string, std::string> relay_producer_properties(const std::string& 
         if (name == "acks" && value != "all" && value != "-1") {
             throw config_error("relay: librdkafka property acks='" + value +
                                "' does not wait for every in-sync replica; the relay requires all");
+        }
+        if (name == "message.max.bytes" && !at_least(value, max_record_bytes)) {
+            throw config_error("relay: librdkafka property message.max.bytes='" + value +
+                               "' is below DOMAIN_EVENTS_MAX_PAYLOAD_BYTES (" + std::to_string(max_record_bytes) +
+                               "): the producer would refuse events validation accepts");
         }
         properties[name] = value;
     }
@@ -88,12 +110,14 @@ rd_kafka_topic_t* relay_producer::topic_handle_for(const std::string& topic) {
 }
 
 rd_kafka_resp_err_t relay_producer::produce(const outbox_message& message, const std::string& topic) {
-    kafka_headers headers(rd_kafka_headers_new(5));
-    add_header(headers.get(), "event_id", message.event_id);
-    add_header(headers.get(), "event_type", message.event_type);
-    add_header(headers.get(), "content-type", "application/json");
-    add_header(headers.get(), "schema-version", message.schema_version);
-    if (message.correlation_id) add_header(headers.get(), "correlation_id", *message.correlation_id);
+    const auto wanted = headers_of(message.event_id, message.event_type, message.schema_version,
+                                   message.correlation_id ? std::optional<std::string_view>(*message.correlation_id)
+                                                          : std::nullopt);
+    kafka_headers headers(rd_kafka_headers_new(wanted.count));
+    for (const auto& h : wanted.all()) {
+        rd_kafka_header_add(headers.get(), h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                            static_cast<ssize_t>(h.value.size()));
+    }
     const auto error = rd_kafka_producev(
         client_.get(), RD_KAFKA_V_RKT(topic_handle_for(topic)),
         RD_KAFKA_V_KEY(message.aggregate_id.data(), message.aggregate_id.size()),

@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -25,9 +26,14 @@ struct delivery {
     std::string reason;  ///< librdkafka's text, empty on success
 };
 
-/** @brief What the relay fixes in the producer configuration; the user's properties come on top. */
+/**
+ * @brief What the relay fixes in the producer configuration; the user's properties come on top.
+ * @param max_record_bytes the largest record validation accepts (`kafka_record_bytes`).
+ * @throws config_error naming a user property that would break ordering or refuse such a record.
+ */
 [[nodiscard]] std::map<std::string, std::string> relay_producer_properties(const std::string& bootstrap_servers,
                                                                            std::chrono::milliseconds linger,
+                                                                           std::size_t max_record_bytes,
                                                                            const std::map<std::string, std::string>& user);
 
 /** @brief True for refusals that will not change on retry (the event is dead-lettered after N). */

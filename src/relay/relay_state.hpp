@@ -1,5 +1,6 @@
 #pragma once
 // What the relay's public object and its worker thread share. Internal.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -17,6 +18,8 @@
 namespace spdlog { class logger; }
 
 namespace domain_events {
+
+class topic_admin;
 
 struct relay::state {
     config settings;
@@ -64,6 +67,17 @@ struct relay::state {
             ++progress_seq;
         }
         progress_cv.notify_all();
+    }
+
+    /// Once, when the worker first asks the cluster about topics (its first event): each broker
+    /// whose message.max.bytes would refuse an event validation accepts is named in a warning
+    /// (topic_admin logs it); each topic is checked by `ensure` as the relay first needs it.
+    void check_broker_limits(topic_admin& admin) const noexcept;
+
+    /// How long each request of the relay's topic admin may take: well within the lease, so
+    /// the step after it renews in time.
+    [[nodiscard]] std::chrono::milliseconds admin_timeout() const {
+        return std::min<std::chrono::milliseconds>(std::chrono::seconds{5}, settings.lease_period / 3);
     }
 };
 

@@ -214,9 +214,8 @@ const std::string* relay_worker::known_topic(const outbox_message& row) const {
 
 void relay_worker::resolve_topic(const std::string& event_type, const std::string& aggregate_type) {
     if (!admin_) {
-        // Each lookup ends well within the lease, so the step after it renews in time.
-        const auto timeout = std::min<milliseconds>(std::chrono::seconds{5}, shared_.settings.lease_period / 3);
-        admin_ = std::make_unique<topic_admin>(shared_.settings, timeout, shared_.log);
+        admin_ = std::make_unique<topic_admin>(shared_.settings, shared_.admin_timeout(), shared_.log);
+        shared_.check_broker_limits(*admin_);
     }
     auto spec = topic_spec_for(shared_.settings, event_type, aggregate_type);
     // Throws publish_error when the cluster cannot be reached: the step is retried after a pause.

@@ -191,7 +191,9 @@ TEST_F(relay_hermetic, a_refused_batch_replaces_the_producer_and_resends_from_th
 TEST_F(relay_hermetic, an_event_refused_for_good_is_dead_lettered_and_the_rest_proceed) {
     create_topics(types);
     auto c = settings();
-    c.kafka_properties["message.max.bytes"] = "10000";
+    // The producer's message.max.bytes follows the limit; fill_outbox writes past validation, as
+    // an outbox written under a larger limit would hold.
+    c.validation.max_payload_bytes = 10'000;
     c.relay_max_attempts = 3;
     de::testing::fill_outbox(c.database_path, {.events = 20, .aggregates = 4});
     const auto huge = de::testing::fill_outbox(c.database_path, {.events = 1, .aggregates = 1, .payload_bytes = 20'000});

@@ -19,18 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class kafka_relay : public de::testing::kafka_tier {
-protected:
-    de::testing::temp_dir dir;
-
-    de::config settings(const std::string& stem) const {
-        de::config c;
-        c.bootstrap_servers = bootstrap_;
-        c.topic_prefix = de::testing::unique_topic(stem);
-        c.database_path = dir.file("outbox.db");
-        return c;
-    }
-};
+using kafka_relay = de::testing::kafka_outbox_tier;
 
 de::testing::verification verify_all(const de::config& c) {
     return de::testing::verify_outbox_delivered(c.database_path, c, 180s);

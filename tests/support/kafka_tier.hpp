@@ -3,8 +3,13 @@
 // Without them every test FAILS with instructions; it never passes or skips silently.
 #include <gtest/gtest.h>
 
+#include <domain_events/config.hpp>
+
 #include <cstdlib>
 #include <string>
+
+#include "kafka_client.hpp"
+#include "temp_dir.hpp"
 
 namespace domain_events::testing {
 
@@ -43,6 +48,21 @@ inline constexpr char cluster_start[] =
 
 /** Tests against the single-node broker (`scripts/kafka.sh start`). */
 using kafka_tier = broker_fixture<single_node_variable, single_node_start>;
+
+/** Single-node tests with an outbox of their own and a topic prefix no other run uses. */
+class kafka_outbox_tier : public kafka_tier {
+protected:
+    temp_dir dir;
+
+    /** A config for the broker, its prefix made from `stem`, its outbox in `dir`. */
+    domain_events::config settings(const std::string& stem) const {
+        domain_events::config c;
+        c.bootstrap_servers = bootstrap_;
+        c.topic_prefix = unique_topic(stem);
+        c.database_path = dir.file("outbox.db");
+        return c;
+    }
+};
 
 /** Tests against the three-node cluster (`scripts/kafka.sh start --nodes 3 --name cluster`). */
 using kafka_cluster_tier = broker_fixture<cluster_variable, cluster_start>;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <domain_events/error.hpp>
+#include <domain_events/kafka_record.hpp>
 #include <domain_events/validation.hpp>
 
 namespace de = domain_events;
@@ -84,11 +85,16 @@ TEST(validation, aggregate_fields_and_the_event_id_are_checked) {
     EXPECT_EQ(refusal(with_data({{"name", "John"}})), "valid");
 }
 
-TEST(validation, an_envelope_over_the_size_limit_is_refused_naming_its_size_and_the_limit) {
+TEST(validation, an_event_whose_kafka_record_is_over_the_size_limit_is_refused_naming_its_size_and_the_limit) {
     const auto two_mib = with_data({{"notes", std::string(2 * 1024 * 1024, 'x')}});
-    const auto size = de::serialize(two_mib).size();
-    EXPECT_EQ(refusal(two_mib), "data | data: the serialized envelope is " + std::to_string(size) +
-                                    " bytes, over the limit of 1048576 bytes (max_payload_bytes)");
+    const auto envelope = de::serialize(two_mib).size();
+    // The record as Kafka counts it: the envelope, the key, the headers and their framing.
+    const auto size = de::kafka_record_bytes(two_mib, de::serialize(two_mib));
+    EXPECT_GT(size, envelope + two_mib.aggregate_id.size() + two_mib.event_id.size() + two_mib.event_type.size());
+    EXPECT_EQ(refusal(two_mib), "data | data: the Kafka record is " + std::to_string(size) + " bytes (envelope " +
+                                    std::to_string(envelope) +
+                                    ", with key, headers and framing), over the limit of 1048576 bytes "
+                                    "(max_payload_bytes)");
     EXPECT_EQ(refusal(two_mib, {.max_payload_bytes = 3 * 1024 * 1024}), "valid") << "the limit is configurable";
     EXPECT_EQ(refusal(two_mib, {.max_payload_bytes = size}), "valid") << "the limit itself is allowed";
     EXPECT_NE(refusal(two_mib, {.max_payload_bytes = size - 1}).find("over the limit of " + std::to_string(size - 1)),
