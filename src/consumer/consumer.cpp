@@ -199,7 +199,7 @@ struct consumer::impl {
         return targets;
     }
 
-    // A background run is part of the impl, last, so that it is joined before the rest goes.
+    // A background run: the impl's last member, so that it is joined before the rest goes.
     detail::background_run background;
 
     consumer_counters snapshot() const {
@@ -518,8 +518,6 @@ struct consumer::impl {
         }
     }
 
-    // Deals with one message: applied, duplicate or skipped join the open batch; bad input is
-    // dead-lettered at once.
     // Why `e` does not belong in `topic`, unless the consumer accepts that: a producer that put
     // it there by mistake would otherwise reach the handlers of another type, unnoticed.
     std::optional<std::string> topic_mismatch(std::string_view topic, const event& e) const {
@@ -531,6 +529,8 @@ struct consumer::impl {
                "') routes to '" + expected.substr(0, 400) + "', not to '" + std::string(topic) + "' where it was found";
     }
 
+    // Deals with one message: applied, duplicate or skipped join the open batch; bad input is
+    // dead-lettered at once.
     outcome process(detail::kafka_message m, detail::checked_message checked) {
         if (checked.problem) return dead_letter_now(*m, checked.problem->reason, checked.problem->text, 0);
         auto& e = *checked.parsed;
@@ -706,7 +706,6 @@ consumer::consumer(config settings, consumer_options options)
 
 consumer::~consumer() {
     if (impl_->background.started()) {
-        stop();
         try {
             while (!stop(std::chrono::seconds{10})) {
                 impl_->log->warn("consumer {}: waiting for its background run to end", impl_->options.group_id);
