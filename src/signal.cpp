@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "domain_events/logging.hpp"
+
 namespace domain_events::detail {
 namespace {
 
@@ -23,8 +25,8 @@ receiver_error receiver_failed(std::size_t index, const slot_base& slot, connect
                            .error = std::current_exception(),
                            .what = current_exception_text(),
                            .receiver = std::move(receiver)};
-    spdlog::error("signal: receiver {} (#{}) failed in send_robust from sender '{}': {}", slot.id.label, index, sender,
-                  failure.what);
+    library_logger()->error("signal: receiver {} (#{}) failed in send_robust from sender '{}': {}", slot.id.label,
+                            index, sender, failure.what);
     return failure;
 }
 

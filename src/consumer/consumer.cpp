@@ -53,6 +53,8 @@ constexpr std::chrono::milliseconds burst_apply_target{10};
 constexpr std::size_t sweep_slice = 5'000;
 constexpr std::chrono::seconds sweep_interval{60};
 constexpr std::chrono::seconds dead_letter_timeout{30};
+// Room in the dead-letter topic's max.message.bytes beyond the value: key, headers, framing.
+constexpr std::size_t dead_letter_headroom = 64 * 1024;
 
 void check_options(const config& settings, const consumer_options& o) {
     std::string problems;
@@ -236,8 +238,13 @@ struct consumer::impl {
         // Best effort: on a broker with auto-creation off the dead letters need their topic;
         // the mock cluster has no Admin API and creates it on first use.
         const auto dlq = dead_letter_topic(settings.topic_prefix);
+        // A dead letter may be larger than any event the topics accept: the value it keeps (up to
+        // dead_letter_max_bytes, whatever a producer sent) and its story in headers.
+        auto dlq_settings = settings;
+        dlq_settings.validation.max_payload_bytes =
+            std::max(settings.validation.max_payload_bytes, options.dead_letter_max_bytes + dead_letter_headroom);
         try {
-            topic_admin admin(settings, std::chrono::seconds{10}, log);
+            topic_admin admin(dlq_settings, std::chrono::seconds{10}, log);
             const auto report = admin.ensure(topic_spec{dlq, settings.topics});
             log->debug("consumer {}: dead-letter topic {}: {}", options.group_id, dlq, to_string(report.outcome));
         } catch (const error& e) {
