@@ -120,7 +120,9 @@ protected:
         for (std::size_t k = 0; k < points.size(); ++k) {
             const auto owner = "killed-" + std::to_string(k + 1);
             auto relay = relays.start(owner);
-            EXPECT_TRUE(dt::eventually([&] { return relays.lease_owner() == owner; }, 30s))
+            // Polled as often as the watermark below: a relay drains thousands of events in the
+            // 20 ms of a default poll, and the kill would land past its point (or after the drain).
+            EXPECT_TRUE(dt::eventually([&] { return relays.lease_owner() == owner; }, 30s, 1ms))
                 << "relay " << owner << " never took the lease\n" << relay->output();
             dt::eventually([&] { return box.published_through() >= points[k]; }, 120s, 1ms);
             relay->signal(SIGKILL);
@@ -183,6 +185,9 @@ protected:
         return dt::relay_processes(DOMAIN_EVENTS_CLI,
                                    {{"KAFKA_BOOTSTRAP_SERVERS", c.bootstrap_servers},
                                     {"KAFKA_TOPIC_PREFIX", c.topic_prefix},
+                                    // Acknowledged in small steps, so the watermark a kill waits for
+                                    // cannot leap past it (librdkafka's default: 10,000 per batch).
+                                    {"KAFKA_PROPERTY_BATCH_NUM_MESSAGES", "200"},
                                     {"LOG_LEVEL", "info"}},
                                    db_path, dir.path().string());
     }
