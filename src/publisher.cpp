@@ -44,13 +44,12 @@ publisher::~publisher() = default;
 
 void publisher::record_model_change(database& db, const model_change& change, std::string action) {
     const bool updated = action == "updated";
-    auto data = updated ? changed_data(change) : change.data;
-    const publish_context context{change.correlation_id, change.causation_id};
-    if (change.version == 0) {
-        publish(db, change.model + "." + action, change.model, change.id, std::move(data), context);
-    } else {
-        publish(db, change.model + "." + action, change.model, change.id, change.version, std::move(data), context);
-    }
+    // A model without a version of its own (0) takes its aggregate's next one.
+    const auto version =
+        change.version != 0 ? change.version : detail::next_aggregate_version(db, change.model, change.id);
+    publish(db, change.model + "." + action, change.model, change.id, version,
+            updated ? changed_data(change) : change.data,
+            publish_context{change.correlation_id, change.causation_id});
 }
 
 event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
@@ -66,7 +65,6 @@ event publisher::publish(database& db, std::string event_type, std::string aggre
 
 event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
                          nlohmann::json data, const publish_context& context) {
-    if (!db.in_transaction()) throw usage_error("publisher.publish: no open transaction on '" + db.path() + "'");
     const auto version = detail::next_aggregate_version(db, aggregate_type, aggregate_id);
     return publish(db, std::move(event_type), std::move(aggregate_type), std::move(aggregate_id), version,
                    std::move(data), context);

@@ -30,10 +30,10 @@ public:
      */
     bool finish(std::chrono::milliseconds timeout);
 
-    /** @brief The body's exception, handed over once (null when none or already taken); after `finish`. */
+private:
+    /** @brief The body's exception, handed over once (null when none or already taken). */
     [[nodiscard]] std::exception_ptr take_failure() noexcept;
 
-private:
     std::mutex mutex_;
     std::condition_variable ended_;
     bool done_ = false;
