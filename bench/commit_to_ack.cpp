@@ -41,7 +41,7 @@ latencies raw_latencies(const de::config& c, const de::relay_options& options, l
         }
     });
     const auto rows = box.next_batch(static_cast<std::size_t>(total), 0);
-    const auto topic = de::topic_for_event_type(c.topic_prefix, "patient.updated");
+    const auto topic = de::topic_for_event_type(topic_prefix_of(c), "patient.updated");
     de::detail::relay_producer producer(
         de::detail::relay_producer_properties(c.bootstrap_servers, options.linger, c.validation.max_payload_bytes, {}), *spdlog::default_logger());
     std::vector<de::detail::delivery> reports;
@@ -92,10 +92,11 @@ int main(int argc, char** argv) {
     bench::scratch_dir dir("de_bench_latency");
 
     de::config c;
+    c.topic_prefix = "healthcore";
     c.bootstrap_servers = cluster.bootstrap_servers();
     c.topic_prefix = "latency" + std::to_string(::getpid());
     c.database_path = dir.file("outbox.db");
-    cluster.create_topic(de::topic_for_event_type(c.topic_prefix, "patient.updated"), c.topics.partitions);
+    cluster.create_topic(de::topic_for_event_type(topic_prefix_of(c), "patient.updated"), c.topics.partitions);
 
     std::mutex mutex;
     std::unordered_map<std::int64_t, steady::time_point> committed, acknowledged;

@@ -122,9 +122,10 @@ int main(int argc, char** argv) {
     bench::target_cluster cluster(args.text("bootstrap-servers"));
     bench::scratch_dir dir("bench_consume");
     de::config c;
+    c.topic_prefix = "healthcore";
     c.bootstrap_servers = cluster.bootstrap_servers();
     c.topic_prefix = "bench" + std::to_string(::getpid());
-    const auto topic = de::topic_for_event_type(c.topic_prefix, "patient.created");
+    const auto topic = de::topic_for_event_type(topic_prefix_of(c), "patient.created");
     cluster.ensure_topic(topic, static_cast<int>(args.number("partitions")));
     const auto max_batch_events = static_cast<std::size_t>(std::max(1L, args.number("max-batch-events")));
     std::printf("consume: %ld events from the %s, %ld partitions, batches of at most %zu events\n", events,

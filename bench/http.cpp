@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
 
     {
         de::config c;
+        c.topic_prefix = "healthcore";
         c.bootstrap_servers = cluster.bootstrap_servers();
         c.topic_prefix = "bench_http";
         c.database_path = dir.file("api.db");

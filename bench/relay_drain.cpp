@@ -49,7 +49,7 @@ double raw_rate(const de::config& c, const de::relay_options& options, const std
     std::map<std::string, std::string, std::less<>> topics;
     for (const auto& row : rows) {
         if (!topics.contains(row.event_type)) {
-            topics.emplace(row.event_type, de::topic_for(c.topic_prefix, c.routing, row.event_type, row.aggregate_type));
+            topics.emplace(row.event_type, de::topic_for(topic_prefix_of(c), c.routing, row.event_type, row.aggregate_type));
         }
     }
     auto logger = spdlog::default_logger();
@@ -103,13 +103,14 @@ int main(int argc, char** argv) {
     bench::scratch_dir dir("de_bench_drain");
 
     de::config c;
+    c.topic_prefix = "healthcore";
     c.bootstrap_servers = cluster.bootstrap_servers();
     c.topics.partitions = static_cast<int>(args.number("partitions"));
     c.topic_prefix = "bench" + std::to_string(::getpid());
     c.published_retention = std::chrono::hours{24};
     c.database_path = dir.file("relay.db");
     for (const auto* type : {"patient.created", "patient.updated"}) {
-        cluster.create_topic(de::topic_for_event_type(c.topic_prefix, type), c.topics.partitions);
+        cluster.create_topic(de::topic_for_event_type(topic_prefix_of(c), type), c.topics.partitions);
     }
     const auto raw_path = dir.file("raw.db");
     fill(c.database_path, events);

@@ -45,7 +45,9 @@ int main(int argc, char** argv) {
     side baseline(dir.file("baseline.db"));
 
     de::model_signals signals;
-    de::publisher publisher(library.db, signals, de::config{});
+    de::config settings;
+    settings.topic_prefix = "healthcore";
+    de::publisher publisher(library.db, signals, settings);
     const nlohmann::json row = {{"name", "John Doe"}, {"email", "john@example.com"}};
 
     auto library_op = [&](int i) {

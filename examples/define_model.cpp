@@ -80,13 +80,14 @@ int main(int argc, char** argv) {
         de::database db(path);
         de::model_signals signals;  // one per application, handed to repositories and the publisher
         de::config settings;
+        settings.topic_prefix = "billing";  // the application names its topics: billing.invoice.created
         settings.database_path = path;
         de::publisher events(db, signals, settings);  // connects the model signals to the outbox
         invoice_repository invoices(db, signals);
 
         auto inv = invoices.create("ACME Ltd", 12'500);  // invoice.created, version 1
         inv = invoices.change_amount(inv, 9'900);        // invoice.updated, version 2
-        invoices.remove(inv);                            // invoice.deleted, version 3 (topics healthcore.invoice.*)
+        invoices.remove(inv);                            // invoice.deleted, version 3 (topics billing.invoice.*)
 
         const auto pending = de::outbox(db).next_batch(1000);
         for (std::size_t i = pending.size() >= 3 ? pending.size() - 3 : 0; i < pending.size(); ++i)

@@ -156,7 +156,7 @@ std::vector<consumer_run> run_consumers(const de::config& settings, const demo_o
         o.event_types = program.default_events;
         o.database_path = fresh_consumer_database(options, program);
         o.idle_exit = seconds{10};
-        const de::subscription subscribed(o.event_types, settings.topic_prefix, settings.routing);
+        const de::subscription subscribed(o.event_types, de::topic_prefix_of(settings), settings.routing);
         std::uint64_t expected = 0;
         for (const auto& [type, n] : recorded) expected += subscribed.matches(type) ? static_cast<std::uint64_t>(n) : 0;
         runs[i] = {program.name, o.database_path, {}};
@@ -244,7 +244,7 @@ int run(const demo_options& options) {
         published = relay->counters().published;
         relay->stop();
         std::printf("relay: %llu events published to topics %s.*%s\n", static_cast<unsigned long long>(published),
-                    settings.topic_prefix.c_str(), all ? "" : " (not all within 120 s)");
+                    de::topic_prefix_of(settings).c_str(), all ? "" : " (not all within 120 s)");
     } else {
         std::printf("relay not run here (%s): publish the backlog with\n  domain-events relay --db %s\n",
                     options.relay ? "KAFKA_ENABLED=false" : "--no-relay", options.db_path.c_str());

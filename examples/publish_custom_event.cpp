@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
         de::database db(path);
         de::model_signals signals;
         de::config settings;
+        settings.topic_prefix = "billing";  // billing.payment.captured
         settings.database_path = path;
         de::publisher events(db, signals, settings);
         db.execute("CREATE TABLE IF NOT EXISTS payment (id INTEGER PRIMARY KEY, invoice_id INTEGER NOT NULL, "

@@ -21,7 +21,7 @@ int main(int argc, char** argv) try {
     const auto embedded = de::embedded_cluster_unless_configured(settings);  // no broker configured: mock
 
     // --- the README's 20 lines start here
-    healthcore::configure(settings);  // national_id may never appear in an event
+    healthcore::configure(settings);  // prefix healthcore unless KAFKA_TOPIC_PREFIX; no national_id in events
     de::database db(settings.database_path);
     healthcore::install_schema(db);
     de::model_signals signals;

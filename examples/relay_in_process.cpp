@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     try {
         auto settings = de::config_from_environment(de::process_environment());
         settings.database_path = path;  // the relay reads the outbox of this file
+        settings.topic_prefix = settings.topic_prefix.value_or("healthcore");  // unless KAFKA_TOPIC_PREFIX says
         if (!settings.kafka_enabled) {
             std::printf("KAFKA_ENABLED=false: events would stay in the outbox; nothing to show\n");
             return 0;
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
         }
         const auto counters = relay.counters();
         std::printf("published %llu events to %s.reminder.sent; %lld pending\n",
-                    static_cast<unsigned long long>(counters.published), settings.topic_prefix.c_str(),
+                    static_cast<unsigned long long>(counters.published), settings.topic_prefix->c_str(),
                     static_cast<long long>(counters.pending));
         relay.stop();  // flushes in-flight messages; the destructor would do it too
     } catch (const de::error& e) {

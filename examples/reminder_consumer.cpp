@@ -13,10 +13,10 @@ int main(int argc, char** argv) {
     options.group_id = "reminders";
     options.event_types = {"appointment.booked", "appointment.cancelled"};
     options.database_path = "reminders.db";
-    de::consumer consumer(de::config_from_environment(de::process_environment()), options);
-
-    de::database setup(options.database_path);
-    setup.execute("CREATE TABLE IF NOT EXISTS reminder (appointment_id TEXT PRIMARY KEY, due TEXT)");
+    options.schema = de::consumer_schema::script(1, "CREATE TABLE reminder (appointment_id TEXT PRIMARY KEY, due TEXT)");
+    auto settings = de::config_from_environment(de::process_environment());
+    settings.topic_prefix = settings.topic_prefix.value_or("healthcore");  // the clinic's topics
+    de::consumer consumer(settings, options);
 
     consumer.on("appointment.booked", [](const de::event& e, de::database& db) {
         db.prepare("INSERT OR REPLACE INTO reminder VALUES (?, ?)")

@@ -19,6 +19,9 @@ namespace {
 
 constexpr std::string_view property_prefix = "KAFKA_PROPERTY_";
 constexpr std::size_t max_prefix_length = 200;  // leaves 49 characters of the topic for the event type
+constexpr const char* unset_prefix_reason =
+    "is not set and has no default: set KAFKA_TOPIC_PREFIX (or config::topic_prefix), e.g. to your "
+    "application's name; an empty value means topics without a prefix";
 
 std::string lower(std::string_view text) {
     std::string out(text);
@@ -30,13 +33,15 @@ std::string lower(std::string_view text) {
 // One bad value: `name` is a config field or an environment variable.
 struct problem {
     std::string name;
-    std::string value;
+    std::optional<std::string> value;  // nullopt: the setting is unset
     std::string reason;
 };
 
 [[noreturn]] void fail(std::string_view heading, const std::vector<problem>& problems) {
     std::string message(heading);
-    for (const auto& p : problems) message += "\n  " + p.name + "='" + printable_setting(p.name, p.value) + "': " + p.reason;
+    for (const auto& p : problems) {
+        message += "\n  " + p.name + (p.value ? "='" + printable_setting(p.name, *p.value) + "': " : " ") + p.reason;
+    }
     throw config_error(message);
 }
 
@@ -124,7 +129,7 @@ constexpr setting settings[] = {
     {"KAFKA_BOOTSTRAP_SERVERS", "bootstrap_servers",
      [](config& c, text v) { return parse_into(v, c.bootstrap_servers); }},
     {"KAFKA_ENABLED", "kafka_enabled", [](config& c, text v) { return parse_into(v, c.kafka_enabled); }},
-    {"KAFKA_TOPIC_PREFIX", "topic_prefix", [](config& c, text v) { return parse_into(v, c.topic_prefix); }},
+    {"KAFKA_TOPIC_PREFIX", "topic_prefix", [](config& c, text v) { return parse_into(v, c.topic_prefix.emplace()); }},
     {"KAFKA_TOPIC_ROUTING", "routing", [](config& c, text v) { return parse_into(v, c.routing); }},
     {"DOMAIN_EVENTS_DB", "database_path", [](config& c, text v) { return parse_into(v, c.database_path); }},
     {"DOMAIN_EVENTS_SOURCE", "source", [](config& c, text v) { return parse_into(v, c.source); }},
@@ -219,9 +224,9 @@ std::optional<std::pair<std::string, std::string>> bootstrap_problem(std::string
 
 // --- the rules, shared by validate() and config_from_environment() ---
 
-std::vector<problem> check(const config& c) {
+std::vector<problem> check(const config& c, bool prefix_required) {
     std::vector<problem> found;
-    const auto require = [&](bool ok, std::string_view field, std::string value, std::string reason) {
+    const auto require = [&](bool ok, std::string_view field, std::optional<std::string> value, std::string reason) {
         if (!ok) found.push_back({std::string(field), std::move(value), std::move(reason)});
     };
     // std::cmp_* compare size_t and signed counts without wrapping.
@@ -233,11 +238,12 @@ std::vector<problem> check(const config& c) {
         require(ok, field, std::to_string(value), "must be " + bounds + unit);
     };
 
-    if (!c.topic_prefix.empty()) {
-        const auto why = detail::topic_name_problem(c.topic_prefix);
-        require(why.empty(), "topic_prefix", c.topic_prefix, "not a legal topic prefix: it " + why);
-        require(!why.empty() || c.topic_prefix.size() <= max_prefix_length, "topic_prefix", c.topic_prefix,
-                "is " + std::to_string(c.topic_prefix.size()) + " characters long; at most " +
+    require(c.topic_prefix || !prefix_required, "topic_prefix", std::nullopt, unset_prefix_reason);
+    if (const auto& prefix = c.topic_prefix.value_or(""); !prefix.empty()) {
+        const auto why = detail::topic_name_problem(prefix);
+        require(why.empty(), "topic_prefix", prefix, "not a legal topic prefix: it " + why);
+        require(!why.empty() || prefix.size() <= max_prefix_length, "topic_prefix", prefix,
+                "is " + std::to_string(prefix.size()) + " characters long; at most " +
                     std::to_string(max_prefix_length) + " leave room for the event type in a topic name");
     }
     require(to_string(c.routing) != "invalid", "routing", std::to_string(static_cast<int>(c.routing)),
@@ -304,7 +310,7 @@ std::vector<problem> check(const config& c) {
             continue;
         }
         // Its characters are legal (a bad prefix is reported above); only the length can break the topic.
-        const auto length = prefixed_topic(c.topic_prefix, name).size();
+        const auto length = prefixed_topic(c.topic_prefix.value_or(""), name).size();
         require(length <= max_topic_length, where, name,
                 "with the prefix its topic is " + std::to_string(length) + " characters long; Kafka allows at most " +
                     std::to_string(max_topic_length));
@@ -367,7 +373,7 @@ config config_from_environment(const environment& env) {
         c.kafka_properties[name] = it->second;
         origin[property_field(name)] = *it;
     }
-    for (auto& p : check(c)) {
+    for (auto& p : check(c, false)) {
         if (const auto source = origin.find(p.name); source != origin.end()) {
             p.name = source->second.first;
             p.value = source->second.second;
@@ -379,7 +385,12 @@ config config_from_environment(const environment& env) {
 }
 
 void validate(const config& c) {
-    if (const auto found = check(c); !found.empty()) fail("invalid configuration:", found);
+    if (const auto found = check(c, true); !found.empty()) fail("invalid configuration:", found);
+}
+
+const std::string& topic_prefix_of(const config& c) {
+    if (!c.topic_prefix) throw config_error(std::string("topic_prefix ") + unset_prefix_reason);
+    return *c.topic_prefix;
 }
 
 }  // namespace domain_events

@@ -312,4 +312,28 @@ bool outbox::discard_dead_letter(std::int64_t id) {
     return db_.prepare("DELETE FROM domain_events_dead_letters WHERE id = ?").bind_all(id).run() > 0;
 }
 
+std::optional<std::string> outbox::recorded_topic_prefix() {
+    auto& query = db_.prepare("SELECT value FROM domain_events_outbox_settings WHERE name = 'topic_prefix'");
+    std::optional<std::string> prefix;
+    if (query.step()) prefix = query.column_text(0);
+    query.reset();
+    return prefix;
+}
+
+void outbox::record_topic_prefix(std::string_view prefix) {
+    db_.atomic([&] {
+        db_.prepare("INSERT INTO domain_events_outbox_settings (name, value) VALUES ('topic_prefix', ?) "
+                    "ON CONFLICT (name) DO NOTHING")
+            .bind_all(prefix)
+            .run();
+        const auto recorded = recorded_topic_prefix().value_or(std::string(prefix));
+        if (recorded != prefix) {
+            throw config_error("topic_prefix='" + std::string(prefix) + "': the outbox '" + db_.path() +
+                               "' is published under the prefix '" + recorded +
+                               "'; one outbox's events go to one set of topics (set KAFKA_TOPIC_PREFIX=" + recorded +
+                               ", or use another outbox for the new topics)");
+        }
+    });
+}
+
 }  // namespace domain_events

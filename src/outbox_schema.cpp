@@ -103,8 +103,19 @@ INSERT INTO domain_events_aggregate_versions (aggregate_type, aggregate_id, vers
 SELECT aggregate_type, aggregate_id, max(aggregate_version) FROM domain_events_outbox GROUP BY 1, 2;
 )sql";
 
+// Version 4. Settings that every program opening the outbox must agree on, recorded by the
+// first relay: today the topic prefix, so that `tail` and `topics` find the topics without
+// being told, and a relay configured with another prefix is refused instead of splitting an
+// aggregate's events over two sets of topics.
+constexpr const char* schema_v4 = R"sql(
+CREATE TABLE domain_events_outbox_settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 // migrations[i] brings the schema from version i to i + 1.
-constexpr const char* migrations[] = {schema_v1, schema_v2, schema_v3};
+constexpr const char* migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4};
 constexpr int latest_version = static_cast<int>(std::size(migrations));
 
 }  // namespace

@@ -72,7 +72,7 @@ event publisher::publish(database& db, std::string event_type, std::string aggre
 
 event publisher::publish(database& db, event e) {
     const auto payload = validate_event(e, settings_.validation);
-    validate_topic_name(topic_for(settings_.topic_prefix, settings_.routing, e.event_type, e.aggregate_type),
+    validate_topic_name(topic_for(topic_prefix_of(settings_), settings_.routing, e.event_type, e.aggregate_type),
                         "event_type");
     if (!db.in_transaction()) throw usage_error("publisher.publish: no open transaction on '" + db.path() + "'");
     detail::claim_aggregate_version(db, e);

@@ -38,7 +38,7 @@ void validate(const topic_spec& spec) { check_spec(spec, "topic_spec"); }
 topic_spec topic_spec_for(const config& c, std::string_view event_type, std::string_view aggregate_type) {
     const auto key = c.routing == topic_routing::per_aggregate ? aggregate_type : event_type;
     const auto override_for = c.topic_overrides.find(key);
-    return {topic_for(c.topic_prefix, c.routing, event_type, aggregate_type),
+    return {topic_for(topic_prefix_of(c), c.routing, event_type, aggregate_type),
             override_for == c.topic_overrides.end() ? c.topics : override_for->second};
 }
 

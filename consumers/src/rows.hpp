@@ -17,6 +17,7 @@
 #include <domain_events/event.hpp>
 #include <domain_events/statement.hpp>
 
+#include <healthcore/clinic.hpp>
 #include <healthcore/sql_rows.hpp>
 
 namespace healthcore::consumers::detail {
@@ -55,7 +56,8 @@ inline std::int64_t count(domain_events::database& db, std::string_view sql) { r
 
 /**
  * A program with its name, `--help` sentence, default group and events, file `<group>.db`, and
- * tables: `schema_sql` (CREATE ... IF NOT EXISTS) runs before the consumer starts.
+ * tables: `schema_sql`, version 1 of the handlers' schema, which the consumer creates in its
+ * database before any event. Topics are the clinic's (`healthcore.*`) unless KAFKA_TOPIC_PREFIX says otherwise.
  */
 inline domain_events::consumer_program program_with_schema(std::string name, std::string description, std::string group,
                                                            std::vector<std::string> events, std::string schema_sql) {
@@ -65,7 +67,8 @@ inline domain_events::consumer_program program_with_schema(std::string name, std
     program.default_database = group + ".db";
     program.default_group = std::move(group);
     program.default_events = std::move(events);
-    program.install_schema = [sql = std::move(schema_sql)](domain_events::database& db) { db.execute(sql); };
+    program.default_topic_prefix = healthcore::topic_prefix;
+    program.schema = domain_events::consumer_schema::script(1, std::move(schema_sql));
     return program;
 }
 

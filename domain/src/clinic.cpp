@@ -5,6 +5,7 @@
 namespace healthcore {
 
 void configure(domain_events::config& settings) {
+    if (!settings.topic_prefix) settings.topic_prefix = topic_prefix;  // KAFKA_TOPIC_PREFIX still wins
     auto& names = settings.validation.sensitive_fields;
     for (const auto name : sensitive_fields) {
         if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);

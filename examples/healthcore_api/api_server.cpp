@@ -151,7 +151,8 @@ de::http_response reply_created(const std::string& collection, std::int64_t id, 
 // ---- the server --------------------------------------------------------------------------------
 
 struct server::state {
-    explicit state(de::config c) : settings(std::move(c)) { configure(settings); }
+    // Configured before any member below copies the settings (the publisher, the relay).
+    explicit state(de::config c) : settings((configure(c), std::move(c))) {}
 
     de::config settings;
     de::database db{settings.database_path};  // the schema's and the publisher's set-up connection

@@ -17,6 +17,7 @@
 #include <domain_events/error.hpp>
 #include <domain_events/logging.hpp>
 #include <domain_events/shutdown_signals.hpp>
+#include <healthcore/clinic.hpp>
 
 #include "api_server.hpp"
 
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
         auto settings = de::config_from_environment(de::process_environment());
         settings.database_path = db_path;
         if (settings.source == de::config{}.source) settings.source = "healthcore-api";
+        healthcore::configure(settings);  // healthcore.* topics unless KAFKA_TOPIC_PREFIX says otherwise
         const auto embedded = de::embedded_cluster_unless_configured(settings);
         const auto log = de::library_logger();  // LOG_LEVEL, LOG_FORMAT; to stderr
         if (embedded) {
@@ -51,7 +53,7 @@ int main(int argc, char** argv) {
         healthcore::api::server server(settings);
         const int bound = server.start("127.0.0.1", port);
         log->info("healthcore_api: listening on http://127.0.0.1:{} (database {}, topics {}.*)", bound, db_path,
-                  settings.topic_prefix);
+                  *settings.topic_prefix);
         log->flush();
 
         const int received = signals.wait();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,7 +29,9 @@ struct topic_settings {
 struct config {
     std::string bootstrap_servers;                          ///< KAFKA_BOOTSTRAP_SERVERS; empty: embedded cluster
     bool kafka_enabled = true;                              ///< KAFKA_ENABLED (true/false, 1/0, yes/no)
-    std::string topic_prefix = "healthcore";                ///< KAFKA_TOPIC_PREFIX; empty: none
+    /// KAFKA_TOPIC_PREFIX. No default: the application names its topics (`healthcore` gives
+    /// `healthcore.patient.created`); an empty string is an explicit "no prefix".
+    std::optional<std::string> topic_prefix;
     topic_routing routing = topic_routing::per_event_type;  ///< KAFKA_TOPIC_ROUTING
     std::string database_path = "domain_events.db";         ///< DOMAIN_EVENTS_DB
     /// KAFKA_PROPERTY_<NAME>, passed to librdkafka; `<NAME>` lower-cased, `_` -> `.`
@@ -75,7 +78,8 @@ using environment = std::map<std::string, std::string, std::less<>>;
 
 /**
  * @brief The defaults, overridden by the variables present in `env`, then checked as `validate`
- *        does. Keywords (KAFKA_ENABLED, KAFKA_TOPIC_ROUTING, DOMAIN_EVENTS_SENSITIVE_POLICY) are
+ *        does, except that the topic prefix may stay unset (a command that publishes nothing, or
+ *        learns the prefix from its outbox, needs none). Keywords (KAFKA_ENABLED, KAFKA_TOPIC_ROUTING, DOMAIN_EVENTS_SENSITIVE_POLICY) are
  *        case-insensitive; numbers are plain decimal integers.
  * @throws config_error listing EVERY bad value, whether it does not parse or breaks a rule, one
  *         per line as `NAME='value': reason`.
@@ -83,7 +87,7 @@ using environment = std::map<std::string, std::string, std::less<>>;
 [[nodiscard]] config config_from_environment(const environment& env);
 
 /**
- * @brief Checks a config built in code: the prefix is a legal topic prefix, the enums hold
+ * @brief Checks a config built in code: the prefix is set and a legal topic prefix, the enums hold
  *        declared values, sizes and periods are in range, names are non-empty, every broker of
  *        `bootstrap_servers` is `[scheme://]host[:port]` with a port of 1..65535, and
  *        `kafka_properties` does not name the brokers a second time, differently. Values of
@@ -91,5 +95,11 @@ using environment = std::map<std::string, std::string, std::less<>>;
  * @throws config_error listing every bad field, one per line as `field='value': reason`.
  */
 void validate(const config& c);
+
+/**
+ * @brief `c.topic_prefix`, which has no default.
+ * @throws config_error naming KAFKA_TOPIC_PREFIX when it is unset.
+ */
+[[nodiscard]] const std::string& topic_prefix_of(const config& c);
 
 }  // namespace domain_events

@@ -6,6 +6,7 @@
  */
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "domain_events/config.hpp"
 #include "domain_events/consumer.hpp"
 #include "domain_events/consumer_options.hpp"
+#include "domain_events/consumer_schema.hpp"
 
 namespace domain_events {
 
@@ -34,8 +36,11 @@ struct consumer_program {
     std::string default_group;                ///< `--group` when not given
     std::vector<std::string> default_events;  ///< `--events` when not given
     std::string default_database;             ///< `--db` when not given
-    /// Creates the program's tables if missing (idempotent); run once before the consumer starts.
-    std::function<void(database& db)> install_schema;
+    /// KAFKA_TOPIC_PREFIX when the variable is unset; none: the variable (or --topic-prefix) is required.
+    std::optional<std::string> default_topic_prefix;
+    /// The handlers' tables, given to the consumer as `consumer_options::schema` (unless the
+    /// options carry one): created and migrated in the consumer's database before any event.
+    consumer_schema schema;
     /// Handlers by exact event type. Those whose type the subscription does not match are not
     /// registered (`--events appointment.booked` leaves the cancellation handler out).
     std::map<std::string, reporting_handler, std::less<>> handlers;
@@ -53,8 +58,7 @@ struct consumer_program {
 using applied_report = std::function<void(const event& e, std::string_view report)>;
 
 /**
- * @brief Creates the program's tables in `options.database_path`, then a consumer with the
- *        program's handlers, reporting each applied event to `report` (which may be empty).
+ * @brief A consumer with the program's schema (see `schema`) and handlers, reporting each applied event to `report` (which may be empty).
  *        `options.after_commit` is taken for the report; a hook already there still runs first.
  * @throws config_error for a bad setting or subscription; storage_error when the database
  *         cannot be opened or the schema not created.

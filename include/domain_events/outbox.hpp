@@ -98,7 +98,7 @@ struct outbox_counts {
 class outbox {
 public:
     /** @brief The schema version this build writes; stored in `domain_events_schema`. */
-    static constexpr int schema_version = 3;
+    static constexpr int schema_version = 4;
 
     /** @brief Binds to `db` without touching the schema. */
     explicit outbox(database& db) noexcept : db_(db) {}
@@ -179,6 +179,16 @@ public:
 
     /** @brief Deletes a dead letter for good. @return false when there was none with that id. */
     bool discard_dead_letter(std::int64_t id);
+
+    /** @brief The topic prefix a relay recorded when it first published this outbox, if any. */
+    [[nodiscard]] std::optional<std::string> recorded_topic_prefix();
+
+    /**
+     * @brief Records `prefix` as the outbox's topic prefix, unless one is recorded already.
+     * @throws config_error when another prefix is recorded (naming both): the events of one
+     *         outbox go to one set of topics.
+     */
+    void record_topic_prefix(std::string_view prefix);
 
     [[nodiscard]] database& db() const noexcept { return db_; }
 

@@ -25,9 +25,10 @@ struct relay_arguments {
     std::string admin_token;
 };
 
-int run_relay(const relay_arguments& args) {
+int run_relay(relay_arguments& args) {
     require_existing_database(args.settings.database_path);
     detail::require_outbox_database(args.settings.database_path);  // before anything opens it for writing
+    resolve_topic_prefix(args.settings);  // a relay after the first may leave it to the outbox
     const auto address = args.http.empty() ? std::optional<listen_address>{} : parse_listen_address(args.http, "--http");
     // Before any thread starts (the relay's, librdkafka's, the HTTP server's): they inherit the mask.
     shutdown_signals signals;
@@ -41,7 +42,7 @@ int run_relay(const relay_arguments& args) {
     publisher_relay.start();
     if (!publisher_relay.running()) return 0;  // Kafka disabled: start() said so
     spdlog::info("relay {}: publishing {} to {} (prefix '{}'); SIGTERM or SIGINT stops it", publisher_relay.owner_id(),
-                 args.settings.database_path, args.settings.bootstrap_servers, args.settings.topic_prefix);
+                 args.settings.database_path, args.settings.bootstrap_servers, *args.settings.topic_prefix);
 
     const int received = signals.wait();
     spdlog::info("relay {}: received {}; stopping", publisher_relay.owner_id(), received == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -6,6 +6,7 @@
 
 #include "../outbox_schema.hpp"
 #include "domain_events/error.hpp"
+#include "domain_events/outbox.hpp"
 #include "domain_events/topic_routing.hpp"
 
 namespace domain_events::cli {
@@ -21,14 +22,32 @@ void add_bootstrap_option(CLI::App& app, config& settings) {
 
 void add_kafka_options(CLI::App& app, config& settings) {
     add_bootstrap_option(app, settings);
-    app.add_option("--topic-prefix", settings.topic_prefix, "topic prefix (env KAFKA_TOPIC_PREFIX)")
-        ->capture_default_str();
+    app.add_option_function<std::string>(
+           "--topic-prefix", [&settings](const std::string& text) { settings.topic_prefix = text; },
+           "topic prefix (env KAFKA_TOPIC_PREFIX; default: the one the outbox's relay recorded)")
+        ->default_str(settings.topic_prefix.value_or(""));
     app.add_option_function<std::string>(
            "--routing",
            [&settings](const std::string& text) { settings.routing = *parse_topic_routing(text); },
            "per_event_type or per_aggregate (env KAFKA_TOPIC_ROUTING)")
         ->check(CLI::IsMember({"per_event_type", "per_aggregate"}))
         ->default_str(std::string(to_string(settings.routing)));
+}
+
+void resolve_topic_prefix(config& settings) {
+    if (settings.topic_prefix) return;
+    const auto& path = settings.database_path;
+    std::error_code ignored;
+    if (std::filesystem::is_regular_file(path, ignored)) {
+        const auto db = open_existing_database(path, true);
+        if (auto recorded = outbox(*db).recorded_topic_prefix()) {
+            settings.topic_prefix = std::move(recorded);
+            return;
+        }
+    }
+    throw usage_error("--topic-prefix: not given (nor KAFKA_TOPIC_PREFIX), and the outbox '" + path +
+                      "' records none (a relay records its prefix when it first publishes); pass --topic-prefix, "
+                      "or --db naming the outbox");
 }
 
 void add_json_flag(CLI::App& app, bool& json) { app.add_flag("--json", json, "print one JSON document, for scripts"); }

@@ -21,6 +21,13 @@ void add_bootstrap_option(CLI::App& app, config& settings);
 /** @brief `--bootstrap-servers`, `--topic-prefix`, `--routing`, writing into `settings`. */
 void add_kafka_options(CLI::App& app, config& settings);
 
+/**
+ * @brief Fills an unset `settings.topic_prefix` from the outbox at `settings.database_path`,
+ *        where a relay recorded it when it first published (so `tail` needs no flag).
+ * @throws usage_error when it is unset and the outbox has none recorded (or does not exist).
+ */
+void resolve_topic_prefix(config& settings);
+
 /** @brief `--json`: one JSON document on stdout instead of text, for scripts. */
 void add_json_flag(CLI::App& app, bool& json);
 

@@ -35,15 +35,20 @@ struct tail_arguments {
 // The first word of `resource.action`: the aggregate's topic under per_aggregate routing.
 std::string resource_of(const std::string& event_type) { return event_type.substr(0, event_type.find('.')); }
 
-std::set<std::string> topics_for(const tail_arguments& args) {
-    std::set<std::string> topics;
+void check_event_types(const tail_arguments& args) {
     for (const auto& type : args.events) {
         try {
             validate_event_type(type);
         } catch (const validation_error& e) {
             throw usage_error("--events: " + std::string(e.what()));
         }
-        topics.insert(topic_for(args.settings.topic_prefix, args.settings.routing, type, resource_of(type)));
+    }
+}
+
+std::set<std::string> topics_for(const tail_arguments& args) {
+    std::set<std::string> topics;
+    for (const auto& type : args.events) {
+        topics.insert(topic_for(topic_prefix_of(args.settings), args.settings.routing, type, resource_of(type)));
     }
     return topics;
 }
@@ -82,10 +87,12 @@ detail::kafka_handle subscribe(const tail_arguments& args, const std::set<std::s
     return consumer;
 }
 
-int tail(const tail_arguments& args) {
+int tail(tail_arguments& args) {
     if (args.settings.bootstrap_servers.empty()) {
         throw usage_error("--bootstrap-servers '': tail needs the brokers to read from (or KAFKA_BOOTSTRAP_SERVERS)");
     }
+    check_event_types(args);  // before the prefix: a typo is named even where no prefix is known
+    resolve_topic_prefix(args.settings);
     const auto topics = topics_for(args);
     const std::set<std::string> wanted(args.events.begin(), args.events.end());
     shutdown_signals signals;  // before the consumer's threads, which inherit the blocked mask
@@ -131,6 +138,7 @@ command add_tail_command(CLI::App& parent, const environment& env) {
         ->required()
         ->delimiter(',');
     add_kafka_options(*sub, args->settings);
+    add_database_option(*sub, args->settings.database_path);  // where the topic prefix is recorded
     sub->add_flag("--from-beginning", args->from_beginning, "start at the oldest retained event, not at new ones");
     sub->add_option("--max", args->max, "stop after this many events (0: no limit)");
     sub->add_option("--timeout", args->timeout_seconds, "stop after this many seconds (0: no limit)")

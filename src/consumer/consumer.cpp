@@ -98,7 +98,7 @@ struct consumer::impl {
         : settings((validate(s), check_options(s, o), std::move(s))),
           options(std::move(o)),
           log(options.logger ? options.logger : library_logger()),
-          topics(options.event_types, settings.topic_prefix, settings.routing),
+          topics(options.event_types, topic_prefix_of(settings), settings.routing),
           member_properties(detail::group_member_properties(settings.bootstrap_servers, options.group_id,
                                                             options.from_beginning, settings.kafka_properties)),
           db(database_options{.path = options.database_path, .busy_timeout = options.lock_wait}),
@@ -237,7 +237,7 @@ struct consumer::impl {
     void ensure_dead_letter_topic() {
         // Best effort: on a broker with auto-creation off the dead letters need their topic;
         // the mock cluster has no Admin API and creates it on first use.
-        const auto dlq = dead_letter_topic(settings.topic_prefix);
+        const auto dlq = dead_letter_topic(topic_prefix_of(settings));
         // A dead letter may be larger than any event the topics accept: the value it keeps (up to
         // dead_letter_max_bytes, whatever a producer sent) and its story in headers.
         auto dlq_settings = settings;
@@ -529,7 +529,7 @@ struct consumer::impl {
     // it there by mistake would otherwise reach the handlers of another type, unnoticed.
     std::optional<std::string> topic_mismatch(std::string_view topic, const event& e) const {
         if (options.accept_topic_mismatch) return std::nullopt;
-        const auto expected = topic_for(settings.topic_prefix, settings.routing, e.event_type, e.aggregate_type);
+        const auto expected = topic_for(topic_prefix_of(settings), settings.routing, e.event_type, e.aggregate_type);
         if (expected == topic) return std::nullopt;
         // The names passed the envelope rules (lower-case words), but their length is the producer's.
         return "event_type '" + e.event_type.substr(0, 200) + "' (aggregate_type '" + e.aggregate_type.substr(0, 200) +
@@ -769,7 +769,7 @@ consumer_counters consumer::impl::run_to_end() {
     s.ensure_dead_letter_topic();
     s.dead_letters = std::make_unique<detail::dead_letter_producer>(
         detail::dead_letter_producer_properties(s.settings.bootstrap_servers, s.settings.kafka_properties),
-        dead_letter_topic(s.settings.topic_prefix), *s.log);
+        dead_letter_topic(topic_prefix_of(s.settings)), *s.log);
     s.parser = std::make_unique<detail::parse_ahead>(
         json_bounds{s.settings.validation.max_payload_bytes, s.settings.validation.max_depth});
     s.join_group();

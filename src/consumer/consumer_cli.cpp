@@ -29,6 +29,7 @@ struct cli_flags {
     std::string group;
     std::string database;
     std::optional<std::string> bootstrap_servers;
+    std::optional<std::string> topic_prefix;
     bool from_beginning = false;
     std::uint64_t max_events = 0;
     double idle_exit_seconds = 0;
@@ -44,6 +45,7 @@ void add_flags(CLI::App& app, cli_flags& flags) {
     app.add_option("--db", flags.database, "the consumer's SQLite file (its tables and idempotency records)")
         ->capture_default_str();
     app.add_option("--bootstrap-servers", flags.bootstrap_servers, "Kafka brokers (default: KAFKA_BOOTSTRAP_SERVERS)");
+    app.add_option("--topic-prefix", flags.topic_prefix, "topic prefix (default: KAFKA_TOPIC_PREFIX, else the program's)");
     app.add_flag("--from-beginning", flags.from_beginning,
                  "a group without committed offsets starts at the oldest event (default: only new events)");
     app.add_option("--max-events", flags.max_events, "stop after this many messages (0: no limit)")
@@ -72,6 +74,8 @@ int run_parsed(const consumer_program& program, const cli_flags& flags, shutdown
     configure_default_logger(env, program.name);
     auto settings = config_from_environment(env);
     if (flags.bootstrap_servers) settings.bootstrap_servers = *flags.bootstrap_servers;
+    if (flags.topic_prefix) settings.topic_prefix = flags.topic_prefix;
+    if (!settings.topic_prefix) settings.topic_prefix = program.default_topic_prefix;
     if (settings.bootstrap_servers.empty())
         throw config_error("--bootstrap-servers: no Kafka brokers (give the flag or set KAFKA_BOOTSTRAP_SERVERS)");
 

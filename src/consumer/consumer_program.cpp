@@ -12,11 +12,8 @@ namespace domain_events {
 
 std::unique_ptr<consumer> make_program_consumer(const consumer_program& program, const config& settings,
                                                 consumer_options options, applied_report report) {
-    const subscription subscribed(options.event_types, settings.topic_prefix, settings.routing);
-    if (program.install_schema) {
-        database setup(options.database_path);
-        program.install_schema(setup);
-    }
+    const subscription subscribed(options.event_types, topic_prefix_of(settings), settings.routing);
+    if (options.schema.version == 0) options.schema = program.schema;
     // Each handler's words wait here, by event id, until its batch's transaction committed: a
     // batch applies several events before the hook runs for each. Both run on the run() thread.
     auto pending = std::make_shared<std::unordered_map<std::string, std::string>>();

@@ -77,6 +77,10 @@ void relay::start() {
                     s.settings.database_path);
         return;
     }
+    {
+        std::lock_guard lock(s.query_mutex);
+        outbox(*s.query_db).record_topic_prefix(topic_prefix_of(s.settings));
+    }
     auto worker_db = std::make_unique<database>(s.settings.database_path);
     {
         std::lock_guard lock(s.mutex);

@@ -33,6 +33,7 @@
 #include <set>
 #include <thread>
 
+#include "prefixed_config.hpp"
 #include "build_tree.hpp"
 #include "chaos_support.hpp"
 #include "child_process.hpp"
@@ -76,7 +77,7 @@ protected:
     /** Settings for a scenario's topics (a unique prefix) on `bootstrap`, replicated `replicas` times
      *  (-1: the broker's default). */
     de::config settings(const std::string& stem, const std::string& bootstrap, int replicas = -1) const {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.bootstrap_servers = bootstrap;
         c.topics.replication_factor = replicas;
         c.topic_prefix = dt::unique_topic(stem);
@@ -85,8 +86,8 @@ protected:
     }
 
     std::vector<std::string> topics(const de::config& c) const {
-        return {de::topic_for_event_type(c.topic_prefix, "patient.created"),
-                de::topic_for_event_type(c.topic_prefix, "patient.updated")};
+        return {de::topic_for_event_type(topic_prefix_of(c), "patient.created"),
+                de::topic_for_event_type(topic_prefix_of(c), "patient.updated")};
     }
 
     /** `count` sorted points drawn uniformly from [low, high]. */
@@ -184,7 +185,7 @@ protected:
     dt::relay_processes relay_processes_for(const de::config& c) {
         return dt::relay_processes(DOMAIN_EVENTS_CLI,
                                    {{"KAFKA_BOOTSTRAP_SERVERS", c.bootstrap_servers},
-                                    {"KAFKA_TOPIC_PREFIX", c.topic_prefix},
+                                    {"KAFKA_TOPIC_PREFIX", topic_prefix_of(c)},
                                     // Acknowledged in small steps, so the watermark a kill waits for
                                     // cannot leap past it (librdkafka's default: 10,000 per batch).
                                     {"KAFKA_PROPERTY_BATCH_NUM_MESSAGES", "200"},
@@ -287,7 +288,7 @@ TEST_F(chaos, partition_leader_killed_in_a_three_node_cluster_loses_and_reorders
             ASSERT_EQ(report, de::topic_outcome::created) << report;
         }
     }
-    const auto topic = de::topic_for_event_type(c.topic_prefix, "patient.created");
+    const auto topic = de::topic_for_event_type(topic_prefix_of(c), "patient.created");
     const auto leader = dt::partition_leader(cluster.bootstrap(), topic, 0, 30s);
     for (const int replicas : dt::replica_counts(cluster.bootstrap(), topic)) EXPECT_EQ(replicas, 3);
     const auto before_kill = params.events / 2;
@@ -342,14 +343,14 @@ TEST_F(chaos, consumer_sigkilled_at_random_points_applies_every_event_exactly_on
 
     const auto consumer_db = dir.file("consumer.db");
     const std::map<std::string, std::string> env{{"KAFKA_BOOTSTRAP_SERVERS", bootstrap_},
-                                                 {"KAFKA_TOPIC_PREFIX", c.topic_prefix},
+                                                 {"KAFKA_TOPIC_PREFIX", topic_prefix_of(c)},
                                                  {"KAFKA_TOPIC_REPLICATION_FACTOR", "1"},
                                                  {"KAFKA_PROPERTY_SESSION_TIMEOUT_MS", "6000"},
                                                  {"KAFKA_PROPERTY_HEARTBEAT_INTERVAL_MS", "500"},
                                                  // Named after the run: a static member of an earlier run's
                                                  // group would be handed that run's old assignment.
-                                                 {"KAFKA_PROPERTY_GROUP_INSTANCE_ID", c.topic_prefix},
-                                                 {"CONSUMER_GROUP", c.topic_prefix},
+                                                 {"KAFKA_PROPERTY_GROUP_INSTANCE_ID", topic_prefix_of(c)},
+                                                 {"CONSUMER_GROUP", topic_prefix_of(c)},
                                                  {"CONSUMER_DB", consumer_db},
                                                  {"CONSUMER_EVENTS", "patient.created,patient.updated"},
                                                  // Paced so that a kill lands where it was aimed: unpaced, the

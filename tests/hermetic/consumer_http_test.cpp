@@ -19,6 +19,7 @@
 #include <fstream>
 #include <thread>
 
+#include "prefixed_config.hpp"
 #include "build_tree.hpp"
 #include "child_process.hpp"
 #include "event_producer.hpp"
@@ -52,7 +53,7 @@ protected:
     void TearDown() override { stop(); }
 
     de::config settings() const {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.bootstrap_servers = cluster.bootstrap_servers();
         c.topic_prefix = prefix;
         c.topics.replication_factor = 1;

@@ -10,6 +10,7 @@
 #include <domain_events/config.hpp>
 #include <domain_events/topic_routing.hpp>
 
+#include "prefixed_config.hpp"
 #include "build_tree.hpp"
 #include "child_process.hpp"
 #include "demo_check.hpp"
@@ -34,7 +35,7 @@ protected:
     demo_hermetic() : mock_cluster_test("demo") {}
 
     de::config settings() const {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.bootstrap_servers = cluster.bootstrap_servers();
         c.topic_prefix = prefix;
         c.database_path = db_path;

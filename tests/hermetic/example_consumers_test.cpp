@@ -27,6 +27,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include "prefixed_config.hpp"
 #include "build_tree.hpp"
 #include "child_process.hpp"
 #include "event_producer.hpp"
@@ -46,7 +47,7 @@ protected:
     example_consumers() : mock_cluster_test("excons") {}
 
     de::config settings(de::topic_routing routing) const {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.bootstrap_servers = cluster.bootstrap_servers();
         c.topic_prefix = prefix;
         c.routing = routing;
@@ -100,7 +101,7 @@ protected:
     void produce(const de::config& c, const std::vector<de::event>& events) const {
         std::vector<de::testing::outgoing> records;
         for (const auto& e : events)
-            records.push_back(de::testing::as_record(e, de::topic_for(c.topic_prefix, c.routing, e.event_type, e.aggregate_type)));
+            records.push_back(de::testing::as_record(e, de::topic_for(topic_prefix_of(c), c.routing, e.event_type, e.aggregate_type)));
         de::testing::produce_all(c.bootstrap_servers, records);
     }
 
@@ -197,7 +198,8 @@ TEST_F(example_consumers, each_applied_event_is_reported_with_its_own_handlers_w
                               .default_group = "echo",
                               .default_events = {"patient.created"},
                               .default_database = directory_path,
-                              .install_schema = {},
+                              .default_topic_prefix = {},
+                              .schema = {},
                               .handlers = {{"patient.created", [](const de::event& e, de::database&) { return "saw " + e.aggregate_id; }}},
                               .fallback = {},
                               .describe = {}};
@@ -330,7 +332,7 @@ TEST_F(example_consumers, a_message_nested_200000_levels_deep_is_dead_lettered_a
     create_topics({"patient.created"});
     const auto c = settings(de::topic_routing::per_event_type);
     const auto poison = de::testing::test_event("patient.created", "1", 1);
-    auto record = de::testing::as_record(poison, de::topic_for(c.topic_prefix, c.routing, poison.event_type, poison.aggregate_type));
+    auto record = de::testing::as_record(poison, de::topic_for(topic_prefix_of(c), c.routing, poison.event_type, poison.aggregate_type));
     const std::string deep(200000, '[');
     record.value = de::serialize(poison);
     record.value.replace(record.value.find("\"data\":{") + 8, 0, "\"deep\":" + deep + std::string(200000, ']') + ",");

@@ -21,6 +21,7 @@
 #include <tuple>
 #include <vector>
 
+#include "prefixed_config.hpp"
 #include "api_server.hpp"
 #include "build_tree.hpp"
 #include "child_process.hpp"
@@ -37,7 +38,7 @@ namespace {
 class healthcore_api_test : public ::testing::Test {
 protected:
     de::config make_settings() const {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.bootstrap_servers = cluster.bootstrap_servers();
         c.topic_prefix = prefix;
         c.database_path = dir.file("api.db");

@@ -343,7 +343,8 @@ TEST_F(ops_commands, tail_refuses_bad_event_types_and_logs_json_when_asked) {
     EXPECT_THAT(missing, HasSubstr("--events"));
 
     const auto [json_code, json_log] = run(
-        {"tail", "--events", "patient.created", "--timeout", "0.5", "--bootstrap-servers", cluster.bootstrap_servers()},
+        {"tail", "--events", "patient.created", "--timeout", "0.5", "--bootstrap-servers", cluster.bootstrap_servers(),
+         "--topic-prefix", "healthcore"},
         {{"LOG_FORMAT", "json"}, {"LOG_LEVEL", "info"}});
     EXPECT_EQ(json_code, 0) << json_log;
     std::istringstream lines(json_log);

@@ -18,6 +18,7 @@
 
 #include <fstream>
 
+#include "prefixed_config.hpp"
 #include "build_tree.hpp"
 #include "child_process.hpp"
 #include "eventually.hpp"
@@ -203,11 +204,30 @@ TEST_F(relay_http, cli_replay_then_tail_shows_the_event_published_with_its_origi
     ASSERT_TRUE(eventually([&] { return counts().pending == 0; })) << relay->output();
     const auto [tail_code, tailed] = de::testing::run_command(
         {DOMAIN_EVENTS_CLI, "tail", "--events", "patient.created", "--from-beginning", "--max", "1", "--timeout", "60",
-         "--bootstrap-servers", cluster.bootstrap_servers(), "--topic-prefix", prefix},
+         "--bootstrap-servers", cluster.bootstrap_servers(), "--db", db_path},
         {{"LOG_LEVEL", "off"}}, dir.file("tail.log"));
-    ASSERT_EQ(tail_code, 0) << tailed;
+    ASSERT_EQ(tail_code, 0) << tailed << " - tail takes the prefix the relay recorded in the outbox";
     const auto envelope = nlohmann::json::parse(tailed);
     EXPECT_EQ(envelope.at("event_id"), event_id);
+}
+
+TEST_F(relay_http, a_relay_under_another_prefix_than_the_outbox_recorded_is_refused_naming_both) {
+    de::testing::fill_outbox(db_path, {.events = 1, .aggregates = 1});
+    start_relay();
+    ASSERT_TRUE(eventually([&] { return counts().pending == 0; })) << relay->output();
+    relay->signal(SIGTERM);
+    ASSERT_EQ(relay->wait(30s), 0) << relay->output();
+    relay.reset();
+    de::testing::fill_outbox(db_path, {.events = 1, .aggregates = 1});
+    const auto [code, out] = de::testing::run_command(
+        {DOMAIN_EVENTS_CLI, "relay"},
+        {{"KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrap_servers()}, {"KAFKA_TOPIC_PREFIX", "elsewhere"},
+         {"DOMAIN_EVENTS_DB", db_path}},
+        dir.file("other-prefix.log"));
+    EXPECT_EQ(code, 2) << out;
+    EXPECT_THAT(out, HasSubstr("topic_prefix='elsewhere'"));
+    EXPECT_THAT(out, HasSubstr("'" + prefix + "'"));
+    EXPECT_EQ(counts().pending, 1) << "nothing published under the other prefix";
 }
 
 TEST_F(relay_http, bad_or_taken_http_addresses_exit_two_naming_the_address) {
@@ -215,7 +235,9 @@ TEST_F(relay_http, bad_or_taken_http_addresses_exit_two_naming_the_address) {
     for (const auto* bad : {"127.0.0.1:http", "127.0.0.1:70000", ":9464"}) {
         const auto [code, out] = de::testing::run_command(
             {DOMAIN_EVENTS_CLI, "relay", "--http", bad},
-            {{"KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrap_servers()}, {"DOMAIN_EVENTS_DB", db_path}}, dir.file("bad.log"));
+            {{"KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrap_servers()}, {"KAFKA_TOPIC_PREFIX", prefix},
+             {"DOMAIN_EVENTS_DB", db_path}},
+            dir.file("bad.log"));
         EXPECT_EQ(code, 2) << bad << ": " << out;
         EXPECT_THAT(out, HasSubstr("--http '" + std::string(bad) + "'"));
     }
@@ -226,7 +248,9 @@ TEST_F(relay_http, bad_or_taken_http_addresses_exit_two_naming_the_address) {
     const auto address = "127.0.0.1:" + std::to_string(taken.port());
     const auto [code, out] = de::testing::run_command(
         {DOMAIN_EVENTS_CLI, "relay", "--http", address},
-        {{"KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrap_servers()}, {"DOMAIN_EVENTS_DB", db_path}}, dir.file("taken.log"));
+        {{"KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrap_servers()}, {"KAFKA_TOPIC_PREFIX", prefix},
+         {"DOMAIN_EVENTS_DB", db_path}},
+        dir.file("taken.log"));
     EXPECT_EQ(code, 2) << out;
     EXPECT_THAT(out, HasSubstr(address));
     EXPECT_EQ(counts().pending, 1) << "nothing published: the port is checked before the relay starts";
@@ -234,7 +258,7 @@ TEST_F(relay_http, bad_or_taken_http_addresses_exit_two_naming_the_address) {
 
 TEST(broker_probe, reports_the_cluster_unreachable_while_its_brokers_are_down) {
     de::embedded_cluster cluster{1};
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = cluster.bootstrap_servers();
     de::broker_probe probe(c);
     EXPECT_TRUE(probe.check(10s).reachable);
@@ -244,7 +268,7 @@ TEST(broker_probe, reports_the_cluster_unreachable_while_its_brokers_are_down) {
     EXPECT_FALSE(down.error.empty());
     cluster.set_broker_down(-1, false);
     EXPECT_TRUE(eventually([&] { return probe.check(1s).reachable; }));
-    EXPECT_THROW(de::broker_probe(de::config{}), de::config_error);
+    EXPECT_THROW(de::broker_probe(de::testing::prefixed_config()), de::config_error);
 }
 
 }  // namespace

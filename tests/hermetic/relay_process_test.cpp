@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "prefixed_config.hpp"
 #include "build_tree.hpp"
 #include "child_process.hpp"
 #include "delivery_verifier.hpp"
@@ -61,7 +62,7 @@ protected:
         return de::testing::eventually(done, limit);
     }
     void verify_everything_delivered() {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.topic_prefix = prefix;
         c.bootstrap_servers = cluster.bootstrap_servers();
         const auto result = de::testing::verify_outbox_delivered(db_path, c, 120s);

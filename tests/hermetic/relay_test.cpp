@@ -19,6 +19,7 @@
 #include <set>
 #include <thread>
 
+#include "prefixed_config.hpp"
 #include "delivery_verifier.hpp"
 #include "kafka_client.hpp"
 #include "mock_cluster_test.hpp"
@@ -37,7 +38,7 @@ protected:
     relay_hermetic() : mock_cluster_test("relay") {}
 
     de::config settings() const {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.bootstrap_servers = cluster.bootstrap_servers();
         c.topic_prefix = prefix;
         c.database_path = db_path;
@@ -347,7 +348,7 @@ namespace {
 TEST(relay_topics, without_an_admin_api_the_topics_are_left_to_auto_creation) {
     de::embedded_cluster cluster(1);
     de::testing::temp_dir dir;
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = cluster.bootstrap_servers();
     c.topic_prefix = de::testing::unique_topic("auto");
     c.database_path = dir.file("outbox.db");
@@ -359,7 +360,7 @@ TEST(relay_topics, without_an_admin_api_the_topics_are_left_to_auto_creation) {
 }
 
 TEST(relay_config, refuses_producer_settings_that_would_break_ordering) {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = "127.0.0.1:1";
     c.kafka_properties["enable.idempotence"] = "false";
     EXPECT_THROW(de::relay{c}, de::config_error);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <vector>
 
+#include "prefixed_config.hpp"
 #include "kafka_client.hpp"
 
 namespace de = domain_events;
@@ -19,7 +20,7 @@ using steady = std::chrono::steady_clock;
 namespace {
 
 de::config settings(const de::embedded_cluster& cluster) {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = cluster.bootstrap_servers();
     c.topic_prefix = de::testing::unique_topic("admin");
     return c;
@@ -44,7 +45,7 @@ TEST(topic_admin_mock, reports_each_topic_of_a_batch_unsupported_in_order_even_o
     de::embedded_cluster cluster(3);
     const auto c = settings(cluster);
     const std::vector<de::topic_spec> specs{de::topic_spec_for(c, "patient.created", "patient"),
-                                            {c.topic_prefix + ".existing", {.partitions = 2, .retention_ms = 60'000}},
+                                            {topic_prefix_of(c) + ".existing", {.partitions = 2, .retention_ms = 60'000}},
                                             de::topic_spec_for(c, "appointment.booked", "appointment")};
     cluster.create_topic(specs[1].name, 2, 3);
     de::topic_admin admin(c, 5s);

@@ -10,6 +10,7 @@
 #include <domain_events/config.hpp>
 #include <domain_events/embedded_cluster.hpp>
 
+#include "prefixed_config.hpp"
 #include "api_server.hpp"
 #include "raw_http.hpp"
 #include "temp_dir.hpp"
@@ -30,7 +31,7 @@ protected:
     healthcore::api::server api{settings()};
 
     de::config settings() const {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.bootstrap_servers = cluster.bootstrap_servers();
         c.topic_prefix = "hostile";
         c.database_path = dir.file("api.db");

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include "prefixed_config.hpp"
 #include "delivery_verifier.hpp"
 #include "event_producer.hpp"
 #include "mock_cluster_test.hpp"
@@ -107,7 +108,7 @@ TEST_F(full_disk_test, a_relay_on_a_full_disk_backs_off_logs_little_and_drains_o
     options.logger = std::make_shared<spdlog::logger>("full-disk", sink);
     options.initial_backoff = 20ms;
     options.max_backoff = 500ms;
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = cluster.bootstrap_servers();
     c.topic_prefix = prefix;
     c.database_path = path;
@@ -141,7 +142,7 @@ TEST_F(full_disk_test, a_consumer_on_a_full_disk_backs_off_and_applies_every_eve
     if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
     const auto topic = de::topic_for_event_type(prefix, "patient.created");
     cluster.create_topic(topic, 1, 3);
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = cluster.bootstrap_servers();
     c.topic_prefix = prefix;
     // The mock cluster lets a member that left the group hold it until its session times out:

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "prefixed_config.hpp"
 #include "build_tree.hpp"
 #include "delivery_verifier.hpp"
 #include "kafka_client.hpp"
@@ -24,7 +25,7 @@ class kafka_cluster_failover : public de::testing::kafka_cluster_tier {};
 
 TEST_F(kafka_cluster_failover, a_node_killed_during_the_drain_loses_nothing_acknowledged) {
     de::testing::temp_dir dir;
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = bootstrap_;
     c.topic_prefix = de::testing::unique_topic("failover");
     c.database_path = dir.file("outbox.db");
@@ -42,7 +43,7 @@ TEST_F(kafka_cluster_failover, a_node_killed_during_the_drain_loses_nothing_ackn
     ASSERT_EQ(std::system(kill.c_str()), 0) << "could not kill node 2: " << kill;
 
     ASSERT_TRUE(relay.wait_until_published(300s));
-    const auto topic = de::topic_for_event_type(c.topic_prefix, "patient.created");
+    const auto topic = de::topic_for_event_type(topic_prefix_of(c), "patient.created");
     for (const int replicas : de::testing::replica_counts(bootstrap_, topic)) EXPECT_EQ(replicas, 3);
 
     const auto v = de::testing::verify_outbox_delivered(c.database_path, c, 180s);

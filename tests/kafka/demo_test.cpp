@@ -4,6 +4,7 @@
 
 #include <domain_events/config.hpp>
 
+#include "prefixed_config.hpp"
 #include "build_tree.hpp"
 #include "demo_check.hpp"
 #include "kafka_client.hpp"
@@ -20,7 +21,7 @@ protected:
 };
 
 TEST_F(kafka_demo, the_summary_matches_the_topics_and_the_consumers_applied_every_event) {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = bootstrap_;
     c.topic_prefix = de::testing::unique_topic("demo");  // fresh topics: only this run's events
     c.database_path = dir.file("demo.db");

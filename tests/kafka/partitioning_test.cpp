@@ -65,7 +65,7 @@ TEST_F(kafka_partitioning, a_key_lands_on_the_partition_javas_producer_picks_and
         relay.start();
         ASSERT_TRUE(relay.wait_until_published(120s));
     }
-    const auto topic = de::topic_for_event_type(c.topic_prefix, "patient.created");
+    const auto topic = de::topic_for_event_type(topic_prefix_of(c), "patient.created");
     const auto input = dir.file("java-records.txt");
     {
         std::ofstream lines(input);
@@ -74,7 +74,7 @@ TEST_F(kafka_partitioning, a_key_lands_on_the_partition_javas_producer_picks_and
     java_produce(dir, bootstrap_, topic, input);
     if (HasFatalFailure()) return;
 
-    const auto records = de::testing::consume(bootstrap_, topic, c.topic_prefix + "-reader", 2 * keys, 120s);
+    const auto records = de::testing::consume(bootstrap_, topic, topic_prefix_of(c) + "-reader", 2 * keys, 120s);
     ASSERT_EQ(records.size(), 2 * keys);
     std::map<std::string, std::vector<const de::testing::record*>> by_key;  // in the order read
     for (const auto& r : records) by_key[r.key].push_back(&r);

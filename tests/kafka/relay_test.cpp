@@ -34,7 +34,7 @@ TEST_F(kafka_relay, drains_100k_events_into_topics_it_created_with_nothing_lost_
     ASSERT_TRUE(relay.wait_until_published(300s));
     EXPECT_EQ(relay.counters().published, 100'000u);
     for (const auto* type : {"patient.created", "patient.updated"}) {
-        EXPECT_EQ(de::testing::replica_counts(bootstrap_, de::topic_for_event_type(c.topic_prefix, type)).size(), 6u)
+        EXPECT_EQ(de::testing::replica_counts(bootstrap_, de::topic_for_event_type(topic_prefix_of(c), type)).size(), 6u)
             << "the relay creates topics with the configured partitions";
     }
     const auto v = verify_all(c);

@@ -65,8 +65,8 @@ TEST_F(kafka_size_limit, an_event_at_the_limit_is_published_and_one_a_byte_over_
     const auto counters = relay.counters();
     EXPECT_EQ(counters.published, 2u);
     EXPECT_EQ(counters.dead_lettered, 0u) << "nothing validation accepted is refused by the producer or the broker";
-    const auto records = de::testing::consume(bootstrap_, de::topic_for_event_type(c.topic_prefix, "document.attached"),
-                                              c.topic_prefix + "-reader", 2, 60s);
+    const auto records = de::testing::consume(bootstrap_, de::topic_for_event_type(topic_prefix_of(c), "document.attached"),
+                                              topic_prefix_of(c) + "-reader", 2, 60s);
     std::set<std::size_t> read;
     for (const auto& r : records) read.insert(r.value.size());
     EXPECT_EQ(read, written);
@@ -76,7 +76,7 @@ TEST_F(kafka_size_limit, a_broker_or_topic_limit_below_the_configured_one_is_nam
     auto c = settings("sizewarn");
     de::topic_admin admin(c);
     EXPECT_THAT(admin.broker_limit_problems(), ::testing::IsEmpty()) << "a broker with defaults takes 1 MiB events";
-    const auto existing = c.topic_prefix + ".document.attached";
+    const auto existing = topic_prefix_of(c) + ".document.attached";
     de::testing::create_topic(bootstrap_, existing, 1, 1);  // the broker's default max.message.bytes
 
     c.validation.max_payload_bytes = 2 * 1024 * 1024;
@@ -88,7 +88,7 @@ TEST_F(kafka_size_limit, a_broker_or_topic_limit_below_the_configured_one_is_nam
     const auto report = larger.ensure({existing, c.topics});
     EXPECT_EQ(report, de::topic_outcome::differs) << report;
     EXPECT_THAT(report.detail, ::testing::HasSubstr("max.message.bytes: want at least 2097152"));
-    const auto created = larger.ensure({c.topic_prefix + ".document.removed", c.topics});
+    const auto created = larger.ensure({topic_prefix_of(c) + ".document.removed", c.topics});
     EXPECT_EQ(created, de::topic_outcome::created);
     EXPECT_EQ(larger.ensure({created.topic, c.topics}), de::topic_outcome::matches)
         << "the relay's topics are created with max.message.bytes = the limit";

@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "prefixed_config.hpp"
 #include "kafka_client.hpp"
 #include "kafka_tier.hpp"
 
@@ -63,7 +64,7 @@ std::optional<std::string> broker_setting(const std::string& bootstrap, const st
 class kafka_topic_admin : public de::testing::kafka_tier {
 protected:
     de::config settings(const std::string& stem) const {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.bootstrap_servers = bootstrap_;
         c.topic_prefix = de::testing::unique_topic(stem);
         return c;
@@ -73,7 +74,7 @@ protected:
 TEST_F(kafka_topic_admin, creates_then_matches_then_names_each_difference) {
     const auto c = settings("topics");
     de::topic_admin admin(c);
-    const de::topic_spec spec{c.topic_prefix + ".patient.created",
+    const de::topic_spec spec{topic_prefix_of(c) + ".patient.created",
                               {.partitions = 3, .replication_factor = 1, .retention_ms = 3'600'000}};
 
     const auto first = admin.ensure(spec);
@@ -116,7 +117,7 @@ TEST_F(kafka_topic_admin, a_batch_creates_what_is_missing_and_compares_the_rest_
                                             de::topic_spec_for(c, "patient.updated", "patient")};
     const auto reports = admin.ensure(specs);
     ASSERT_EQ(reports.size(), 3u);
-    EXPECT_EQ(reports[0].topic, c.topic_prefix + ".appointment.booked");
+    EXPECT_EQ(reports[0].topic, topic_prefix_of(c) + ".appointment.booked");
     EXPECT_EQ(reports[0], de::topic_outcome::created) << reports[0];
     EXPECT_EQ(reports[1], de::topic_outcome::matches) << reports[1];
     EXPECT_EQ(reports[2], de::topic_outcome::created) << reports[2];
@@ -131,7 +132,7 @@ TEST_F(kafka_topic_admin, two_admins_racing_for_a_new_topic_get_created_and_matc
     // Two relays starting at once: the loser's CreateTopics says TOPIC_ALREADY_EXISTS (or its
     // look-up already sees the topic); either way it compares, and finds what it asked for.
     const auto c = settings("race");
-    const de::topic_spec spec{c.topic_prefix + ".patient.created",
+    const de::topic_spec spec{topic_prefix_of(c) + ".patient.created",
                               {.partitions = 2, .replication_factor = 1, .retention_ms = 600'000}};
     for (int round = 0; round < 5; ++round) {
         auto raced = spec;
@@ -151,7 +152,7 @@ TEST_F(kafka_topic_admin, two_admins_racing_for_a_new_topic_get_created_and_matc
 TEST_F(kafka_topic_admin, a_refusal_by_the_broker_is_an_error_naming_the_topic_and_the_reason) {
     const auto c = settings("refused");
     de::topic_admin admin(c);
-    const de::topic_spec spec{c.topic_prefix + ".patient.created", {.replication_factor = 100}};
+    const de::topic_spec spec{topic_prefix_of(c) + ".patient.created", {.replication_factor = 100}};
     try {
         (void)admin.ensure(spec);
         ADD_FAILURE() << "a replication factor of 100 was accepted";

@@ -167,7 +167,7 @@ std::vector<committed_event> committed_events(const std::string& db_path, const 
             events.push_back({.position = rows.column_int64(0),
                               .event_id = rows.column_text(1),
                               .aggregate_id = rows.column_text(2),
-                              .topic = topic_for(settings.topic_prefix, settings.routing, rows.column_text_view(3),
+                              .topic = topic_for(topic_prefix_of(settings), settings.routing, rows.column_text_view(3),
                                                  rows.column_text_view(4)),
                               .dead = dead});
         }

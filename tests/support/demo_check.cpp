@@ -34,11 +34,11 @@ long expected_consumed(const config& settings) {
     namespace hcc = healthcore::consumers;
     std::vector<subscription> subscribed;
     for (const auto& program : {hcc::audit_log_program(), hcc::notifications_program(), hcc::patient_directory_program()})
-        subscribed.emplace_back(program.default_events, settings.topic_prefix, settings.routing);
+        subscribed.emplace_back(program.default_events, topic_prefix_of(settings), settings.routing);
     long expected = 0;
     for (const auto& e : committed_events(settings.database_path, settings)) {
         if (e.dead) continue;
-        const auto type = e.topic.substr(settings.topic_prefix.size() + 1);
+        const auto type = e.topic.substr(topic_prefix_of(settings).size() + 1);
         for (const auto& s : subscribed) expected += s.matches(type) ? 1 : 0;
     }
     return expected;
@@ -52,7 +52,7 @@ demo_run run_demo_and_verify(const std::string& demo, const std::vector<std::str
     std::tie(run.status, run.output) =
         run_command(argv,
                     {{"KAFKA_BOOTSTRAP_SERVERS", settings.bootstrap_servers},
-                     {"KAFKA_TOPIC_PREFIX", settings.topic_prefix},
+                     {"KAFKA_TOPIC_PREFIX", topic_prefix_of(settings)},
                      {"KAFKA_ENABLED", "true"}},
                     log_path, std::chrono::minutes(5));
     run.summary = parse_demo_summary(run.output);

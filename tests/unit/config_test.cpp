@@ -4,6 +4,8 @@
 #include <domain_events/error.hpp>
 #include <domain_events/relay.hpp>
 
+#include "prefixed_config.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -39,7 +41,7 @@ TEST(config, defaults_match_the_documentation) {
     const auto c = de::config_from_environment({});
     EXPECT_TRUE(c.bootstrap_servers.empty());
     EXPECT_TRUE(c.kafka_enabled);
-    EXPECT_EQ(c.topic_prefix, "healthcore");
+    EXPECT_FALSE(c.topic_prefix) << "no default prefix: the application names its topics";
     EXPECT_EQ(c.routing, de::topic_routing::per_event_type);
     EXPECT_EQ(c.database_path, "domain_events.db");
     EXPECT_TRUE(c.kafka_properties.empty());
@@ -56,7 +58,7 @@ TEST(config, defaults_match_the_documentation) {
     EXPECT_EQ(c.topics.replication_factor, -1);
     EXPECT_EQ(c.topics.retention_ms, 0);
     EXPECT_TRUE(c.topic_overrides.empty());
-    EXPECT_EQ(code_failure(de::config{}), "accepted");
+    EXPECT_EQ(code_failure(de::testing::prefixed_config()), "accepted");
 }
 
 TEST(config, every_variable_is_read) {
@@ -129,7 +131,7 @@ TEST(config, bad_topic_variables_are_named) {
 }
 
 TEST(config, topic_overrides_are_checked_like_the_defaults_and_keyed_as_the_routing_looks_them_up) {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.topic_overrides["patient.created"] = {.partitions = 6, .replication_factor = 3, .retention_ms = -1};
     EXPECT_EQ(code_failure(c), "accepted");
 
@@ -160,6 +162,18 @@ TEST(config, topic_overrides_are_checked_like_the_defaults_and_keyed_as_the_rout
     EXPECT_TRUE(has(message, "='" + std::string(49, 'a') + "': with the prefix its topic is 250 characters long; "
                              "Kafka allows at most 249")) << message;
     EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 1) << message;
+}
+
+TEST(config, an_unset_prefix_is_refused_by_validate_and_names_the_variable) {
+    const auto c = de::config_from_environment({});  // what only reads the outbox needs no prefix
+    const auto message = code_failure(c);
+    EXPECT_TRUE(has(message, "topic_prefix is not set and has no default: set KAFKA_TOPIC_PREFIX")) << message;
+    EXPECT_FALSE(has(message, "=''")) << "an unset prefix is not shown as the empty one: " << message;
+    EXPECT_THROW(static_cast<void>(de::topic_prefix_of(c)), de::config_error);
+    auto named = c;
+    named.topic_prefix = "";
+    EXPECT_NO_THROW(de::validate(named)) << "an empty prefix, given, means none";
+    EXPECT_EQ(de::topic_prefix_of(named), "");
 }
 
 TEST(config, an_empty_prefix_or_sensitive_list_is_allowed) {
@@ -232,7 +246,7 @@ TEST(config, a_second_source_for_the_brokers_that_disagrees_is_refused) {
     EXPECT_TRUE(has(env_failure({{"KAFKA_PROPERTY_BOOTSTRAP_SERVERS", "other:9092"}}), "names the brokers differently"));
     EXPECT_EQ(env_failure({{"KAFKA_BOOTSTRAP_SERVERS", "real:9092"}, {"KAFKA_PROPERTY_BOOTSTRAP_SERVERS", "real:9092"}}),
               "accepted");
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = "real:9092";
     c.kafka_properties["bootstrap.servers"] = "other:9092";
     EXPECT_TRUE(has(code_failure(c), "kafka_properties[bootstrap.servers]='other:9092'"));
@@ -249,7 +263,7 @@ TEST(config, secret_settings_are_recognised_and_their_values_never_printed) {
         EXPECT_FALSE(de::is_secret_setting(name)) << name;
         EXPECT_EQ(de::printable_setting(name, "PLAIN"), "PLAIN") << name;
     }
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.kafka_properties["sasl password"] = "hunter2";  // a bad name, refused with its value hidden
     const auto message = code_failure(c);
     EXPECT_TRUE(has(message, "kafka_properties[sasl password]='[redacted]'")) << message;
@@ -257,7 +271,7 @@ TEST(config, secret_settings_are_recognised_and_their_values_never_printed) {
 }
 
 TEST(config, librdkafka_refusing_a_secret_property_never_shows_its_value) {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = "127.0.0.1:9092";
     c.kafka_properties["sasl.jaas.config"] = "org.apache.kafka.common.security.plain.PlainLoginModule password=\"hunter2\";";
     c.kafka_properties["ssl.key.password"] = "";  // an empty secret is no secret to hide
@@ -317,7 +331,7 @@ TEST(config, empty_names_and_paths_are_refused) {
 }
 
 TEST(config, a_config_built_in_code_is_validated_with_every_bad_field_named) {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.topic_prefix = std::string(201, 'p');
     c.routing = static_cast<de::topic_routing>(9);
     c.database_path.clear();
@@ -332,7 +346,7 @@ TEST(config, a_config_built_in_code_is_validated_with_every_bad_field_named) {
     const auto message = code_failure(c);
     EXPECT_EQ(message.rfind("invalid configuration:\n", 0), 0u) << message;
     for (const std::string& part : {
-             "topic_prefix='" + c.topic_prefix + "': is 201 characters long; at most 200",
+             "topic_prefix='" + *c.topic_prefix + "': is 201 characters long; at most 200",
              std::string("routing='9': must be per_event_type or per_aggregate"),
              std::string("database_path='': must not be empty"),
              std::string("validation.max_payload_bytes='10': must be >= 1024 bytes"),
@@ -350,7 +364,7 @@ TEST(config, a_config_built_in_code_is_validated_with_every_bad_field_named) {
 }
 
 TEST(config, the_limits_themselves_are_accepted) {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.topic_prefix = std::string(200, 'p');
     c.validation.max_payload_bytes = 1024;
     c.relay_batch_size = 100000;

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "prefixed_config.hpp"
 #include "sql_scalar.hpp"
 #include "temp_dir.hpp"
 
@@ -32,7 +33,7 @@ protected:
 };
 
 TEST_F(consumer_schema_test, the_consumer_creates_the_handlers_tables_before_any_event_and_once_per_version) {
-    de::config settings;
+    auto settings = de::testing::prefixed_config();
     settings.bootstrap_servers = "127.0.0.1:1";  // never contacted: nothing runs
     de::consumer_options o;
     o.group_id = "g";

@@ -6,6 +6,7 @@
 #include <domain_events/dead_letter_headers.hpp>
 #include <domain_events/error.hpp>
 
+#include "prefixed_config.hpp"
 #include "temp_dir.hpp"
 
 namespace de = domain_events;
@@ -17,7 +18,7 @@ class consumer_config : public ::testing::Test {
 protected:
     de::testing::temp_dir dir;
     de::config settings() const {
-        de::config c;
+        auto c = de::testing::prefixed_config();
         c.bootstrap_servers = "127.0.0.1:1";  // never contacted: nothing here runs
         return c;
     }

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 
+#include "prefixed_config.hpp"
 #include "delivery_verifier.hpp"
 #include "temp_dir.hpp"
 
@@ -259,7 +260,7 @@ TEST_F(committed_events_test, reads_pending_published_and_dead_rows_with_their_t
     box.mark_published_through(p1, de::now_ms());
     box.move_to_dead_letters(p3, "Broker: Message size too large", de::now_ms());
 
-    de::config settings;
+    auto settings = de::testing::prefixed_config();
     settings.topic_prefix = "clinic";
     const auto events = de::testing::committed_events(path_, settings);
     ASSERT_EQ(events.size(), 3u);
@@ -290,7 +291,7 @@ TEST(committed_events, a_missing_file_is_an_error_naming_it) {
     de::testing::temp_dir dir;
     const auto path = dir.file("nowhere.db");
     try {
-        (void)de::testing::committed_events(path, de::config{});
+        (void)de::testing::committed_events(path, de::testing::prefixed_config());
         FAIL() << "expected storage_error";
     } catch (const de::storage_error& e) {
         EXPECT_THAT(e.what(), HasSubstr(path));

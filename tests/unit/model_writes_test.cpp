@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "prefixed_config.hpp"
 #include "sql_scalar.hpp"
 #include "temp_dir.hpp"
 
@@ -42,7 +43,7 @@ protected:
     de::testing::temp_dir dir_;
     de::database db_{dir_.file("app.db")};
     de::model_signals signals_;
-    de::publisher publisher_{db_, signals_, de::config{}};
+    de::publisher publisher_{db_, signals_, de::testing::prefixed_config()};
 };
 
 }  // namespace

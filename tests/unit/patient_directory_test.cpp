@@ -43,7 +43,7 @@ de::event deleted(std::int64_t id, std::int64_t version) { return patient_event(
 
 class patient_directory_rule : public ::testing::Test {
 protected:
-    patient_directory_rule() { program.install_schema(db); }
+    patient_directory_rule() { de::apply_consumer_schema(db, program.schema); }
 
     // Delivers `e` as the consumer does: the handler inside a transaction. Returns its report.
     std::string deliver(const de::event& e) {

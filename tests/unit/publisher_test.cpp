@@ -7,6 +7,7 @@
 #include <domain_events/outbox.hpp>
 #include <domain_events/publisher.hpp>
 
+#include "prefixed_config.hpp"
 #include "sql_scalar.hpp"
 #include "temp_dir.hpp"
 
@@ -51,7 +52,7 @@ protected:
     de::testing::temp_dir dir_;
     de::database db_{dir_.file("app.db")};
     de::model_signals signals_;
-    de::config settings_{};
+    de::config settings_ = de::testing::prefixed_config();
     de::publisher publisher_{db_, signals_, settings_};
 };
 
@@ -172,7 +173,7 @@ TEST_F(publisher_test, a_topic_name_over_kafkas_limit_is_refused_before_anything
 }
 
 TEST_F(publisher_test, an_invalid_config_is_refused) {
-    de::config bad;
+    auto bad = de::testing::prefixed_config();
     bad.topic_prefix = "bad prefix!";
     EXPECT_THROW(de::publisher(db_, signals_, bad), de::config_error);
 }

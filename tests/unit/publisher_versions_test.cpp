@@ -11,6 +11,7 @@
 
 #include <stdexcept>
 
+#include "prefixed_config.hpp"
 #include "../src/outbox_schema.hpp"
 #include "sql_scalar.hpp"
 #include "temp_dir.hpp"
@@ -26,7 +27,7 @@ protected:
     std::string path_ = dir_.file("shop.db");
     de::database db_{path_};
     de::model_signals signals_;
-    de::publisher publisher_{db_, signals_, de::config{}};
+    de::publisher publisher_{db_, signals_, de::testing::prefixed_config()};
 
     std::int64_t publish_next(const std::string& id) {
         return db_.atomic([&] { return publisher_.publish(db_, "order.paid", "order", id, {{"n", 1}}); })
@@ -62,7 +63,7 @@ TEST_F(publisher_versions, a_version_that_is_not_the_next_is_refused_naming_both
 TEST_F(publisher_versions, two_writers_of_one_aggregate_cannot_publish_the_same_version) {
     de::database other(path_);
     de::model_signals other_signals;
-    de::publisher other_publisher(other, other_signals, de::config{});
+    de::publisher other_publisher(other, other_signals, de::testing::prefixed_config());
     db_.atomic([&] { publisher_.publish(db_, "order.placed", "order", "o-1", 1, {{"n", 1}}); });
     // The second writer read version 0 of its own row before the first wrote: it believes 1 is next.
     EXPECT_THROW(other.atomic([&] { other_publisher.publish(other, "order.placed", "order", "o-1", 1, {{"n", 2}}); }),
@@ -106,7 +107,7 @@ TEST(publisher_versions_upgrade, an_outbox_of_schema_2_takes_each_aggregates_new
         for (const std::int64_t v : {3, 4}) de::outbox(db).append(de::make_event("order.paid", "order", "o-9", v, {{"n", v}}));
     });
     de::model_signals signals;
-    de::publisher upgraded(db, signals, de::config{});  // installs: migrates to the latest schema
+    de::publisher upgraded(db, signals, de::testing::prefixed_config());  // installs: migrates to the latest schema
     EXPECT_EQ(db.atomic([&] { return upgraded.publish(db, "order.shipped", "order", "o-9", {{"n", 5}}); }).aggregate_version, 5);
 }
 

@@ -4,6 +4,8 @@
 #include <domain_events/error.hpp>
 #include <domain_events/topic_admin.hpp>
 
+#include "prefixed_config.hpp"
+
 #include <chrono>
 #include <sstream>
 #include <vector>
@@ -29,7 +31,7 @@ de::topic_spec spec(std::string name, de::topic_settings settings = {}) { return
 
 // A client for an address where nothing listens: any request would fail, after `timeout`.
 de::config unreachable() {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.bootstrap_servers = "127.0.0.1:1";
     return c;
 }
@@ -108,7 +110,7 @@ TEST(topic_admin, a_batch_names_the_bad_spec_by_index_and_refuses_a_name_given_t
 }
 
 TEST(topic_admin, construction_refuses_a_config_it_cannot_use) {
-    EXPECT_THROW(de::topic_admin{de::config{}}, de::config_error) << "no bootstrap servers";
+    EXPECT_THROW(de::topic_admin{de::testing::prefixed_config()}, de::config_error) << "no bootstrap servers";
     auto c = unreachable();
     EXPECT_THROW((de::topic_admin{c, 0ms}), de::usage_error);
     EXPECT_THROW((de::topic_admin{c, 2h}), de::usage_error);
@@ -122,7 +124,7 @@ TEST(topic_admin, construction_refuses_a_config_it_cannot_use) {
 }
 
 TEST(topic_spec_for, per_event_type_uses_the_event_type_for_topic_and_override) {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.topics = {.partitions = 4, .replication_factor = 3, .retention_ms = 86'400'000};
     c.topic_overrides["patient.updated"] = {.partitions = 12, .replication_factor = 3, .retention_ms = -1};
     c.topic_overrides["patient"] = {.partitions = 99};  // an aggregate key: not used under this routing
@@ -140,7 +142,7 @@ TEST(topic_spec_for, per_event_type_uses_the_event_type_for_topic_and_override) 
 }
 
 TEST(topic_spec_for, per_aggregate_uses_the_aggregate_type_for_topic_and_override) {
-    de::config c;
+    auto c = de::testing::prefixed_config();
     c.routing = de::topic_routing::per_aggregate;
     c.topic_prefix = "acme";
     c.topic_overrides["appointment"] = {.partitions = 8};
@@ -156,8 +158,8 @@ TEST(topic_spec_for, per_aggregate_uses_the_aggregate_type_for_topic_and_overrid
 }
 
 TEST(topic_spec_for, an_empty_prefix_means_none) {
-    de::config c;
-    c.topic_prefix.clear();
+    auto c = de::testing::prefixed_config();
+    c.topic_prefix = "";
     EXPECT_EQ(de::topic_spec_for(c, "patient.created", "patient").name, "patient.created");
 }
 

@@ -15,7 +15,13 @@ namespace healthcore {
 /** @brief Field names no clinic event may carry, added to the library's sensitive fields by `configure`. */
 inline constexpr std::array<std::string_view, 1> sensitive_fields{"national_id"};
 
-/** @brief Adds `sensitive_fields` to `settings.validation.sensitive_fields` (once). */
+/** @brief The clinic's topic prefix: `healthcore.patient.created`. */
+inline constexpr const char* topic_prefix = "healthcore";
+
+/**
+ * @brief Adds `sensitive_fields` to `settings.validation.sensitive_fields` (once), and sets the
+ *        topic prefix to `topic_prefix` unless one is set (KAFKA_TOPIC_PREFIX, or the caller).
+ */
 void configure(domain_events::config& settings);
 
 /**
