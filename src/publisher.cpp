@@ -45,11 +45,20 @@ publisher::~publisher() = default;
 void publisher::record_model_change(database& db, const model_change& change, std::string action) {
     const bool updated = action == "updated";
     // A model without a version of its own (0) takes its aggregate's next one.
-    const auto version =
-        change.version != 0 ? change.version : detail::next_aggregate_version(db, change.model, change.id);
+    const auto version = change.version != 0 ? change.version : next_version(db, change.model, change.id);
     publish(db, change.model + "." + action, change.model, change.id, version,
             updated ? changed_data(change) : change.data,
             publish_context{change.correlation_id, change.causation_id});
+}
+
+std::int64_t publisher::next_version(database& db, const std::string& aggregate_type,
+                                    const std::string& aggregate_id) const {
+    if (settings_.versions_kept_by_application.contains(aggregate_type)) {
+        throw validation_error("aggregate_version", "missing: the versions of " + aggregate_type +
+                                                        " are kept by the application "
+                                                        "(config::versions_kept_by_application), so its events need one");
+    }
+    return detail::next_aggregate_version(db, aggregate_type, aggregate_id);
 }
 
 event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
@@ -65,7 +74,7 @@ event publisher::publish(database& db, std::string event_type, std::string aggre
 
 event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
                          nlohmann::json data, const publish_context& context) {
-    const auto version = detail::next_aggregate_version(db, aggregate_type, aggregate_id);
+    const auto version = next_version(db, aggregate_type, aggregate_id);
     return publish(db, std::move(event_type), std::move(aggregate_type), std::move(aggregate_id), version,
                    std::move(data), context);
 }
@@ -75,7 +84,7 @@ event publisher::publish(database& db, event e) {
     validate_topic_name(topic_for(topic_prefix_of(settings_), settings_.routing, e.event_type, e.aggregate_type),
                         "event_type");
     if (!db.in_transaction()) throw usage_error("publisher.publish: no open transaction on '" + db.path() + "'");
-    detail::claim_aggregate_version(db, e);
+    if (!settings_.versions_kept_by_application.contains(e.aggregate_type)) detail::claim_aggregate_version(db, e);
     outbox(db).append(e, payload);
     std::weak_ptr<signal<>> committed = events_committed_;
     db.on_commit(

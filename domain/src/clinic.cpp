@@ -6,6 +6,10 @@ namespace healthcore {
 
 void configure(domain_events::config& settings) {
     if (!settings.topic_prefix) settings.topic_prefix = topic_prefix;  // KAFKA_TOPIC_PREFIX still wins
+    // Each repository reads and bumps its row's version column inside the write's transaction,
+    // under SQLite's write lock: that already orders an aggregate's events, so the library's own
+    // record of versions would be a second write per save for the same guarantee.
+    settings.versions_kept_by_application.insert({"patient", "appointment"});
     auto& names = settings.validation.sensitive_fields;
     for (const auto name : sensitive_fields) {
         if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);

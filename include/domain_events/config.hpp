@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,11 @@ struct config {
     /// aggregate type under per_aggregate; `validate` refuses a key of the other kind); code only.
     /// `topic_spec_for` (topic_admin.hpp) picks the override or `topics`.
     std::map<std::string, topic_settings, std::less<>> topic_overrides;
+    /// Aggregate types whose versions the application keeps itself, in the transaction of each
+    /// write (a repository's own `version` column, read and bumped under the write lock): the
+    /// publisher neither records nor checks their versions, which saves the save path one write
+    /// (docs/publishing.md), and refuses to publish one of their events without a version. Code only.
+    std::set<std::string, std::less<>> versions_kept_by_application;
     /// DOMAIN_EVENTS_HTTP_*: what the relay's, consumers' and applications' HTTP endpoints
     /// accept from a client (http_limits.hpp names each variable).
     http_limits http;

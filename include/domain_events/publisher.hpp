@@ -54,6 +54,8 @@ public:
      *        aggregate's last published version (in the outbox's file, in the same transaction):
      *        one that is not the next is refused, so two writers of one aggregate can never
      *        publish its versions out of order. An aggregate it has not seen accepts any version.
+     *        An aggregate type in `config::versions_kept_by_application` is neither recorded nor
+     *        checked: the application's own version column, bumped in the same transaction, orders it.
      * @return the event as written (with its id, timestamp and any redactions).
      * @throws validation_error for a bad type, oversized payload, sensitive field, or a version
      *         that is not the aggregate's next (naming both); usage_error when `db` has no open
@@ -65,6 +67,8 @@ public:
     /**
      * @brief As above, with the aggregate's next version (its last published + 1, or 1), read and
      *        written in `db`'s transaction: for aggregates that keep no version of their own.
+     * @throws as the first overload; validation_error on `aggregate_version` for an aggregate type
+     *         in `config::versions_kept_by_application` (the library does not know its versions).
      */
     event publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
                   nlohmann::json data, const publish_context& context = {});
@@ -85,6 +89,8 @@ public:
 
 private:
     void record_model_change(database& db, const model_change& change, std::string action);
+    [[nodiscard]] std::int64_t next_version(database& db, const std::string& aggregate_type,
+                                            const std::string& aggregate_id) const;
 
     config settings_;
     // Shared so that an on_commit callback outliving the publisher finds no one to wake.

@@ -11,7 +11,9 @@ int main(int argc, char** argv) {
     }
     domain_events::database db(argv[1]);
     domain_events::model_signals signals;
-    domain_events::publisher events(db, signals, domain_events::config{});
+    domain_events::config settings;
+    settings.topic_prefix = "widgets";  // the library has no default prefix
+    domain_events::publisher events(db, signals, settings);
     db.execute("CREATE TABLE IF NOT EXISTS widget (id INTEGER PRIMARY KEY, name TEXT, version INTEGER)");
 
     domain_events::model_change change{.model = "widget", .data = {{"name", "sprocket"}}};

@@ -99,6 +99,31 @@ TEST_F(publisher_versions, models_without_a_version_of_their_own_get_the_next_on
     EXPECT_EQ(deleted.version, 0);
 }
 
+TEST_F(publisher_versions, versions_kept_by_the_application_are_neither_recorded_nor_checked_and_never_guessed) {
+    auto settings = de::testing::prefixed_config();
+    settings.versions_kept_by_application = {"patient"};
+    de::model_signals own_signals;
+    de::publisher own(db_, own_signals, settings);
+    const auto table_rows = [&] {
+        return de::testing::scalar(db_, "SELECT count(*) FROM domain_events_aggregate_versions");
+    };
+    db_.atomic([&] { own.publish(db_, "patient.created", "patient", "p-1", 1, {{"n", 1}}); });
+    db_.atomic([&] { own.publish(db_, "patient.updated", "patient", "p-1", 5, {{"n", 1}}); });
+    EXPECT_EQ(outbox_rows(), 2) << "the application's version column orders patient, not the library";
+    EXPECT_EQ(table_rows(), 0) << "nothing written for an aggregate type the application versions";
+    try {
+        db_.atomic([&] { own.publish(db_, "patient.noted", "patient", "p-1", {{"n", 1}}); });
+        FAIL() << "a version-less patient event was given a version the library cannot know";
+    } catch (const de::validation_error& e) {
+        EXPECT_EQ(e.field(), "aggregate_version");
+        EXPECT_THAT(e.what(), HasSubstr("versions of patient are kept by the application"));
+    }
+    db_.atomic([&] { own.publish(db_, "order.placed", "order", "o-1", 1, {{"n", 1}}); });
+    EXPECT_THROW(db_.atomic([&] { own.publish(db_, "order.paid", "order", "o-1", 3, {{"n", 1}}); }), de::validation_error)
+        << "other aggregate types are still kept by the library";
+    EXPECT_EQ(table_rows(), 1);
+}
+
 TEST(publisher_versions_upgrade, an_outbox_of_schema_2_takes_each_aggregates_newest_retained_version) {
     de::testing::temp_dir dir;
     de::database db(dir.file("old.db"));

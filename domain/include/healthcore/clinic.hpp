@@ -21,6 +21,8 @@ inline constexpr const char* topic_prefix = "healthcore";
 /**
  * @brief Adds `sensitive_fields` to `settings.validation.sensitive_fields` (once), and sets the
  *        topic prefix to `topic_prefix` unless one is set (KAFKA_TOPIC_PREFIX, or the caller).
+ *        `patient` and `appointment` go in `versions_kept_by_application`: the repositories'
+ *        version columns order their events.
  */
 void configure(domain_events::config& settings);
 
