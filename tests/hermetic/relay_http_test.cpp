@@ -268,7 +268,7 @@ TEST(broker_probe, reports_the_cluster_unreachable_while_its_brokers_are_down) {
     EXPECT_FALSE(down.error.empty());
     cluster.set_broker_down(-1, false);
     EXPECT_TRUE(eventually([&] { return probe.check(1s).reachable; }));
-    EXPECT_THROW(de::broker_probe(de::testing::prefixed_config()), de::config_error);
+    EXPECT_THROW(de::broker_probe{de::testing::prefixed_config()}, de::config_error);
 }
 
 }  // namespace
