@@ -4,7 +4,11 @@
 // and the physical ceiling: one connection inserting the same two rows per save in batches of
 // the size group commit reached, with no library code at all.
 //
-//   build/bench/bench_group_commit [--threads 8] [--saves 2000] [--rounds 3] [--delay-us 0] [--batch 128]
+// --synchronous full makes every COMMIT wait for its fsync (what an application that must survive
+// power loss sets): the cost group commit shares out.
+//
+//   build/bench/bench_group_commit [--threads 8] [--saves 2000] [--rounds 3] [--delay-us 500] [--batch 128]
+//                                  [--synchronous normal|full]
 #include <domain_events/domain_events.hpp>
 
 #include "bench_support.hpp"
@@ -41,14 +45,16 @@ void save_patient(de::database& db, de::model_signals& signals) {
 
 // One file with its schema and publisher (versions kept by the application, as the clinic's).
 struct store {
-    explicit store(const std::string& file) : path(file), setup(file) {
+    store(const std::string& file, de::synchronous_mode mode) : path(file), synchronous(mode), setup({.path = file, .synchronous = mode}) {
         setup.execute(patient_table);
         de::config settings;
         settings.topic_prefix = "healthcore";
         settings.versions_kept_by_application = {"patient"};
         events = std::make_unique<de::publisher>(setup, signals, settings);
     }
+    [[nodiscard]] de::database_options connection() const { return {.path = path, .synchronous = synchronous}; }
     std::string path;
+    de::synchronous_mode synchronous;
     de::database setup;
     de::model_signals signals;
     std::unique_ptr<de::publisher> events;
@@ -79,7 +85,7 @@ double saves_per_second(int threads, int saves, Save&& save) {
 // (a) every thread its own connection and transaction.
 struct own_transactions {
     store& s;
-    std::unique_ptr<de::database> prepare(int) { return std::make_unique<de::database>(s.path); }
+    std::unique_ptr<de::database> prepare(int) { return std::make_unique<de::database>(s.connection()); }
     void one(std::unique_ptr<de::database>& db) {
         db->atomic([&] { save_patient(*db, s.signals); });
     }
@@ -119,20 +125,23 @@ double raw_rows_per_second(de::database& db, int total, int batch) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const bench::flags args(argc, argv, {{"threads", "8"}, {"saves", "2000"}, {"rounds", "3"}, {"delay-us", "0"}, {"batch", "128"}});
+    const auto library_delay = std::to_string(de::group_commit_options{}.max_delay.count());
+    const bench::flags args(argc, argv, {{"threads", "8"}, {"saves", "2000"}, {"rounds", "3"}, {"delay-us", library_delay},
+                                         {"batch", "128"}, {"synchronous", "normal"}});
+    const auto mode = args.text("synchronous") == "full" ? de::synchronous_mode::full : de::synchronous_mode::normal;
     const int threads = static_cast<int>(std::max(1L, args.number("threads")));
     const int saves = static_cast<int>(std::max(1L, args.number("saves")));
     const int rounds = static_cast<int>(std::max(1L, args.number("rounds")));
     const bench::scratch_dir dir("de_bench_group_commit");
-    store separate(dir.file("separate.db"));
-    store shared(dir.file("grouped.db"));
-    store alone_plain(dir.file("alone_plain.db"));
-    store alone_grouped(dir.file("alone_grouped.db"));
-    store ceiling(dir.file("ceiling.db"));
+    store separate(dir.file("separate.db"), mode);
+    store shared(dir.file("grouped.db"), mode);
+    store alone_plain(dir.file("alone_plain.db"), mode);
+    store alone_grouped(dir.file("alone_grouped.db"), mode);
+    store ceiling(dir.file("ceiling.db"), mode);
     const de::group_commit_options options{.max_batch = static_cast<std::size_t>(std::max(1L, args.number("batch"))),
                                            .max_delay = std::chrono::microseconds{args.number("delay-us")}};
-    de::group_commit group({.path = shared.path}, options);
-    de::group_commit group_alone({.path = alone_grouped.path}, options);
+    de::group_commit group(shared.connection(), options);
+    de::group_commit group_alone(alone_grouped.connection(), options);
 
     std::vector<double> own_rate, group_rate, plain_one, grouped_one;
     for (int r = 0; r < rounds; ++r) {  // alternating, so drift hits both sides alike
@@ -146,7 +155,8 @@ int main(int argc, char** argv) {
     const double raw = raw_rows_per_second(ceiling.setup, threads * saves, batch);
     const double own = bench::median(own_rate), grp = bench::median(group_rate);
     const double p1 = bench::median(plain_one), g1 = bench::median(grouped_one);
-    std::printf("group_commit: threads=%d saves/thread=%d rounds=%d\n", threads, saves, rounds);
+    std::printf("group_commit: threads=%d saves/thread=%d rounds=%d synchronous=%s delay=%lldus\n", threads, saves, rounds,
+                args.text("synchronous").c_str(), static_cast<long long>(options.max_delay.count()));
     std::printf("  %d threads, own connection + transaction each : %9.0f saves/s\n", threads, own);
     std::printf("  %d threads, one group_commit                  : %9.0f saves/s  ratio %.2f (target >= 5)\n", threads,
                 grp, grp / own);
