@@ -16,6 +16,7 @@
 #include <domain_events/bounded_json.hpp>
 #include <domain_events/database.hpp>
 #include <domain_events/error.hpp>
+#include <domain_events/group_commit.hpp>
 #include <domain_events/http_server.hpp>
 #include <domain_events/logging.hpp>
 #include <domain_events/model_signals.hpp>
@@ -174,6 +175,25 @@ struct server::state {
         appointment_repository appointments;
     };
 
+    // Writes share transactions (group commit): concurrent requests' writes commit together, each
+    // in its savepoint, each answered after the shared COMMIT. The group's bodies run one at a
+    // time on its connection, so one set of repositories over it serves them all.
+    de::group_commit writes{de::database_options{.path = settings.database_path}};
+    struct write_scope {
+        write_scope(de::database& shared, state& s) : patients(shared, s.signals), appointments(shared, s.publisher) {}
+        patient_repository patients;
+        appointment_repository appointments;
+    };
+    std::optional<write_scope> writer;  // made by the first body, on the group's connection
+
+    template <class Write>
+    auto write(Write&& work) {
+        return writes.run([&](de::database& shared) {
+            if (!writer) writer.emplace(shared, *this);
+            return work(*writer);
+        });
+    }
+
     // Scopes kept between requests: opening a connection costs more than most requests.
     std::mutex idle_mutex;
     std::vector<std::unique_ptr<request_scope>> idle_scopes;
@@ -230,19 +250,22 @@ void server::state::add_routes() {
 
     routes.add("GET", "/health", [this](request) {
         const auto c = relay.counters();
+        const auto w = writes.counters();
         return reply(200, {{"status", "ok"},
-                           {"relay", {{"running", relay.running()}, {"published", c.published}, {"pending", c.pending}}}});
+                           {"relay", {{"running", relay.running()}, {"published", c.published}, {"pending", c.pending}}},
+                           {"writes", {{"transactions", w.transactions}, {"committed", w.committed},
+                                       {"rolled_back", w.rolled_back}, {"largest", w.largest}}}});
     });
 
-    routes.add("POST", patients, guard([](request_scope& s, request req) {
+    routes.add("POST", patients, guard([this](request_scope&, request req) {
         const auto body = body_with(req, patient_fields);
-        const auto created = s.patients.create(
-            {.name = required_string(body, "name"),
-             .email = required_string(body, "email"),
-             .phone = optional_string(body, "phone").value_or(""),
-             .date_of_birth = parse_date("date_of_birth", required_string(body, "date_of_birth")),
-             .national_id = required_string(body, "national_id")},
-            context_of(req));
+        const new_patient input{.name = required_string(body, "name"),
+                                .email = required_string(body, "email"),
+                                .phone = optional_string(body, "phone").value_or(""),
+                                .date_of_birth = parse_date("date_of_birth", required_string(body, "date_of_birth")),
+                                .national_id = required_string(body, "national_id")};
+        const auto context = context_of(req);
+        const auto created = write([&](write_scope& w) { return w.patients.create(input, context); });
         return reply_created("/api/v1/patients/", created.id, to_json(created));
     }), json_body);
     routes.add("GET", patients, guard([](request_scope& s, request req) {
@@ -254,15 +277,16 @@ void server::state::add_routes() {
     routes.add("GET", patients + id, guard([](request_scope& s, request req) {
         return reply(200, to_json(s.patients.get(path_id(req))));
     }));
-    routes.add("PUT", patients + id, guard([](request_scope& s, request req) {
+    routes.add("PUT", patients + id, guard([this](request_scope&, request req) {
         const auto body = body_with(req, patient_fields);
-        return reply(200, to_json(s.patients.update(path_id(req),
-                                                    {.name = optional_string(body, "name"),
-                                                     .email = optional_string(body, "email"),
-                                                     .phone = optional_string(body, "phone"),
-                                                     .date_of_birth = optional_date(body, "date_of_birth"),
-                                                     .national_id = optional_string(body, "national_id")},
-                                                    context_of(req))));
+        const auto patient_id = path_id(req);
+        const patient_changes changes{.name = optional_string(body, "name"),
+                                      .email = optional_string(body, "email"),
+                                      .phone = optional_string(body, "phone"),
+                                      .date_of_birth = optional_date(body, "date_of_birth"),
+                                      .national_id = optional_string(body, "national_id")};
+        const auto context = context_of(req);
+        return reply(200, to_json(write([&](write_scope& w) { return w.patients.update(patient_id, changes, context); })));
     }), json_body);
     routes.add("GET", patients + id + "/appointments", guard([](request_scope& s, request req) {
         const auto patient_id = s.patients.get(path_id(req)).id;  // 404 for a missing patient, not []
@@ -270,31 +294,38 @@ void server::state::add_routes() {
         for (const auto& a : s.appointments.list_for_patient(patient_id)) list.push_back(to_json(a));
         return reply(200, list);
     }));
-    routes.add("DELETE", patients + id, guard([](request_scope& s, request req) {
-        s.patients.remove(path_id(req), context_of(req));
+    routes.add("DELETE", patients + id, guard([this](request_scope&, request req) {
+        const auto patient_id = path_id(req);
+        const auto context = context_of(req);
+        write([&](write_scope& w) { w.patients.remove(patient_id, context); });
         return de::http_response{204, "application/json", "", {}};
     }));
 
-    routes.add("POST", appointments, guard([](request_scope& s, request req) {
+    routes.add("POST", appointments, guard([this](request_scope&, request req) {
         const auto body = body_with(req, appointment_fields);
-        const auto booked = s.appointments.book(
-            {.patient_id = required_id(body, "patient_id"),
-             .doctor = required_string(body, "doctor"),
-             .reason = required_string(body, "reason"),
-             .scheduled_at = parse_time("scheduled_at", required_string(body, "scheduled_at"))},
-            context_of(req));
+        const new_appointment input{.patient_id = required_id(body, "patient_id"),
+                                    .doctor = required_string(body, "doctor"),
+                                    .reason = required_string(body, "reason"),
+                                    .scheduled_at = parse_time("scheduled_at", required_string(body, "scheduled_at"))};
+        const auto context = context_of(req);
+        const auto booked = write([&](write_scope& w) { return w.appointments.book(input, context); });
         return reply_created("/api/v1/appointments/", booked.id, to_json(booked));
     }), json_body);
     routes.add("GET", appointments + id, guard([](request_scope& s, request req) {
         return reply(200, to_json(s.appointments.get(path_id(req))));
     }));
-    routes.add("POST", appointments + id + "/cancel", guard([](request_scope& s, request req) {
+    routes.add("POST", appointments + id + "/cancel", guard([this](request_scope&, request req) {
         const auto body = body_with(req, cancel_fields);
-        return reply(200, to_json(s.appointments.cancel(path_id(req), required_string(body, "reason"), context_of(req))));
+        const auto appointment_id = path_id(req);
+        const auto reason = required_string(body, "reason");
+        const auto context = context_of(req);
+        return reply(200, to_json(write([&](write_scope& w) { return w.appointments.cancel(appointment_id, reason, context); })));
     }), json_body);
-    routes.add("POST", appointments + id + "/complete", guard([](request_scope& s, request req) {
+    routes.add("POST", appointments + id + "/complete", guard([this](request_scope&, request req) {
         if (!req.body.empty()) body_with(req, {});  // no fields, but a body must still be JSON
-        return reply(200, to_json(s.appointments.complete(path_id(req), context_of(req))));
+        const auto appointment_id = path_id(req);
+        const auto context = context_of(req);
+        return reply(200, to_json(write([&](write_scope& w) { return w.appointments.complete(appointment_id, context); })));
     }), json_body);
 }
 

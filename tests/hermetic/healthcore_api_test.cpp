@@ -307,6 +307,15 @@ TEST_F(healthcore_api_test, eight_concurrent_clients_create_2000_patients_each_p
     EXPECT_EQ(event_ids.size(), 2000u) << "duplicate event ids in Kafka";
     EXPECT_FALSE(event_ids.contains(""));
     EXPECT_EQ(std::get<0>(written()), 2000);  // one event per patient row
+
+    // Every create went through the group commit, and concurrent ones shared transactions.
+    const auto [code, health] = call("GET", "/health");
+    ASSERT_EQ(code, 200);
+    const auto& writes = health.at("writes");
+    EXPECT_EQ(writes.at("committed"), 2000);
+    EXPECT_EQ(writes.at("rolled_back"), 0);
+    EXPECT_LT(writes.at("transactions").get<int>(), 2000) << writes.dump();
+    EXPECT_GT(writes.at("largest").get<int>(), 1) << writes.dump();
 }
 
 // The executable itself: the flags, the embedded cluster it announces, a graceful SIGTERM.
