@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev libmicrohttpd-dev libcpp-httplib-dev
   clang libclang-rt-14-dev
   openjdk-17-jre-headless maven
-  prometheus
+  prometheus curl jq
 )
 
 missing=()

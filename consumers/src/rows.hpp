@@ -57,7 +57,9 @@ inline std::int64_t count(domain_events::database& db, std::string_view sql) { r
 /**
  * A program with its name, `--help` sentence, default group and events, file `<group>.db`, and
  * tables: `schema_sql`, version 1 of the handlers' schema, which the consumer creates in its
- * database before any event. Topics are the clinic's (`healthcore.*`) unless KAFKA_TOPIC_PREFIX says otherwise.
+ * database before any event. Its `IF NOT EXISTS` keeps a database made before the schema hook
+ * (the tables there, no version recorded) opening. Topics are the clinic's (`healthcore.*`)
+ * unless KAFKA_TOPIC_PREFIX says otherwise.
  */
 inline domain_events::consumer_program program_with_schema(std::string name, std::string description, std::string group,
                                                            std::vector<std::string> events, std::string schema_sql) {

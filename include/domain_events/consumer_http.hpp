@@ -41,6 +41,9 @@ class consumer;
  * @brief Serves one consumer's health and metrics from construction to destruction, on threads
  *        of its own. Declare it after the consumer (it reads the consumer until it is destroyed)
  *        and before `run()`; it reports "not ready" until the consumer runs and is assigned.
+ *        Threads: those threads read the consumer only through `status()` (safe from any
+ *        thread), so `run()` goes on on its own thread; construct and destroy the endpoint on
+ *        one thread, `port()` from any.
  */
 class consumer_http_endpoint {
 public:

@@ -32,8 +32,10 @@ struct database_options {
 /**
  * @brief One SQLite connection (WAL, busy timeout, foreign keys on, statements cached).
  *
- * Not thread-safe: give each thread its own `database` on the same file. Transactions are
- * opened with `transaction` or `atomic()`; `on_commit` callbacks wait for the outermost commit.
+ * Not thread-safe: one thread uses it at a time (it may be handed to another between uses, as
+ * a consumer hands its database to its `run()` thread); give each thread its own `database` on
+ * the same file. Transactions are opened with `transaction` or `atomic()`; `on_commit`
+ * callbacks wait for the outermost commit and run on the thread that committed.
  */
 class database {
 public:

@@ -15,7 +15,13 @@
 
 namespace domain_events {
 
-/** @brief A mock Kafka cluster living as long as this object; clients reach it at `bootstrap_servers()`. */
+/**
+ * @brief A mock Kafka cluster living as long as this object; clients reach it at `bootstrap_servers()`.
+ *
+ * Threads: the mock brokers run on a thread of librdkafka's. The members may be called from any
+ * thread while the object lives (each hands its change to that thread, or takes the mock's lock,
+ * and returns); construct and destroy it on one thread, after every client using it is gone.
+ */
 class embedded_cluster {
 public:
     /** @brief Starts `brokers` mock brokers (ids 1..brokers). @throws publish_error when librdkafka fails. */

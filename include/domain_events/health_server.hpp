@@ -42,6 +42,11 @@ struct health_routes {
  * @brief An `http_server` with the health and metrics routes: it serves on its own threads from
  *        `start()` to `stop()` (inherited). Add routes before `start()`. A handler's exception
  *        becomes a 500 `internal error` (the message is logged, not served).
+ *
+ * Threads: construction, `get`, `post_admin`, `start` and `stop` on one thread at a time (the
+ * owner's); the checks and handlers run on the server's threads, possibly several at once (see
+ * `http_server`), so they must only read what is safe to read from any thread (the relay's
+ * `counters()`, the consumer's `status()`, their own connection per call).
  */
 class health_server final : private detail::health_routes, public http_server {
 public:

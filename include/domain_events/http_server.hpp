@@ -135,6 +135,11 @@ struct http_server_counters {
 /**
  * @brief Serves a router on its own threads from `start()` to `stop()`. The router must outlive
  *        the server and not change while it serves.
+ *
+ * Threads: `start()` and `stop()` (and the destructor) from one thread at a time, usually the
+ * owner's; `port()` (once `start()` returned) and `counters()` from any thread. Handlers run on
+ * the server's event-loop threads, several at once when `http_limits::threads` > 1, so what they
+ * share must be thread-safe; `stop()` waits for the handlers running.
  */
 class http_server {
 public:

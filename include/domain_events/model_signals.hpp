@@ -37,6 +37,9 @@ struct model_change {
  *        its repositories and its publisher. Receivers get the connection the write runs on, so
  *        whatever they write joins the same transaction. Each is sent with the model name as
  *        sender: connect with `connect_options{.sender = "patient"}` to hear one model only.
+ *        Threads: each signal is thread-safe (`signal.hpp`); receivers run on the thread of the
+ *        write that sends it, so one `model_signals` serves writers on several threads, each
+ *        with its own `database`.
  */
 struct model_signals {
     /** Sent before a row is inserted or updated. */

@@ -25,8 +25,11 @@ class database;
  *
  * Connects to `post_save` (`<model>.created` / `<model>.updated`) and `post_delete`
  * (`<model>.deleted`) with one dispatch uid, so a second publisher on the same signals is not
- * connected twice. Every event is validated before it is written. Thread-safe as long as each
- * thread writes through its own `database`.
+ * connected twice. Every event is validated before it is written.
+ *
+ * Threads: thread-safe as long as each thread writes through its own `database`: `publish` and
+ * the receivers of the model signals run on the thread of the write, inside its transaction;
+ * `events_committed()` is sent on the thread that committed, after the commit.
  */
 class publisher {
 public:

@@ -72,7 +72,11 @@ struct relay_counters {
  * Holds the outbox's lease while it publishes; a second relay on the same file waits and takes
  * over when the first stops or dies. Wakes when an attached publisher commits, and notices other
  * processes' commits by polling SQLite's `data_version` every `config::relay_poll_interval`.
- * All public members are thread-safe.
+ *
+ * Threads: all public members are thread-safe. The relay opens its own connections to the file,
+ * so no `database` of the application is used on its thread; `wake_on_commit`'s connection
+ * calls `wake()` on the thread that committed; `relay_options::on_published` runs on the relay's
+ * thread.
  */
 class relay {
 public:

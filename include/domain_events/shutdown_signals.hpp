@@ -25,6 +25,10 @@ struct shutdown_signals_mask;  // the previous sigset_t, kept out of this header
  *        de::consumer c(settings, options);
  *        const auto stop_on_signal = signals.on_signal([&] { c.stop(); });
  *        c.run();
+ *
+ *        Threads: construct and destroy it on the main thread; `on_signal`, `wait`, `received`
+ *        and a registration's destruction from any thread. The callback runs on the watcher
+ *        thread, one call at a time.
  */
 class shutdown_signals {
 public:
