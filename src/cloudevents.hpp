@@ -35,7 +35,8 @@ void note_binary_header(binary_attributes& attributes, std::string_view name, st
  *        nested no deeper than `max_depth` - 1 (the levels an envelope leaves its `data`).
  *        `traceparent`/`tracestate` are the distributed tracing extension's, read leniently.
  * @throws validation_error on the header at fault (`ce_aggregateversion`, `content-type`, ...):
- *         missing, not UTF-8, of the wrong form; on `data` for a value that is not a JSON object.
+ *         missing, not UTF-8, of the wrong form; on `data` for a value that is not JSON (that it
+ *         is an object is `check_envelope_rules`' rule, checked afterwards as for every message).
  */
 [[nodiscard]] event event_from_binary(const binary_attributes& attributes, std::string_view value, std::size_t max_depth);
 
