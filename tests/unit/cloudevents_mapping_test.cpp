@@ -16,24 +16,38 @@ using ::testing::HasSubstr;
 
 namespace {
 
-de::event sample() {
-    auto e = de::make_event("order.placed", "order", "o-1", 3, {{"total", 12}, {"note", "caf\u00e9 \"x\""}});
-    e.metadata.correlation_id = "checkout-7";
-    e.metadata.causation_id = "cmd-1";
-    e.metadata.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    e.metadata.tracestate = "rojo=1";
-    return e;
-}
+// An event with every optional field, and the text its record fields borrow.
+struct written_event {
+    de::event e = [] {
+        auto made = de::make_event("order.placed", "order", "o-1", 3, {{"total", 12}, {"note", "caf\u00e9 \"x\""}});
+        made.metadata.correlation_id = "checkout-7";
+        made.metadata.causation_id = "cmd-1";
+        made.metadata.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        made.metadata.tracestate = "rojo=1";
+        return made;
+    }();
+    std::string timestamp = de::format_timestamp(e.timestamp);
+    std::string version = std::to_string(e.aggregate_version);
 
-// `f` borrows from the strings given, which outlive it in each test.
-de::record_fields fields_of(const de::event& e, const std::string& timestamp, const std::string& version) {
-    const auto view = [](const std::optional<std::string>& s) { return s ? std::optional<std::string_view>(*s) : std::nullopt; };
-    return {.event_id = e.event_id, .event_type = e.event_type, .timestamp = timestamp, .source = e.metadata.source,
-            .aggregate_type = e.aggregate_type, .aggregate_id = e.aggregate_id, .aggregate_version = version,
-            .schema_version = e.metadata.version, .correlation_id = view(e.metadata.correlation_id),
-            .causation_id = view(e.metadata.causation_id), .traceparent = view(e.metadata.traceparent),
-            .tracestate = view(e.metadata.tracestate)};
-}
+    [[nodiscard]] de::record_fields fields() const {
+        const auto view = [](const std::optional<std::string>& text) {
+            return text ? std::optional<std::string_view>(*text) : std::nullopt;
+        };
+        return {.event_id = e.event_id, .event_type = e.event_type, .timestamp = timestamp, .source = e.metadata.source,
+                .aggregate_type = e.aggregate_type, .aggregate_id = e.aggregate_id, .aggregate_version = version,
+                .schema_version = e.metadata.version, .correlation_id = view(e.metadata.correlation_id),
+                .causation_id = view(e.metadata.causation_id), .traceparent = view(e.metadata.traceparent),
+                .tracestate = view(e.metadata.tracestate)};
+    }
+    [[nodiscard]] std::string structured() const {
+        std::string out;
+        de::detail::write_structured_cloudevent(fields(), e.data.dump(), out);
+        return out;
+    }
+    [[nodiscard]] de::event_headers binary_headers() const {
+        return de::headers_of(fields(), de::envelope_format::cloudevents_binary);
+    }
+};
 
 de::detail::binary_attributes binary_of(const de::event_headers& headers) {
     de::detail::binary_attributes a;
@@ -53,30 +67,21 @@ std::string refusal(Read read) {
 }
 
 TEST(cloudevents_mapping, a_structured_cloudevent_reads_back_as_the_event_it_was_written_from) {
-    const auto e = sample();
-    const auto timestamp = de::format_timestamp(e.timestamp);
-    const auto version = std::to_string(e.aggregate_version);
-    std::string written;
-    de::detail::write_structured_cloudevent(fields_of(e, timestamp, version), e.data.dump(), written);
-    const auto ce = nlohmann::json::parse(written);
+    const written_event w;
+    const auto ce = nlohmann::json::parse(w.structured());
     EXPECT_EQ(ce.at("aggregateversion"), 3) << "an Integer extension, not a string";
     EXPECT_EQ(ce.at("partitionkey"), "o-1");
-    EXPECT_EQ(de::detail::event_from_structured(ce), e);
+    EXPECT_EQ(de::detail::event_from_structured(ce), w.e);
 }
 
 TEST(cloudevents_mapping, binary_headers_and_the_data_read_back_as_the_event_they_were_written_from) {
-    const auto e = sample();
-    const auto timestamp = de::format_timestamp(e.timestamp);
-    const auto version = std::to_string(e.aggregate_version);
-    const auto headers = de::headers_of(fields_of(e, timestamp, version), de::envelope_format::cloudevents_binary);
-    EXPECT_EQ(de::detail::event_from_binary(binary_of(headers), e.data.dump(), 64), e);
+    const written_event w;
+    EXPECT_EQ(de::detail::event_from_binary(binary_of(w.binary_headers()), w.e.data.dump(), 64), w.e);
 }
 
 TEST(cloudevents_mapping, another_producers_binary_cloudevent_is_refused_naming_the_header_at_fault) {
-    const auto e = sample();
-    const auto timestamp = de::format_timestamp(e.timestamp);
-    const auto version = std::to_string(e.aggregate_version);
-    const auto headers = de::headers_of(fields_of(e, timestamp, version), de::envelope_format::cloudevents_binary);
+    const written_event w;
+    const auto headers = w.binary_headers();
     const auto with = [&](std::string_view name, std::string_view value, std::string_view data = R"({"total":1})") {
         auto a = binary_of(headers);
         de::detail::note_binary_header(a, name, value);
@@ -100,10 +105,8 @@ TEST(cloudevents_mapping, another_producers_binary_cloudevent_is_refused_naming_
 }
 
 TEST(cloudevents_mapping, a_received_cloudevents_trace_is_read_leniently_and_never_refuses_the_event) {
-    const auto e = sample();
-    const auto timestamp = de::format_timestamp(e.timestamp);
-    const auto version = std::to_string(e.aggregate_version);
-    auto a = binary_of(de::headers_of(fields_of(e, timestamp, version), de::envelope_format::cloudevents_binary));
+    const written_event w;
+    auto a = binary_of(w.binary_headers());
     a.traceparent = "00-00000000000000000000000000000000-00f067aa0ba902b7-01";
     const auto read = de::detail::event_from_binary(a, "{}", 64);
     EXPECT_FALSE(read.metadata.traceparent) << "an invalid traceparent restarts the trace";
@@ -111,12 +114,7 @@ TEST(cloudevents_mapping, a_received_cloudevents_trace_is_read_leniently_and_nev
 }
 
 TEST(cloudevents_mapping, another_producers_structured_cloudevent_is_refused_naming_the_attribute_at_fault) {
-    const auto e = sample();
-    const auto timestamp = de::format_timestamp(e.timestamp);
-    const auto version = std::to_string(e.aggregate_version);
-    std::string written;
-    de::detail::write_structured_cloudevent(fields_of(e, timestamp, version), e.data.dump(), written);
-    const auto valid = nlohmann::json::parse(written);
+    const auto valid = nlohmann::json::parse(written_event{}.structured());
     const auto with = [&](const std::string& name, const nlohmann::json& value) {
         auto ce = valid;
         if (value.is_discarded()) ce.erase(name);
