@@ -221,8 +221,18 @@ void database::rollback() noexcept {
     }
 }
 
-void database::run_commit_callbacks() {
-    auto callbacks = std::exchange(on_commit_, {});
+void database::run_commit_callbacks() { run_callbacks(std::exchange(on_commit_, {})); }
+
+std::vector<database::pending_callback> database::take_commit_callbacks(std::size_t from) {
+    std::vector<pending_callback> taken;
+    if (from >= on_commit_.size()) return taken;
+    const auto first = on_commit_.begin() + static_cast<std::ptrdiff_t>(from);
+    taken.assign(std::make_move_iterator(first), std::make_move_iterator(on_commit_.end()));
+    on_commit_.erase(first, on_commit_.end());
+    return taken;
+}
+
+void database::run_callbacks(std::vector<pending_callback> callbacks) {
     std::exception_ptr first_failure;
     for (auto& pending : callbacks) {
         try {

@@ -53,6 +53,13 @@ struct consumer_options {
     /// topic) is dead-lettered as `topic_mismatch`, unless this is true: then it is dealt with
     /// as if it had been in its own topic.
     bool accept_topic_mismatch = false;
+    /// While a topic it subscribes to does not exist (an event type no event of which was
+    /// published yet, a pattern that matches no topic, or the type of a handler under a
+    /// pattern), the consumer asks the cluster for the metadata of all topics about this often
+    /// (+-20%), so that it reads a new topic seconds after the relay created it, instead of at
+    /// librdkafka's `topic.metadata.refresh.interval.ms` (300 s). Once every one exists,
+    /// librdkafka's refresh alone. 0: off; else >= 100 ms. `status().missing_topics` lists them.
+    std::chrono::milliseconds missing_topic_refresh{2'000};
     /// Pause after the first failed attempt, doubling up to `max_backoff`, with jitter. Keep the
     /// total well under librdkafka's `max.poll.interval.ms` (300 s by default).
     std::chrono::milliseconds initial_backoff{100};

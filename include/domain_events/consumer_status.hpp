@@ -40,6 +40,10 @@ struct consumer_status {
     std::optional<std::chrono::milliseconds> since_progress;
     /// Running, assigned, some lag, and no progress for `consumer_options::stall_after`.
     bool stalled = false;
+    /// Subscribed topics not in the cluster at the last look, and patterns (`<prefix>.patient.*`)
+    /// that matched none, sorted; empty when all exist, before the first look, and with
+    /// `consumer_options::missing_topic_refresh` 0.
+    std::vector<std::string> missing_topics;
     std::string last_error;  ///< the last Kafka, handler or dead-letter error; empty when none
     /// When `last_error` happened (wall clock); nullopt when none.
     std::optional<std::chrono::system_clock::time_point> last_error_at;

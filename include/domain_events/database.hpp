@@ -96,6 +96,7 @@ public:
 
 private:
     friend class transaction;
+    friend class group_commit;
     struct pending_callback {
         int depth;
         std::string dedupe_key;
@@ -110,6 +111,12 @@ private:
     void commit();
     void rollback() noexcept;
     void run_commit_callbacks();
+    // The callbacks registered since the first `from` (a group member's, once its savepoint is
+    // released), taken out to run after the shared commit.
+    [[nodiscard]] std::vector<pending_callback> take_commit_callbacks(std::size_t from);
+    [[nodiscard]] std::size_t pending_commit_callbacks() const noexcept { return on_commit_.size(); }
+    // Runs each callback; if one throws, the others still run and the first exception is rethrown.
+    static void run_callbacks(std::vector<pending_callback> callbacks);
     static int wait_while_busy(void* self, int attempt) noexcept;
 
     database_options options_;

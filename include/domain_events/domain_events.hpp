@@ -22,6 +22,7 @@
 #include "domain_events/envelope_format.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
+#include "domain_events/group_commit.hpp"
 #include "domain_events/health_server.hpp"
 #include "domain_events/idempotency_store.hpp"
 #include "domain_events/kafka_record.hpp"

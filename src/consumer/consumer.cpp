@@ -33,6 +33,7 @@
 #include "group_member.hpp"
 #include "handler_context.hpp"
 #include "message_check.hpp"
+#include "missing_topics_refresher.hpp"
 #include "parse_ahead.hpp"
 
 namespace domain_events {
@@ -81,6 +82,7 @@ void check_options(const config& settings, const consumer_options& o) {
     if (o.dedupe_retention.count() <= 0) add("consumer_options.dedupe_retention: must be positive");
     if (o.stall_after.count() <= 0) add("consumer_options.stall_after: must be positive");
     if (o.dead_letter_max_bytes == 0) add("consumer_options.dead_letter_max_bytes: must be positive");
+    if (auto problem = detail::missing_topic_refresh_problem(o.missing_topic_refresh)) add(*problem);
     if (!settings.kafka_enabled) add("KAFKA_ENABLED=false: a consumer needs Kafka");
     if (settings.bootstrap_servers.empty()) add("KAFKA_BOOTSTRAP_SERVERS='': the consumer needs a broker address");
     if (!problems.empty()) throw config_error(problems);
@@ -165,6 +167,8 @@ struct consumer::impl {
     std::unique_ptr<detail::group_member> member;  // replaced under member_mutex (wait_until_caught_up reads it)
     mutable std::mutex member_mutex;
     std::unique_ptr<detail::dead_letter_producer> dead_letters;
+    // Borrows `member` while it looks: stopped before the member closes or is replaced.
+    detail::missing_topics_refresher new_topics{*log, options.group_id, options.missing_topic_refresh};
     // Read ahead: after `member`, so their messages go before the client they came from.
     std::unique_ptr<detail::parse_ahead> parser;
     std::vector<detail::parse_ahead::item> reading;                 // the burst being read
@@ -226,6 +230,7 @@ struct consumer::impl {
 
     // A new member of the group, subscribed: at the start, and again after a storage failure.
     void join_group() {
+        new_topics.stop();  // it borrows the member being replaced
         auto joining = std::make_unique<detail::group_member>(member_properties, *log, member_counters);
         {
             std::lock_guard lock(member_mutex);
@@ -233,6 +238,9 @@ struct consumer::impl {
         }
         member->on_revoke([this](const std::vector<detail::topic_partition>& revoked) { before_revoke(revoked); });
         member->subscribe(topics.topics());
+        std::vector<std::string> handled_types;
+        for (const auto& entry : handlers) handled_types.push_back(entry.first);
+        new_topics.start(*member, detail::expect_topics(topics, topic_prefix_of(settings), settings.routing, handled_types));
     }
 
     void ensure_dead_letter_topic() {
@@ -324,6 +332,7 @@ struct consumer::impl {
         drop_read_ahead_after_failure();
         uncount_batch();
         drop_batch();
+        new_topics.stop();
         member->close();
     }
 
@@ -625,8 +634,13 @@ struct consumer::impl {
             if (!message) return;
             if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
                 if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                    log->warn("consumer {}: {}", options.group_id, detail::kafka_error_text(message->err));
-                    member_counters.progress.error(detail::kafka_error_text(message->err));
+                    const auto text = detail::kafka_error_text(message->err);
+                    if (message->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && message->rkt != nullptr) {
+                        new_topics.reported_unknown(rd_kafka_topic_name(message->rkt));  // logs it once
+                    } else {
+                        log->warn("consumer {}: {}", options.group_id, text);
+                    }
+                    member_counters.progress.error(text);
                 }
                 return;
             }
@@ -797,6 +811,7 @@ consumer_counters consumer::impl::run_to_end() {
             throw;
         }
     }
+    s.new_topics.stop();
     s.member->close();
     const auto c = s.snapshot();
     s.log->info("consumer {}: stopped; applied {}, duplicates {}, dead-lettered {}, skipped {}", s.options.group_id,
@@ -859,6 +874,7 @@ consumer_status consumer::status() const {
                            .partitions = std::move(progress.partitions),
                            .counters = s.snapshot(),
                            .since_progress = progress.since_progress,
+                           .missing_topics = s.new_topics.missing(),
                            .last_error = std::move(progress.last_error),
                            .last_error_at = progress.last_error_at};
     status.stalled = detail::is_stalled(status.running, status.partitions, progress.message_in_hand,

@@ -45,6 +45,8 @@ std::string consumer_metrics(const consumer_status& s) {
                "Messages between the partition's end and the group's position, per assigned partition", lags);
     page.gauge("domain_events_consumer_assigned_partitions", "Partitions assigned to this member",
                d(s.partitions.size()), group);
+    page.gauge("domain_events_consumer_missing_topics",
+               "Subscribed topics (and patterns) not in the cluster at the last look", d(s.missing_topics.size()), group);
     page.gauge("domain_events_consumer_stalled", "1 when lag is left and nothing was dealt with for stall_after",
                s.stalled ? 1.0 : 0.0, group);
     page.gauge("domain_events_consumer_last_progress_age_seconds",
@@ -57,6 +59,10 @@ std::string consumer_metrics(const consumer_status& s) {
 
 readiness consumer_readiness(const consumer_status& s, const broker_status& broker) {
     if (!s.running) return {false, "consumer " + s.group_id + " is not running"};
+    if (!s.assigned() && !s.missing_topics.empty()) {
+        return {false, "consumer " + s.group_id + " has no partitions assigned: its topics do not exist yet (" +
+                           std::to_string(s.missing_topics.size()) + " missing, first " + s.missing_topics.front() + ")"};
+    }
     if (!s.assigned()) {
         return {false, "consumer " + s.group_id + " has no partitions assigned (joining the group, or more members than partitions)"};
     }
@@ -90,6 +96,7 @@ nlohmann::json consumer_detailed(const consumer_status& s, const broker_status& 
         {"stalled", s.stalled},
         {"assignment", assignment},
         {"total_lag", s.total_lag()},
+        {"missing_topics", s.missing_topics},
         {"seconds_since_progress", s.since_progress ? nlohmann::json(seconds(*s.since_progress)) : nlohmann::json(nullptr)},
         {"totals",
          {{"applied", c.applied},

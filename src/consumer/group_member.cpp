@@ -7,6 +7,7 @@
 
 #include "domain_events/error.hpp"
 #include "../kafka_conf.hpp"
+#include "../topic_admin_parts.hpp"
 
 namespace domain_events::detail {
 namespace {
@@ -126,6 +127,18 @@ std::optional<std::pair<std::int64_t, std::int64_t>> group_member::query_waterma
         return std::nullopt;
     }
     return std::pair{low, high};
+}
+
+std::optional<std::vector<std::string>> group_member::cluster_topics(std::chrono::milliseconds timeout) const {
+    const rd_kafka_metadata_t* raw = nullptr;
+    const auto error = rd_kafka_metadata(client_.get(), 1 /* all topics */, nullptr, &raw, static_cast<int>(timeout.count()));
+    const admin::metadata metadata(raw);
+    if (error != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+    std::vector<std::string> names;
+    for (int i = 0; i < metadata->topic_cnt; ++i) {
+        if (metadata->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) names.emplace_back(metadata->topics[i].topic);
+    }
+    return names;
 }
 
 bool group_member::store_offset(const rd_kafka_message_t& message) {

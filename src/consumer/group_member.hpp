@@ -110,6 +110,15 @@ public:
     [[nodiscard]] std::optional<std::pair<std::int64_t, std::int64_t>> query_watermarks(
         const topic_partition& tp, std::chrono::milliseconds timeout) const;
 
+    /**
+     * @brief The cluster's topics that have no error, from a metadata request for all topics.
+     *        Only such a request makes librdkafka match the subscription again (and rejoin the
+     *        group when that changed it): one for some topics does not. Safe from any thread
+     *        while the member lives.
+     * @return nullopt when no answer came within `timeout` (librdkafka still uses a late one).
+     */
+    [[nodiscard]] std::optional<std::vector<std::string>> cluster_topics(std::chrono::milliseconds timeout) const;
+
     /** @brief The fatal error that ended the member, if any. */
     [[nodiscard]] const std::optional<std::string>& fatal_error() const noexcept { return fatal_; }
 

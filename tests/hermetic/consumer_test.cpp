@@ -22,6 +22,8 @@ class consumer_hermetic : public de::testing::consumer_scenarios {
 protected:
     std::string bootstrap() const override { return cluster.bootstrap_servers(); }
     void create_topic(const std::string& topic, int partitions) override { cluster.create_topic(topic, partitions); }
+    // It implements Metadata up to v2, which has no AllowAutoTopicCreation flag.
+    bool metadata_requests_create_topics() const override { return true; }
 
     de::embedded_cluster cluster{1};
 };
@@ -32,6 +34,10 @@ TEST_F(consumer_hermetic, applies_subscribed_events_and_after_stop_a_restart_res
 
 TEST_F(consumer_hermetic, in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after) {
     in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after();
+}
+
+TEST_F(consumer_hermetic, consumers_started_before_their_topics_exist_read_each_within_seconds_of_its_creation) {
+    consumers_started_before_their_topics_exist_read_each_within_seconds_of_its_creation();
 }
 
 TEST_F(consumer_hermetic, the_same_event_twice_and_a_replayed_batch_take_effect_once) {

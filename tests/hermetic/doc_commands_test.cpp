@@ -103,8 +103,13 @@ protected:
                               << child->output();
                 continue;
             }
+            // A command the doc's last line follows at once may not have set up its signal handling
+            // yet: SIGTERM's default action is as clean an end for it (the relay's own handling of
+            // SIGTERM is relay_process.sigterm_flushes_releases_the_lease_and_exits_zero's subject).
             child->signal(SIGTERM);
-            EXPECT_EQ(child->wait(30s), 0) << what << ": SIGTERM did not end it cleanly:\n" << child->output();
+            const auto ended = child->wait(30s);
+            EXPECT_TRUE(ended == 0 || ended == 128 + SIGTERM)
+                << what << ": SIGTERM did not end it cleanly:\n" << child->output();
         }
         if (relay) {
             relay->signal(SIGTERM);

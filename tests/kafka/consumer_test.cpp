@@ -34,6 +34,10 @@ TEST_F(kafka_consumer, in_the_background_it_catches_up_on_a_backlog_and_then_on_
     in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after();
 }
 
+TEST_F(kafka_consumer, consumers_started_before_their_topics_exist_read_each_within_seconds_of_its_creation) {
+    consumers_started_before_their_topics_exist_read_each_within_seconds_of_its_creation();
+}
+
 TEST_F(kafka_consumer, the_same_event_twice_and_a_replayed_batch_take_effect_once) {
     the_same_event_twice_and_a_replayed_batch_take_effect_once();
 }

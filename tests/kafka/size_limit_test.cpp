@@ -46,7 +46,7 @@ TEST_F(kafka_size_limit, an_event_at_the_limit_is_published_and_one_a_byte_over_
         de::model_signals signals;
         de::publisher events(db, signals, c);
         for (const auto& [bytes, id] : {std::pair{limit, "at-limit"}, std::pair{limit - 1, "under"}}) {
-            db.atomic([&] {
+            db.atomic([&, bytes = bytes, id = id] {  // clang 14 captures no structured binding
                 const auto e = events.publish(db, record_of(bytes, id, c.source));
                 written.insert(de::serialize(e).size());
             });

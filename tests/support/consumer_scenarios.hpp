@@ -28,6 +28,8 @@ protected:
     [[nodiscard]] virtual std::string bootstrap() const = 0;
     /** Creates a topic with `partitions` partitions (the brokers may not auto-create it). */
     virtual void create_topic(const std::string& topic, int partitions) = 0;
+    /** True where a metadata request naming a topic creates it (librdkafka's mock cluster). */
+    [[nodiscard]] virtual bool metadata_requests_create_topics() const { return false; }
     /** Extra environment for consumer processes (e.g. session timeouts). */
     [[nodiscard]] virtual std::map<std::string, std::string> process_env() const { return {}; }
 
@@ -56,6 +58,9 @@ protected:
 
     // In the background (consumer_background_scenario.cpp): start(), wait_until_caught_up(), stop(timeout).
     void in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after();
+
+    // Started with the relay on a fresh prefix (consumer_new_topics_scenario.cpp).
+    void consumers_started_before_their_topics_exist_read_each_within_seconds_of_its_creation();
 
     // Helpers shared by the scenarios.
     [[nodiscard]] config settings(topic_routing routing = topic_routing::per_event_type) const;

@@ -200,6 +200,7 @@ TEST(consumer_metrics, page_has_the_totals_lag_per_partition_and_the_handler_his
     EXPECT_THAT(page, Not(HasSubstr("partition=\"1\""))) << "an unknown lag is absent, not 0";
     EXPECT_THAT(page, HasSubstr("\ndomain_events_consumer_assigned_partitions{group=\"reminders\"} 2\n"));
     EXPECT_THAT(page, HasSubstr("\ndomain_events_consumer_stalled{group=\"reminders\"} 0\n"));
+    EXPECT_THAT(page, HasSubstr("\ndomain_events_consumer_missing_topics{group=\"reminders\"} 0\n"));
     EXPECT_THAT(page, HasSubstr("\ndomain_events_consumer_last_progress_age_seconds{group=\"reminders\"} 1.5\n"));
     EXPECT_THAT(page, HasSubstr("\n# TYPE domain_events_consumer_handler_duration_seconds histogram\n"));
     EXPECT_THAT(page, HasSubstr("\ndomain_events_consumer_handler_duration_seconds_bucket{group=\"reminders\",le=\"0.0005\"} 1\n"));
@@ -256,6 +257,9 @@ TEST(consumer_readiness, names_the_first_reason_that_applies) {
 
     s.partitions.clear();
     EXPECT_THAT(de::consumer_readiness(s, up).reason, HasSubstr("no partitions assigned"));
+    s.missing_topics = {"healthcore.appointment.booked", "healthcore.appointment.cancelled"};
+    EXPECT_THAT(de::consumer_readiness(s, up).reason,
+                HasSubstr("its topics do not exist yet (2 missing, first healthcore.appointment.booked)"));
     s.running = false;
     EXPECT_THAT(de::consumer_readiness(s, up).reason, HasSubstr("not running"));
 }
@@ -282,6 +286,10 @@ TEST(consumer_detailed, document_has_group_assignment_lag_totals_last_error_and_
     EXPECT_EQ(d.at("last_error_at"), "2026-11-23T10:00:00.000Z");
     EXPECT_EQ(d.at("broker").at("brokers"), 3);
     EXPECT_DOUBLE_EQ(d.at("seconds_since_progress").get<double>(), 1.5);
+    EXPECT_EQ(d.at("missing_topics"), nlohmann::json::array());
+    s.missing_topics = {"healthcore.patient.*"};
+    EXPECT_EQ(de::consumer_detailed(s, {.reachable = true, .brokers = 3, .error = {}}).at("missing_topics"),
+              nlohmann::json::array({"healthcore.patient.*"}));
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ TEST_F(consumer_config, names_every_bad_option) {
     o.max_batch_events = 0;
     o.max_batch_delay = std::chrono::milliseconds{-1};
     o.lock_wait = std::chrono::milliseconds{0};
+    o.missing_topic_refresh = std::chrono::milliseconds{50};
     auto c = settings();
     c.bootstrap_servers.clear();
     const auto what = error_of(c, o);
@@ -56,6 +57,7 @@ TEST_F(consumer_config, names_every_bad_option) {
     EXPECT_THAT(what, HasSubstr("max_batch_events=0"));
     EXPECT_THAT(what, HasSubstr("max_batch_delay=-1ms"));
     EXPECT_THAT(what, HasSubstr("lock_wait=0ms"));
+    EXPECT_THAT(what, HasSubstr("missing_topic_refresh=50ms"));
     EXPECT_THAT(what, HasSubstr("KAFKA_BOOTSTRAP_SERVERS"));
 }
 
