@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "bootstrap_servers.hpp"
 #include "domain_events/error.hpp"
 
 namespace domain_events {
@@ -92,6 +93,13 @@ std::string parse_into(text value, topic_routing& field) {
     return {};
 }
 
+std::string parse_into(text value, envelope_format& field) {
+    const auto parsed = parse_envelope_format(lower(value));
+    if (!parsed) return "expected native, cloudevents_binary or cloudevents_structured";
+    field = *parsed;
+    return {};
+}
+
 std::string parse_into(text value, sensitive_field_policy& field) {
     static constexpr std::pair<std::string_view, sensitive_field_policy> words[] = {
         {"refuse", sensitive_field_policy::refuse}, {"redact", sensitive_field_policy::redact}};
@@ -131,6 +139,8 @@ constexpr setting settings[] = {
     {"KAFKA_ENABLED", "kafka_enabled", [](config& c, text v) { return parse_into(v, c.kafka_enabled); }},
     {"KAFKA_TOPIC_PREFIX", "topic_prefix", [](config& c, text v) { return parse_into(v, c.topic_prefix.emplace()); }},
     {"KAFKA_TOPIC_ROUTING", "routing", [](config& c, text v) { return parse_into(v, c.routing); }},
+    {"DOMAIN_EVENTS_ENVELOPE_FORMAT", "envelope_format",
+     [](config& c, text v) { return parse_into(v, c.envelope_format); }},
     {"DOMAIN_EVENTS_DB", "database_path", [](config& c, text v) { return parse_into(v, c.database_path); }},
     {"DOMAIN_EVENTS_SOURCE", "source", [](config& c, text v) { return parse_into(v, c.source); }},
     {"DOMAIN_EVENTS_MAX_PAYLOAD_BYTES", "validation.max_payload_bytes",
@@ -168,60 +178,6 @@ constexpr setting settings[] = {
 
 std::string property_field(std::string_view name) { return "kafka_properties[" + std::string(name) + "]"; }
 
-bool host_character(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-}
-
-// Why one broker entry of a bootstrap list is not `[scheme://]host[:port]`, or "".
-std::string broker_problem(std::string_view entry) {
-    if (const auto scheme = entry.find("://"); scheme != std::string_view::npos) entry.remove_prefix(scheme + 3);
-    std::string_view host = entry;
-    std::string_view port;
-    if (entry.starts_with('[')) {  // [::1]:9092
-        const auto close = entry.find(']');
-        if (close == std::string_view::npos) return "an IPv6 address must end with ']'";
-        host = entry.substr(1, close - 1);
-        const auto rest = entry.substr(close + 1);
-        if (!rest.empty() && !rest.starts_with(':')) return "expected ':port' after ']'";
-        if (!rest.empty()) port = rest.substr(1);
-        if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'; })) {
-            return "is not an IPv6 address";
-        }
-    } else {
-        const auto colon = entry.find(':');
-        if (colon != std::string_view::npos) {
-            if (entry.find(':', colon + 1) != std::string_view::npos) return "an IPv6 address needs brackets: [::1]:9092";
-            host = entry.substr(0, colon);
-            port = entry.substr(colon + 1);
-        }
-        if (host.empty()) return "the host is empty";
-        if (!std::all_of(host.begin(), host.end(), host_character)) return "the host has a character no host name has";
-    }
-    if (entry.find(':') != std::string_view::npos && port.empty() && !entry.ends_with(']')) return "the port is empty";
-    if (!port.empty()) {
-        int number = 0;
-        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-        if (ec != std::errc{} || end != port.data() + port.size() || number < 1 || number > 65535) {
-            return "the port must be a number from 1 to 65535";
-        }
-    }
-    return {};
-}
-
-// The first entry of a comma-separated bootstrap list that is not a broker address, with why.
-std::optional<std::pair<std::string, std::string>> bootstrap_problem(std::string_view list) {
-    for (std::size_t start = 0; start <= list.size();) {
-        const auto comma = std::min(list.find(',', start), list.size());
-        auto entry = list.substr(start, comma - start);
-        while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
-        while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
-        if (entry.empty()) return std::pair<std::string, std::string>{"", "an entry is empty (two commas, or one at an end)"};
-        if (auto why = broker_problem(entry); !why.empty()) return std::pair{std::string(entry), std::move(why)};
-        start = comma + 1;
-    }
-    return std::nullopt;
-}
-
 // --- the rules, shared by validate() and config_from_environment() ---
 
 std::vector<problem> check(const config& c, bool prefix_required) {
@@ -248,9 +204,11 @@ std::vector<problem> check(const config& c, bool prefix_required) {
     }
     require(to_string(c.routing) != "invalid", "routing", std::to_string(static_cast<int>(c.routing)),
             "must be per_event_type or per_aggregate");
+    require(to_string(c.envelope_format) != "invalid", "envelope_format", std::to_string(static_cast<int>(c.envelope_format)),
+            "must be native, cloudevents_binary or cloudevents_structured");
     require(!c.database_path.empty(), "database_path", c.database_path, "must not be empty");
     if (!c.bootstrap_servers.empty()) {
-        if (const auto bad = bootstrap_problem(c.bootstrap_servers)) {
+        if (const auto bad = detail::bootstrap_problem(c.bootstrap_servers)) {
             require(false, "bootstrap_servers", c.bootstrap_servers,
                     (bad->first.empty() ? "" : "broker '" + bad->first + "': ") + bad->second +
                         "; expected host:port[,host:port...], e.g. kafka-1:9092,kafka-2:9092");

@@ -8,6 +8,7 @@
 
 #include "domain_events/error.hpp"
 #include "envelope_reader.hpp"
+#include "json_text.hpp"
 
 namespace domain_events {
 namespace {
@@ -208,25 +209,6 @@ nlohmann::json to_json(const event& e) {
             {"metadata", std::move(metadata)}};
 }
 
-namespace {
-
-// Envelope strings are nearly always plain printable ASCII, which JSON takes as it is; anything
-// else goes through nlohmann's escaping and UTF-8 check (a dump costs more than the whole
-// plain-ASCII path, and this runs for eight strings per saved event).
-void append_json_string(std::string& out, const std::string& text) {
-    const bool plain = std::all_of(text.begin(), text.end(),
-                                   [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
-    if (!plain) {
-        out += nlohmann::json(text).dump();
-        return;
-    }
-    out += '"';
-    out += text;
-    out += '"';
-}
-
-}  // namespace
-
 // Written member by member, in the order to_json's object keeps its keys (sorted), so the text
 // is the same as to_json(e).dump() without deep-copying `data` into a temporary object first:
 // this runs once per saved event.
@@ -234,32 +216,32 @@ std::string serialize(const event& e) {
     std::string out;
     out.reserve(320);
     out += R"({"aggregate_id":)";
-    append_json_string(out, e.aggregate_id);
+    detail::append_json_string(out, e.aggregate_id);
     out += R"(,"aggregate_type":)";
-    append_json_string(out, e.aggregate_type);
+    detail::append_json_string(out, e.aggregate_type);
     out += R"(,"aggregate_version":)";
     out += std::to_string(e.aggregate_version);
     out += R"(,"data":)";
     out += e.data.dump();
     out += R"(,"event_id":)";
-    append_json_string(out, e.event_id);
+    detail::append_json_string(out, e.event_id);
     out += R"(,"event_type":)";
-    append_json_string(out, e.event_type);
+    detail::append_json_string(out, e.event_type);
     out += R"(,"metadata":{)";
     if (e.metadata.causation_id) {
         out += R"("causation_id":)";
-        append_json_string(out, *e.metadata.causation_id);
+        detail::append_json_string(out, *e.metadata.causation_id);
         out += ',';
     }
     if (e.metadata.correlation_id) {
         out += R"("correlation_id":)";
-        append_json_string(out, *e.metadata.correlation_id);
+        detail::append_json_string(out, *e.metadata.correlation_id);
         out += ',';
     }
     out += R"("source":)";
-    append_json_string(out, e.metadata.source);
+    detail::append_json_string(out, e.metadata.source);
     out += R"(,"version":)";
-    append_json_string(out, e.metadata.version);
+    detail::append_json_string(out, e.metadata.version);
     out += R"(},"timestamp":")";
     out += format_timestamp(e.timestamp);
     out += R"("})";

@@ -17,7 +17,8 @@ std::int64_t to_ms(time_point_ms t) { return t.time_since_epoch().count(); }
 // Columns every event row carries, in outbox and dead letters alike (read by read_event_columns,
 // followed there by created_at_ms, which a replay replaces).
 constexpr std::string_view event_columns =
-    "event_id, event_type, aggregate_type, aggregate_id, aggregate_version, correlation_id, schema_version, payload";
+    "event_id, event_type, aggregate_type, aggregate_id, aggregate_version, correlation_id, schema_version, payload, "
+    "traceparent, tracestate";
 
 template <class Row>
 void read_event_columns(const statement& q, int first, Row& row) {
@@ -29,16 +30,18 @@ void read_event_columns(const statement& q, int first, Row& row) {
     row.correlation_id = q.column_optional_text(first + 5);
     row.schema_version = q.column_text(first + 6);
     row.payload = q.column_text(first + 7);
-    row.created_at = from_ms(q.column_int64(first + 8));
+    row.traceparent = q.column_optional_text(first + 8);
+    row.tracestate = q.column_optional_text(first + 9);
+    row.created_at = from_ms(q.column_int64(first + 10));
 }
 
 outbox_record read_record(const statement& q) {
     outbox_record r;
     r.position = q.column_int64(0);
     read_event_columns(q, 1, r);
-    r.attempts = static_cast<int>(q.column_int64(10));
-    r.next_attempt_at = from_ms(q.column_int64(11));
-    r.last_error = q.column_optional_text(12);
+    r.attempts = static_cast<int>(q.column_int64(12));
+    r.next_attempt_at = from_ms(q.column_int64(13));
+    r.last_error = q.column_optional_text(14);
     return r;
 }
 
@@ -47,9 +50,9 @@ dead_letter read_dead_letter(const statement& q) {
     d.id = q.column_int64(0);
     d.original_position = q.column_int64(1);
     read_event_columns(q, 2, d);
-    d.dead_at = from_ms(q.column_int64(11));
-    d.attempts = static_cast<int>(q.column_int64(12));
-    d.error = q.column_text(13);
+    d.dead_at = from_ms(q.column_int64(13));
+    d.attempts = static_cast<int>(q.column_int64(14));
+    d.error = q.column_text(15);
     return d;
 }
 
@@ -69,10 +72,12 @@ time_point_ms now_ms() noexcept {
 }
 
 outbox_message message_of(const outbox_record& r) noexcept {
-    outbox_message m{r.position, r.event_id, r.event_type, r.aggregate_type, r.aggregate_id, std::nullopt,
-                     r.schema_version, r.payload, r.created_at};
-    if (r.correlation_id) m.correlation_id = *r.correlation_id;
-    return m;
+    const auto view = [](const std::optional<std::string>& text) {
+        return text ? std::optional<std::string_view>(*text) : std::nullopt;
+    };
+    return outbox_message{r.position,       r.event_id,  r.event_type,          r.aggregate_type,
+                          r.aggregate_id,   view(r.correlation_id), r.schema_version, r.payload,
+                          view(r.traceparent), view(r.tracestate), r.created_at};
 }
 
 void outbox::install(database& db) { detail::install_outbox_schema(db, schema_version); }
@@ -86,9 +91,10 @@ std::int64_t outbox::append(const event& e, std::string_view payload) {
                           "database::atomic so it commits with the domain write");
     }
     db_.prepare("INSERT INTO domain_events_outbox (" + std::string(event_columns) +
-                ", created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                ", created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind_all(e.event_id, e.event_type, e.aggregate_type, e.aggregate_id, e.aggregate_version,
-                  e.metadata.correlation_id, e.metadata.version, payload, to_ms(now_ms()))
+                  e.metadata.correlation_id, e.metadata.version, payload, e.metadata.traceparent,
+                  e.metadata.tracestate, to_ms(now_ms()))
         .run();
     return db_.last_insert_rowid();
 }
@@ -107,7 +113,8 @@ std::size_t outbox::visit_pending(std::size_t limit, std::int64_t after_position
                                   const std::function<bool(const outbox_message&)>& visit) {
     // Only the columns a message needs, read in place: no copy, no allocation per row.
     static const std::string sql = "SELECT position, event_id, event_type, aggregate_type, aggregate_id, "
-                                   "correlation_id, schema_version, payload, created_at_ms FROM domain_events_outbox "
+                                   "correlation_id, schema_version, payload, created_at_ms, traceparent, tracestate "
+                                   "FROM domain_events_outbox "
                                    "WHERE position > max(?, " + watermark + ") ORDER BY position LIMIT ?";
     auto& q = db_.prepare(sql);
     q.bind_all(after_position, static_cast<std::int64_t>(limit));
@@ -124,6 +131,8 @@ std::size_t outbox::visit_pending(std::size_t limit, std::int64_t after_position
             m.schema_version = q.column_text_view(6);
             m.payload = q.column_text_view(7);
             m.created_at = from_ms(q.column_int64(8));
+            m.traceparent = q.column_is_null(9) ? std::nullopt : std::optional(q.column_text_view(9));
+            m.tracestate = q.column_is_null(10) ? std::nullopt : std::optional(q.column_text_view(10));
             ++shown;
             if (!visit(m)) break;
         }

@@ -114,8 +114,18 @@ CREATE TABLE domain_events_outbox_settings (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 5. The W3C trace context of each event (its `traceparent` and `tracestate`), sent by
+// the relay as Kafka headers; the dead letters keep them too, so that a replay sends them again.
+// Rows written before have none (NULL), as events published outside any trace.
+constexpr const char* schema_v5 = R"sql(
+ALTER TABLE domain_events_outbox ADD COLUMN traceparent TEXT;
+ALTER TABLE domain_events_outbox ADD COLUMN tracestate TEXT;
+ALTER TABLE domain_events_dead_letters ADD COLUMN traceparent TEXT;
+ALTER TABLE domain_events_dead_letters ADD COLUMN tracestate TEXT;
+)sql";
+
 // migrations[i] brings the schema from version i to i + 1.
-constexpr const char* migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4};
+constexpr const char* migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4, schema_v5};
 constexpr int latest_version = static_cast<int>(std::size(migrations));
 
 }  // namespace

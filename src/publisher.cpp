@@ -67,6 +67,8 @@ event publisher::publish(database& db, std::string event_type, std::string aggre
     metadata.source = settings_.source;
     metadata.correlation_id = context.correlation_id;
     metadata.causation_id = context.causation_id;
+    metadata.traceparent = context.traceparent;
+    metadata.tracestate = context.tracestate;
     auto e = make_event(std::move(event_type), std::move(aggregate_type), std::move(aggregate_id), aggregate_version,
                         std::move(data), std::move(metadata));
     return publish(db, std::move(e));
@@ -80,7 +82,16 @@ event publisher::publish(database& db, std::string event_type, std::string aggre
 }
 
 event publisher::publish(database& db, event e) {
-    const auto payload = validate_event(e, settings_.validation);
+    // What the call left unset comes from the operation it runs in (publish_scope.hpp).
+    const auto& ambient = publish_scope::current();
+    auto& m = e.metadata;
+    if (!m.correlation_id) m.correlation_id = ambient.correlation_id;
+    if (!m.causation_id) m.causation_id = ambient.causation_id;
+    if (!m.traceparent && !m.tracestate) {
+        m.traceparent = ambient.traceparent;
+        m.tracestate = ambient.tracestate;
+    }
+    const auto payload = validate_event(e, settings_.validation, settings_.envelope_format);
     validate_topic_name(topic_for(topic_prefix_of(settings_), settings_.routing, e.event_type, e.aggregate_type),
                         "event_type");
     if (!db.in_transaction()) throw usage_error("publisher.publish: no open transaction on '" + db.path() + "'");

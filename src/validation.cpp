@@ -1,11 +1,13 @@
 #include "domain_events/validation.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <utility>
 
 #include "domain_events/error.hpp"
 #include "domain_events/kafka_record.hpp"
+#include "domain_events/trace_context.hpp"
 #include "envelope_reader.hpp"
 #include "sensitive_scan.hpp"
 
@@ -113,15 +115,26 @@ void check_envelope_rules(const event& e, std::size_t max_depth) {
     }
 }
 
-std::string validate_event(event& e, const validation_rules& rules) {
+void check_trace_context(event_metadata& m) { detail::write_trace_fields(m.traceparent, m.tracestate, "metadata."); }
+
+std::string validate_event(event& e, const validation_rules& rules, envelope_format format) {
     check_envelope_rules(e, rules.max_depth);
+    check_trace_context(e.metadata);
+    if (format != envelope_format::native && e.aggregate_version > std::numeric_limits<std::int32_t>::max()) {
+        throw validation_error("aggregate_version", std::to_string(e.aggregate_version) +
+                                                        " is beyond a CloudEvents Integer (at most 2147483647), the "
+                                                        "type of the aggregateversion attribute (envelope_format " +
+                                                        std::string(to_string(format)) + ")");
+    }
     detail::sensitive_scan(rules).visit(e.data, "data");
     auto serialized = serialize_checked(e);
-    // The record as Kafka counts it, so that whatever passes here can be published (kafka_record.hpp).
-    if (const auto record = kafka_record_bytes(e, serialized); record > rules.max_payload_bytes) {
+    // The record as Kafka counts it, in the format it is sent in, so that whatever passes here
+    // can be published (kafka_record.hpp).
+    if (const auto record = kafka_record_bytes(e, serialized, format); record > rules.max_payload_bytes) {
+        const auto as = format == envelope_format::native ? std::string() : ", as " + std::string(to_string(format));
         throw validation_error("data", "the Kafka record is " + std::to_string(record) + " bytes (envelope " +
-                                           std::to_string(serialized.size()) + ", with key, headers and framing), " +
-                                           "over the limit of " + std::to_string(rules.max_payload_bytes) +
+                                           std::to_string(serialized.size()) + ", with key, headers and framing" + as +
+                                           "), over the limit of " + std::to_string(rules.max_payload_bytes) +
                                            " bytes (max_payload_bytes)");
     }
     return serialized;

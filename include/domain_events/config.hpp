@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "domain_events/envelope_format.hpp"
 #include "domain_events/http_limits.hpp"
 #include "domain_events/topic_routing.hpp"
 #include "domain_events/validation.hpp"
@@ -34,6 +35,9 @@ struct config {
     /// `healthcore.patient.created`); an empty string is an explicit "no prefix".
     std::optional<std::string> topic_prefix;
     topic_routing routing = topic_routing::per_event_type;  ///< KAFKA_TOPIC_ROUTING
+    /// DOMAIN_EVENTS_ENVELOPE_FORMAT: the records the relay produces (and validation sizes), our
+    /// envelope or a CloudEvent (envelope_format.hpp); consumers read all three whatever it says.
+    domain_events::envelope_format envelope_format = domain_events::envelope_format::native;
     std::string database_path = "domain_events.db";         ///< DOMAIN_EVENTS_DB
     /// KAFKA_PROPERTY_<NAME>, passed to librdkafka; `<NAME>` lower-cased, `_` -> `.`
     /// (KAFKA_PROPERTY_SASL_MECHANISMS -> sasl.mechanisms).
@@ -85,7 +89,8 @@ using environment = std::map<std::string, std::string, std::less<>>;
 /**
  * @brief The defaults, overridden by the variables present in `env`, then checked as `validate`
  *        does, except that the topic prefix may stay unset (a command that publishes nothing, or
- *        learns the prefix from its outbox, needs none). Keywords (KAFKA_ENABLED, KAFKA_TOPIC_ROUTING, DOMAIN_EVENTS_SENSITIVE_POLICY) are
+ *        learns the prefix from its outbox, needs none). Keywords (KAFKA_ENABLED, KAFKA_TOPIC_ROUTING,
+ *        DOMAIN_EVENTS_ENVELOPE_FORMAT, DOMAIN_EVENTS_SENSITIVE_POLICY) are
  *        case-insensitive; numbers are plain decimal integers.
  * @throws config_error listing EVERY bad value, whether it does not parse or breaks a rule, one
  *         per line as `NAME='value': reason`.

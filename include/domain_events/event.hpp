@@ -20,6 +20,11 @@ struct event_metadata {
     std::string version = "1.0";           ///< the envelope's schema version (major.minor)
     std::optional<std::string> correlation_id;  ///< the request or workflow the event belongs to
     std::optional<std::string> causation_id;    ///< the event or command that caused this one
+    /// W3C Trace Context of the operation that published the event (trace_context.hpp). Not part
+    /// of the envelope's JSON: the relay sends them as the Kafka headers `traceparent` and
+    /// `tracestate`, and a consumer reads them back from there (docs/interop.md, "Tracing").
+    std::optional<std::string> traceparent = std::nullopt;
+    std::optional<std::string> tracestate = std::nullopt;  ///< only together with a traceparent
 
     bool operator==(const event_metadata&) const = default;
 };
@@ -78,7 +83,7 @@ struct event {
 
 /**
  * @brief The envelope as JSON, in the shape DESIGN.md shows; a correlation or causation id
- *        that is not set (nullopt) is left out.
+ *        that is not set (nullopt) is left out, and so is the trace context (sent as headers).
  * @throws std::bad_alloc only.
  */
 [[nodiscard]] nlohmann::json to_json(const event& e);

@@ -36,6 +36,8 @@ struct outbox_record {
     std::optional<std::string> correlation_id;
     std::string schema_version;  ///< the envelope's metadata.version, sent as a header
     std::string payload;  ///< the envelope JSON, exactly as published
+    std::optional<std::string> traceparent;  ///< W3C trace context, sent as headers (trace_context.hpp)
+    std::optional<std::string> tracestate;
     time_point_ms created_at;
     int attempts = 0;
     time_point_ms next_attempt_at;  ///< the relay does not retry before this time
@@ -55,6 +57,8 @@ struct outbox_message {
     std::optional<std::string_view> correlation_id;
     std::string_view schema_version;
     std::string_view payload;
+    std::optional<std::string_view> traceparent;
+    std::optional<std::string_view> tracestate;
     time_point_ms created_at;
 };
 
@@ -73,6 +77,8 @@ struct dead_letter {
     std::optional<std::string> correlation_id;
     std::string schema_version;
     std::string payload;
+    std::optional<std::string> traceparent;  ///< kept, so that a replay sends them again
+    std::optional<std::string> tracestate;
     time_point_ms created_at;
     time_point_ms dead_at;
     int attempts = 0;
@@ -98,7 +104,7 @@ struct outbox_counts {
 class outbox {
 public:
     /** @brief The schema version this build writes; stored in `domain_events_schema`. */
-    static constexpr int schema_version = 4;
+    static constexpr int schema_version = 5;
 
     /** @brief Binds to `db` without touching the schema. */
     explicit outbox(database& db) noexcept : db_(db) {}

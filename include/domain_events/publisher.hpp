@@ -13,17 +13,12 @@
 #include "domain_events/config.hpp"
 #include "domain_events/event.hpp"
 #include "domain_events/model_signals.hpp"
+#include "domain_events/publish_scope.hpp"
 #include "domain_events/signal.hpp"
 
 namespace domain_events {
 
 class database;
-
-/** @brief Tracing ids carried into an event's metadata. */
-struct publish_context {
-    std::optional<std::string> correlation_id;
-    std::optional<std::string> causation_id;
-};
 
 /**
  * @brief Records events in the outbox, from model signals and from explicit calls.
@@ -59,10 +54,12 @@ public:
      *        publish its versions out of order. An aggregate it has not seen accepts any version.
      *        An aggregate type in `config::versions_kept_by_application` is neither recorded nor
      *        checked: the application's own version column, bumped in the same transaction, orders it.
-     * @return the event as written (with its id, timestamp and any redactions).
-     * @throws validation_error for a bad type, oversized payload, sensitive field, or a version
-     *         that is not the aggregate's next (naming both); usage_error when `db` has no open
-     *         transaction.
+     * @param context the event's correlation and causation ids and W3C trace context; what it
+     *        leaves unset comes from the thread's current `publish_scope`, if any.
+     * @return the event as written (with its id, timestamp, trace context and any redactions).
+     * @throws validation_error for a bad type, oversized payload, sensitive field, malformed
+     *         `metadata.traceparent` or `metadata.tracestate`, or a version that is not the
+     *         aggregate's next (naming both); usage_error when `db` has no open transaction.
      */
     event publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
                   std::int64_t aggregate_version, nlohmann::json data, const publish_context& context = {});
@@ -78,6 +75,8 @@ public:
 
     /**
      * @brief Records an event built by the caller (see `make_event`) in `db`'s open transaction.
+     *        Metadata ids it leaves unset come from the current `publish_scope` (its own
+     *        `traceparent` comes with its own `tracestate`, never the scope's).
      * @return the event as written, after any redactions. @throws as the first overload.
      */
     event publish(database& db, event e);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain_events/bounded_json.hpp"
+#include "domain_events/envelope_format.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
 
@@ -64,15 +65,26 @@ inline constexpr std::string_view supported_envelope_major = "1";
 void check_envelope_rules(const event& e, std::size_t max_depth);
 
 /**
- * @brief Checks an event against `rules`: `check_envelope_rules`, then the sensitive fields of data, at any depth (refused or redacted per policy), and the
- *        size of the serialized envelope. Does not check the topic name (that depends on the config;
- *        see `validate_topic_name`).
- * @param e mutated only to redact sensitive values in `e.data`.
+ * @brief Checks an event's W3C trace context strictly (`trace_context::parse`), as a publisher
+ *        does: a malformed value given by the application is its mistake. (A consumer reads what
+ *        arrives leniently, `trace_context::receive`: never a reason to dead-letter.)
+ * @param m its `traceparent` and `tracestate` are put in their written form (version 00, no blanks).
+ * @throws validation_error on `metadata.traceparent` or `metadata.tracestate`.
+ */
+void check_trace_context(event_metadata& m);
+
+/**
+ * @brief Checks an event against `rules`: `check_envelope_rules`, `check_trace_context`, then the
+ *        sensitive fields of data, at any depth (refused or redacted per policy), and the size of
+ *        the Kafka record it makes in `format` (`kafka_record_bytes`). A CloudEvents format also
+ *        needs the aggregate version to fit a CloudEvents Integer (32 bits). Does not check the
+ *        topic name (that depends on the config; see `validate_topic_name`).
+ * @param e mutated only to redact sensitive values in `e.data` and to write its trace context in its written form.
  * @return the serialized envelope that passed, so the caller need not serialize it again.
  * @throws validation_error whose `field()` names the culprit, e.g. `data.credentials.password`
  *         or `data.items[2].token`; a sensitive value itself never appears in the message.
  */
-std::string validate_event(event& e, const validation_rules& rules);
+std::string validate_event(event& e, const validation_rules& rules, envelope_format format = envelope_format::native);
 
 /**
  * @brief A dry run of `parse_event` and `validate_event` that reports EVERY problem instead of

@@ -31,6 +31,7 @@
 #include "crash_journal.hpp"
 #include "dead_letter_producer.hpp"
 #include "group_member.hpp"
+#include "handler_context.hpp"
 #include "message_check.hpp"
 #include "missing_topics_refresher.hpp"
 #include "parse_ahead.hpp"
@@ -457,6 +458,7 @@ struct consumer::impl {
         try {
             // A death while the handler runs is charged to m; returning or throwing is surviving it.
             const auto charged = journal.applying(rd_kafka_topic_name(m.rkt), m.partition, m.offset, deaths);
+            const publish_scope continued(detail::handler_context(e));  // what it publishes follows from e
             handler(e, db);
         } catch (const storage_error& failure) {
             // A full disk or a read-only file fails every event alike: the consumer's failure

@@ -85,7 +85,9 @@ bool is_permanent_refusal(rd_kafka_resp_err_t error) noexcept {
     }
 }
 
-relay_producer::relay_producer(const std::map<std::string, std::string>& properties, spdlog::logger& log_to) {
+relay_producer::relay_producer(const std::map<std::string, std::string>& properties, spdlog::logger& log_to,
+                               envelope_format format)
+    : writer_(format) {
     logger = &log_to;
     auto conf = make_kafka_conf(properties, "relay");
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &relay_producer::on_delivery);
@@ -110,18 +112,22 @@ rd_kafka_topic_t* relay_producer::topic_handle_for(const std::string& topic) {
 }
 
 rd_kafka_resp_err_t relay_producer::produce(const outbox_message& message, const std::string& topic) {
-    const auto wanted = headers_of(message.event_id, message.event_type, message.schema_version,
-                                   message.correlation_id ? std::optional<std::string_view>(*message.correlation_id)
-                                                          : std::nullopt);
-    kafka_headers headers(rd_kafka_headers_new(wanted.count));
-    for (const auto& h : wanted.all()) {
+    const kafka_record* record = nullptr;
+    try {
+        record = &writer_.write(message);
+    } catch (const validation_error& e) {
+        logger->error("relay: {}", e.what());
+        return RD_KAFKA_RESP_ERR__INVALID_ARG;
+    }
+    kafka_headers headers(rd_kafka_headers_new(record->headers.count));
+    for (const auto& h : record->headers.all()) {
         rd_kafka_header_add(headers.get(), h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
                             static_cast<ssize_t>(h.value.size()));
     }
     const auto error = rd_kafka_producev(
         client_.get(), RD_KAFKA_V_RKT(topic_handle_for(topic)),
-        RD_KAFKA_V_KEY(message.aggregate_id.data(), message.aggregate_id.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(message.payload.data()), message.payload.size()),
+        RD_KAFKA_V_KEY(record->key.data(), record->key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(record->value.data()), record->value.size()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()),
         RD_KAFKA_V_OPAQUE(as_opaque(message.position)), RD_KAFKA_V_END);
     if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {

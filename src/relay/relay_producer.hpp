@@ -13,6 +13,7 @@
 
 #include "domain_events/detail/handles.hpp"
 #include "domain_events/outbox.hpp"
+#include "../record_writer.hpp"
 #include "../kafka_log.hpp"
 
 namespace spdlog { class logger; }
@@ -41,17 +42,22 @@ struct delivery {
 
 class relay_producer : private kafka_log_target {
 public:
-    /** @throws config_error when librdkafka refuses a property. */
-    relay_producer(const std::map<std::string, std::string>& properties, spdlog::logger& log_to);
+    /**
+     * @param format the records it makes of outbox rows (record_writer.hpp).
+     * @throws config_error when librdkafka refuses a property.
+     */
+    relay_producer(const std::map<std::string, std::string>& properties, spdlog::logger& log_to,
+                   envelope_format format = envelope_format::native);
     ~relay_producer();
 
     relay_producer(const relay_producer&) = delete;
     relay_producer& operator=(const relay_producer&) = delete;
 
     /**
-     * @brief Queues `message` for `topic` (key aggregate id, value the envelope, event headers),
-     *        copying what it needs. @return librdkafka's immediate error (e.g. QUEUE_FULL,
-     *        MSG_SIZE_TOO_LARGE), NO_ERROR when queued.
+     * @brief Queues `message` for `topic` as the record its format makes of it (key aggregate
+     *        id), copying what it needs. @return librdkafka's immediate error (e.g. QUEUE_FULL,
+     *        MSG_SIZE_TOO_LARGE; _INVALID_ARG, logged, for a row no CloudEvent can be made of),
+     *        NO_ERROR when queued.
      */
     rd_kafka_resp_err_t produce(const outbox_message& message, const std::string& topic);
 
@@ -82,6 +88,7 @@ private:
 
     rd_kafka_topic_t* topic_handle_for(const std::string& topic);
 
+    record_writer writer_;
     std::vector<delivery> deliveries_;
     std::size_t in_flight_ = 0;
     std::optional<std::string> fatal_;

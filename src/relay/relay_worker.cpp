@@ -136,7 +136,7 @@ bool relay_worker::maintain_lease() {
 
 void relay_worker::ensure_producer() {
     if (producer_) return;
-    producer_ = std::make_unique<relay_producer>(shared_.producer_properties, log_);
+    producer_ = std::make_unique<relay_producer>(shared_.producer_properties, log_, shared_.settings.envelope_format);
     cursor_ = 0;
     window_.rewind();
 }

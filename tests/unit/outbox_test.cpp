@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "../../src/outbox_schema.hpp"
+#include "old_outbox_rows.hpp"
 #include "temp_dir.hpp"
 
 namespace de = domain_events;
@@ -70,7 +71,7 @@ TEST(outbox_schema_upgrade, version_1_published_rows_become_a_watermark_mark) {
     de::detail::install_outbox_schema(db, 1);
     de::outbox box(db);
     db.atomic([&] {
-        for (int v = 1; v <= 5; ++v) box.append(sample("p", v));
+        for (int v = 1; v <= 5; ++v) de::testing::append_before_schema_5(db, sample("p", v));
     });
     const auto t0 = de::now_ms();
     const auto ms = [&](std::chrono::milliseconds after) { return std::to_string((t0 + after).time_since_epoch().count()); };

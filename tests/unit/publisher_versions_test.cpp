@@ -14,6 +14,7 @@
 #include "prefixed_config.hpp"
 #include "../src/outbox_schema.hpp"
 #include "sql_scalar.hpp"
+#include "old_outbox_rows.hpp"
 #include "temp_dir.hpp"
 
 namespace de = domain_events;
@@ -129,7 +130,9 @@ TEST(publisher_versions_upgrade, an_outbox_of_schema_2_takes_each_aggregates_new
     de::database db(dir.file("old.db"));
     de::detail::install_outbox_schema(db, 2);
     db.atomic([&] {
-        for (const std::int64_t v : {3, 4}) de::outbox(db).append(de::make_event("order.paid", "order", "o-9", v, {{"n", v}}));
+        for (const std::int64_t v : {3, 4}) {
+            de::testing::append_before_schema_5(db, de::make_event("order.paid", "order", "o-9", v, {{"n", v}}));
+        }
     });
     de::model_signals signals;
     de::publisher upgraded(db, signals, de::testing::prefixed_config());  // installs: migrates to the latest schema
