@@ -8,9 +8,13 @@
 
 #include <domain_events/health_server.hpp>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <sys/resource.h>
 
 #include <atomic>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -27,6 +31,7 @@ namespace {
 class http_clients_test : public ::testing::Test {
 protected:
     std::atomic<int> handled{0};
+    std::shared_ptr<spdlog::logger> logger;  // the library's when not set
     std::unique_ptr<de::health_server> server;
 
     void start(de::http_limits limits = {}) {
@@ -35,7 +40,7 @@ protected:
             de::health_checks{.ready = [] { return de::readiness{true, {}}; },
                               .detailed = [] { return nlohmann::json::object(); },
                               .metrics = [] { return std::string(); }},
-            "s3cret", nullptr, limits);
+            "s3cret", logger, limits);
         server->post_admin("/things/(\\d+)/replay", [this](const de::http_request& request) {
             ++handled;
             return de::json_response(200, {{"id", request.captures.at(0)}, {"bytes", request.body.size()}});
@@ -63,6 +68,27 @@ TEST_F(http_clients_test, an_unauthenticated_post_is_refused_from_its_headers_be
     const auto response = c.read_response(5s);
     ASSERT_TRUE(response) << "no answer until the body came: the token was checked after reading it";
     EXPECT_EQ(dt::status_of(*response), 403);
+    EXPECT_EQ(handled, 0);
+}
+
+// Any client can send these at will: a warning line each would fill the log, and the disk under it.
+TEST_F(http_clients_test, refused_admin_requests_are_logged_once_a_minute_with_a_count) {
+    std::ostringstream lines;
+    logger = std::make_shared<spdlog::logger>("refusals", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+    start();
+    dt::raw_connection c(server->port());
+    for (int i = 0; i < 200; ++i) {
+        ASSERT_TRUE(c.send(post_head("Authorization: Bearer wrong\r\n")));
+        const auto response = c.read_response(5s);
+        ASSERT_TRUE(response) << i;
+        ASSERT_EQ(dt::status_of(*response), 403);
+    }
+    const auto text = lines.str();
+    std::size_t logged = 0;
+    for (auto at = text.find("no valid admin token"); at != std::string::npos; at = text.find("no valid admin token", at + 1)) {
+        ++logged;
+    }
+    EXPECT_EQ(logged, 1u) << text.substr(0, 2000);
     EXPECT_EQ(handled, 0);
 }
 
