@@ -23,7 +23,12 @@ std::string serialize_checked(const event& e) {
     try {
         return serialize(e);
     } catch (const nlohmann::json::type_error& error) {
-        throw validation_error("envelope", std::string("cannot be serialized: ") + error.what());
+        // "[json.exception.type_error.316] invalid UTF-8 byte at index 3: 0xFF": the part after
+        // nlohmann's tag, which names a byte, never the text.
+        const std::string_view what = error.what();
+        const auto tag_end = what.find("] ");
+        throw validation_error("envelope", "cannot be serialized: " +
+                                               std::string(tag_end == std::string_view::npos ? what : what.substr(tag_end + 2)));
     }
 }
 
