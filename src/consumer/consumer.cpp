@@ -259,7 +259,7 @@ struct consumer::impl {
     // Sends `m` to the dead-letter topic and waits for Kafka's acknowledgement.
     outcome dead_letter(const rd_kafka_message_t& m, dead_letter_reason reason, const std::string& full_error_text,
                         int attempts) {
-        const auto error_text = detail::cut_text(full_error_text, detail::max_dead_letter_error_bytes);
+        const auto error_text = detail::cut_text(full_error_text);
         // Whatever the original's key and headers hold, the dead letter fits its topic.
         const detail::dead_letter_record record(m, {reason, error_text, options.group_id, attempts},
                                                 options.dead_letter_max_bytes, dead_letter_record_limit());
@@ -448,9 +448,11 @@ struct consumer::impl {
             // A full disk or a read-only file fails every event alike: the consumer's failure
             // (it backs off and tries again), not this event's (which would be dead-lettered).
             if (is_the_databases_fault(failure)) throw;
-            return std::string(failure.what());
+            return detail::cut_text(failure.what());
         } catch (const std::exception& failure) {
-            return std::string(failure.what());  // event_scope, if any, rolls back: record and effects
+            // event_scope, if any, rolls back: record and effects. Cut: the text is the handler's
+            // (it may quote the event), and goes to a log line per attempt and to the status.
+            return detail::cut_text(failure.what());
         } catch (...) {
             return std::string("the handler threw something that is not a std::exception");
         }

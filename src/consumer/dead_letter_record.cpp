@@ -5,21 +5,12 @@
 namespace domain_events::detail {
 namespace {
 
-constexpr std::string_view ellipsis = "\u2026";
 // Room kept for the headers saying what was cut: three names and 20-digit numbers, with framing.
 constexpr std::size_t room_for_notes = 3 * (header_framing_bytes + 32 + 20);
 
 std::size_t header_bytes(const record_header& h) noexcept { return header_framing_bytes + h.name.size() + h.value.size(); }
 
 }  // namespace
-
-std::string cut_text(std::string_view text, std::size_t max_bytes) {
-    if (text.size() <= max_bytes) return std::string(text);
-    if (max_bytes < ellipsis.size()) return {};
-    auto end = max_bytes - ellipsis.size();
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not inside a character
-    return std::string(text.substr(0, end)) + std::string(ellipsis);
-}
 
 std::vector<record_header> message_headers(const rd_kafka_message_t& message) {
     std::vector<record_header> out;

@@ -16,16 +16,12 @@
 
 #include "domain_events/dead_letter_headers.hpp"
 #include "domain_events/kafka_record.hpp"
+#include "error_text.hpp"
 
 namespace domain_events::detail {
 
-/// The error text a dead letter, a log line and the consumer's status carry, at most.
-inline constexpr std::size_t max_dead_letter_error_bytes = 1024;
 /// The original key a dead letter keeps, at most (a key names an aggregate; this is generous).
 inline constexpr std::size_t max_dead_letter_key_bytes = 16 * 1024;
-
-/** @brief `text` cut to at most `max_bytes` at a UTF-8 character boundary, ending "…" when cut. */
-[[nodiscard]] std::string cut_text(std::string_view text, std::size_t max_bytes);
 
 /** @brief The headers of a message as librdkafka holds them (borrowed: valid while it lives). */
 [[nodiscard]] std::vector<record_header> message_headers(const rd_kafka_message_t& message);
@@ -33,7 +29,7 @@ inline constexpr std::size_t max_dead_letter_key_bytes = 16 * 1024;
 /** @brief What went wrong with a message, for its dlq.* headers. */
 struct dead_letter_story {
     dead_letter_reason reason;
-    std::string_view error;  ///< cut with `cut_text` to `max_dead_letter_error_bytes` by the caller
+    std::string_view error;  ///< cut with `cut_text` by the caller
     std::string_view group;
     int attempts = 0;  ///< handler attempts or deaths; 0: no dlq.attempts header
 };
