@@ -141,8 +141,9 @@ command add_tail_command(CLI::App& parent, const environment& env) {
     add_database_option(*sub, args->settings.database_path);  // where the topic prefix is recorded
     sub->add_flag("--from-beginning", args->from_beginning, "start at the oldest retained event, not at new ones");
     sub->add_option("--max", args->max, "stop after this many events (0: no limit)");
-    sub->add_option("--timeout", args->timeout_seconds, "stop after this many seconds (0: no limit)")
-        ->check(CLI::NonNegativeNumber);
+    // At most a year: 1e10 seconds overflowed the deadline into the past, and tail stopped at once.
+    sub->add_option("--timeout", args->timeout_seconds, "stop after this many seconds (0: no limit, at most a year)")
+        ->check(CLI::Range(0.0, 365.0 * 24 * 3600));
     sub->add_flag("--pretty", args->pretty, "indent each envelope instead of one line per event");
     return {sub, [args] { return tail(*args); }};
 }
