@@ -237,8 +237,11 @@ std::vector<problem> check(const config& c, bool prefix_required) {
     within("relay_batch_size", c.relay_batch_size, 1, 100000, "");
     within("relay_max_attempts", c.relay_max_attempts, 1, std::nullopt, "");
     within("relay_poll_interval", c.relay_poll_interval.count(), 1, 10000, " ms");
-    within("lease_period", c.lease_period.count(), 500, std::nullopt, " ms");
-    within("published_retention", c.published_retention.count(), 0, std::nullopt, " s");
+    // Upper bounds: the relay adds these to the time now, in milliseconds and nanoseconds, and the
+    // sum overflowed (undefined; in practice it wrapped): a lease of 2^63-1 ms expired as it was
+    // taken, so a second relay took it too; a retention of 1.5e16 s put the cutoff in the future.
+    within("lease_period", c.lease_period.count(), 500, 86'400'000, " ms");
+    within("published_retention", c.published_retention.count(), 0, 3'153'600'000, " s");
     const auto check_topic = [&](const std::string& where, const topic_settings& t) {
         within(where + ".partitions", t.partitions, 1, std::nullopt, "");
         require(t.replication_factor == -1 || t.replication_factor >= 1, where + ".replication_factor",

@@ -5,6 +5,7 @@
 #include "domain_events/error.hpp"
 #include "domain_events/logging.hpp"
 #include "domain_events/metrics_text.hpp"
+#include "http/log_throttle.hpp"
 
 namespace domain_events {
 namespace {
@@ -27,7 +28,8 @@ health_server::health_server(listen_address address, health_checks checks, std::
     : detail::health_routes(logger ? logger : library_logger()),
       http_server(std::move(address), routes, limits, logger ? logger : library_logger()),
       checks_(std::move(checks)), admin_token_(std::move(admin_token)),
-      log_(logger ? std::move(logger) : library_logger()) {
+      log_(logger ? std::move(logger) : library_logger()),
+      refusals_(std::make_shared<detail::log_throttle>(std::chrono::minutes{1})) {
     if (!checks_.ready || !checks_.detailed || !checks_.metrics) {
         throw usage_error("health_server: health_checks.ready, .detailed and .metrics must all be set");
     }
@@ -57,14 +59,19 @@ void health_server::get(const std::string& path_regex, handler h) {
 void health_server::post_admin(const std::string& path_regex, handler h) {
     require_not_started("POST " + path_regex);
     // Runs on the headers alone, so an unauthenticated client cannot make the server read a body.
-    routes.add("POST", path_regex, std::move(h), {.admit = [this](const http_request& request) -> std::optional<http_response> {
+    routes.add("POST", path_regex, std::move(h), {.admit = [this, path_regex](const http_request& request) -> std::optional<http_response> {
         if (admin_token_.empty()) {
             return json_error(403, "mutating endpoints are off: no DOMAIN_EVENTS_ADMIN_TOKEN is configured");
         }
         const auto header = request.header("Authorization");
         constexpr std::string_view scheme = "Bearer ";
         if (!header.starts_with(scheme) || !same_token(std::string_view(header).substr(scheme.size()), admin_token_)) {
-            log_->warn("http {} {}: refused, no valid admin token", request.method, request.path);
+            // Any client can repeat this at will: a line a minute, with the count, and the
+            // route's pattern rather than the path it sent.
+            if (std::uint64_t unlogged = 0; refusals_->admit(std::chrono::steady_clock::now(), unlogged)) {
+                log_->warn("http POST {}: refused, no valid admin token ({} more refused since the last such line)",
+                           path_regex, unlogged);
+            }
             return json_error(403, "needs Authorization: Bearer <DOMAIN_EVENTS_ADMIN_TOKEN>");
         }
         return std::nullopt;

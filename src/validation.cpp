@@ -25,7 +25,12 @@ std::string serialize_checked(const event& e) {
     try {
         return serialize(e);
     } catch (const nlohmann::json::type_error& error) {
-        throw validation_error("envelope", std::string("cannot be serialized: ") + error.what());
+        // "[json.exception.type_error.316] invalid UTF-8 byte at index 3: 0xFF": the part after
+        // nlohmann's tag, which names a byte, never the text.
+        const std::string_view what = error.what();
+        const auto tag_end = what.find("] ");
+        throw validation_error("envelope", "cannot be serialized: " +
+                                               std::string(tag_end == std::string_view::npos ? what : what.substr(tag_end + 2)));
     }
 }
 
@@ -63,6 +68,14 @@ bool put_stand_in(nlohmann::json& envelope, const std::string& field) {
     return true;
 }
 
+// A name that breaks its rule, quoted for an error: any producer's message can carry one of
+// any length, and the error goes to logs, dead letters and status.
+std::string quoted_name(std::string_view name) {
+    constexpr std::size_t shown = 64;
+    if (name.size() <= shown) return "'" + std::string(name) + "'";
+    return "'" + std::string(name.substr(0, shown)) + "...' (" + std::to_string(name.size()) + " bytes)";
+}
+
 }  // namespace
 
 void validate_event_type(std::string_view type) {
@@ -74,8 +87,8 @@ void validate_event_type(std::string_view type) {
         start = dot + 1;
     }
     if (!words || parts < 2) {
-        throw validation_error("event_type", "'" + std::string(type) +
-                                                 "' is not resource.action: it must match "
+        throw validation_error("event_type", quoted_name(type) +
+                                                 " is not resource.action: it must match "
                                                  "^[a-z0-9_]+(\\.[a-z0-9_]+)+$, e.g. patient.created");
     }
 }
@@ -83,7 +96,7 @@ void validate_event_type(std::string_view type) {
 void validate_aggregate_type(std::string_view type) {
     if (!is_word(type)) {
         throw validation_error("aggregate_type",
-                               "'" + std::string(type) + "' must match ^[a-z0-9_]+$, e.g. patient or lab_result");
+                               quoted_name(type) + " must match ^[a-z0-9_]+$, e.g. patient or lab_result");
     }
 }
 

@@ -107,10 +107,15 @@ std::optional<std::chrono::year_month_day> optional_date(const json& body, const
     return text ? std::optional(parse_date(field, *text)) : std::nullopt;
 }
 
-// The caller's X-Request-ID becomes the events' correlation id, so a request can be traced to Kafka.
+// The caller's X-Request-ID becomes the events' correlation id, so a request can be traced to
+// Kafka. It goes into every event and a Kafka header: bounded, and plain text, like an id.
 de::publish_context context_of(const de::http_request& req) {
     de::publish_context context;
-    if (auto id = req.header("X-Request-ID"); !id.empty()) context.correlation_id = std::move(id);
+    auto id = req.header("X-Request-ID");
+    if (id.empty()) return context;
+    if (id.size() > 128 || !std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c < 0x7f; }))
+        throw de::validation_error("X-Request-ID", "must be 1 to 128 visible ASCII characters");
+    context.correlation_id = std::move(id);
     return context;
 }
 

@@ -49,8 +49,8 @@ struct config {
     std::size_t relay_batch_size = 1000;                  ///< DOMAIN_EVENTS_RELAY_BATCH_SIZE (1..100000)
     int relay_max_attempts = 10;                          ///< DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS (>= 1)
     std::chrono::milliseconds relay_poll_interval{10};    ///< DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS (1..10000)
-    std::chrono::milliseconds lease_period{10000};        ///< DOMAIN_EVENTS_LEASE_PERIOD_MS (>= 500)
-    std::chrono::seconds published_retention{24 * 3600};  ///< DOMAIN_EVENTS_RETENTION_SECONDS (>= 0; 0: at once)
+    std::chrono::milliseconds lease_period{10000};        ///< DOMAIN_EVENTS_LEASE_PERIOD_MS (500 ms .. 1 day)
+    std::chrono::seconds published_retention{24 * 3600};  ///< DOMAIN_EVENTS_RETENTION_SECONDS (0 .. 100 years; 0: at once)
     /// KAFKA_TOPIC_PARTITIONS, KAFKA_TOPIC_REPLICATION_FACTOR, KAFKA_TOPIC_RETENTION_MS
     topic_settings topics;
     /// Per topic, keyed by what follows the prefix (the event type under per_event_type, the

@@ -2,6 +2,8 @@
 /** @file
  * What a consumer writes to the dead-letter topic `<prefix>.dlq`: the original key and value,
  * the original headers, and these headers naming what went wrong and where the message was.
+ * Whatever the original carried, the dead letter fits the topic's record limit: the value, the key
+ * and the original headers are cut or left out, and say so, rather than the dead letter refused.
  */
 #include <string_view>
 
@@ -33,6 +35,10 @@ inline constexpr std::string_view group = "dlq.consumer.group";     ///< the con
 inline constexpr std::string_view attempts = "dlq.attempts";        ///< handler attempts made (handler_failed)
 /// Set when the value was cut to `consumer_options::dead_letter_max_bytes`: the original size.
 inline constexpr std::string_view original_size = "dlq.original.size";
+/// Set when the original key was cut (to 16 KiB, or to what the record had room for): its size.
+inline constexpr std::string_view original_key_size = "dlq.original.key.size";
+/// Set when original headers were left out for want of room in the record: how many.
+inline constexpr std::string_view original_headers_dropped = "dlq.original.headers.dropped";
 }  // namespace dlq_header
 
 }  // namespace domain_events

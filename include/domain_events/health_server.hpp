@@ -17,6 +17,8 @@ namespace spdlog { class logger; }
 
 namespace domain_events {
 
+namespace detail { class log_throttle; }
+
 /** @brief Ready or not, and why not. */
 struct readiness {
     bool ready = false;
@@ -78,6 +80,7 @@ private:
     health_checks checks_;
     std::string admin_token_;
     std::shared_ptr<spdlog::logger> log_;
+    std::shared_ptr<detail::log_throttle> refusals_;  // a warning per minute at most for refused tokens
 };
 
 }  // namespace domain_events

@@ -3,7 +3,7 @@
  * An HTTP/1.1 server (libmicrohttpd's event loops) and the routing it runs, for the library's
  * endpoints and an application's small JSON API. A connection costs a socket, not a thread, so
  * slow or idle clients cannot starve the others; every request is bounded by `http_limits`
- * before a handler sees it. Clients' mistakes get 4xx (404, 405 with `Allow`, 413, 415, 431),
+ * before a handler sees it. Clients' mistakes get 4xx (404, 405 with `Allow`, 413, 414, 415, 431),
  * never 5xx, and no answer repeats what the client sent.
  */
 #include <chrono>
@@ -104,9 +104,11 @@ public:
 
     /**
      * @brief The route for a request whose headers have arrived, with its captures filled in;
-     *        or the answer that refuses it: 404, 405 with `Allow`, 415 for a Content-Encoding
-     *        (bodies are taken as sent, never inflated) or a media type the route does not take,
-     *        413 for a declared Content-Length over `max_body_bytes`, or the gate's answer.
+     *        or the answer that refuses it: 414 for a path over `http_max_path_bytes` (before
+     *        any pattern sees it), 404, 405 with `Allow`, 415 for a Content-Encoding or a
+     *        Transfer-Encoding other than chunked (bodies are taken as sent, never inflated) or a
+     *        media type the route does not take, 413 for a declared Content-Length over
+     *        `max_body_bytes`, or the gate's answer.
      */
     [[nodiscard]] const route* find(http_request& request, std::size_t max_body_bytes,
                                     std::optional<http_response>& refusal) const;

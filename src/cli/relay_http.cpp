@@ -121,14 +121,14 @@ std::unique_ptr<health_server> start_relay_http(relay& publisher_relay, const co
         return json_response(200, dead_letter_page(box, static_cast<std::size_t>(*limit), *after));
     });
     server->post_admin(R"(/dead-letters/(\d+)/replay)", [endpoint](const http_request& request) {
-        const auto& captured = request.captures.at(0);
-        const auto parsed = parse_count(captured, 1, std::numeric_limits<std::int64_t>::max());
-        if (!parsed) return json_response(404, {{"error", "no dead letter with id " + captured}});
+        // The path's digits are not repeated (up to 2 KiB of them): only an id that parsed.
+        const auto parsed = parse_count(request.captures.at(0), 1, std::numeric_limits<std::int64_t>::max());
+        if (!parsed) return json_response(404, {{"error", "no such dead letter: ids are 1 to 9223372036854775807"}});
         const auto id = *parsed;
         database db(endpoint->database_path);
         outbox box(db);
         const auto letter = box.find_dead_letter(id);
-        if (!letter) return json_response(404, {{"error", "no dead letter with id " + captured}});
+        if (!letter) return json_response(404, {{"error", "no dead letter with id " + std::to_string(id)}});
         const auto position = box.replay_dead_letter(id, now_ms());
         endpoint->publisher_relay.wake();
         return json_response(200, {{"id", id}, {"event_id", letter->event_id}, {"position", position}});

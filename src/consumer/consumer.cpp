@@ -250,8 +250,7 @@ struct consumer::impl {
         // A dead letter may be larger than any event the topics accept: the value it keeps (up to
         // dead_letter_max_bytes, whatever a producer sent) and its story in headers.
         auto dlq_settings = settings;
-        dlq_settings.validation.max_payload_bytes =
-            std::max(settings.validation.max_payload_bytes, options.dead_letter_max_bytes + dead_letter_headroom);
+        dlq_settings.validation.max_payload_bytes = dead_letter_record_limit();
         try {
             topic_admin admin(dlq_settings, std::chrono::seconds{10}, log);
             const auto report = admin.ensure(topic_spec{dlq, settings.topics});
@@ -261,26 +260,22 @@ struct consumer::impl {
         }
     }
 
+    // The dead-letter topic's max.message.bytes and its producer's message.max.bytes.
+    [[nodiscard]] std::size_t dead_letter_record_limit() const noexcept {
+        return std::max(settings.validation.max_payload_bytes, options.dead_letter_max_bytes + dead_letter_headroom);
+    }
+
     // Sends `m` to the dead-letter topic and waits for Kafka's acknowledgement.
-    outcome dead_letter(const rd_kafka_message_t& m, dead_letter_reason reason, const std::string& error_text,
+    outcome dead_letter(const rd_kafka_message_t& m, dead_letter_reason reason, const std::string& full_error_text,
                         int attempts) {
-        const std::string_view value(static_cast<const char*>(m.payload), m.payload != nullptr ? m.len : 0);
-        std::vector<std::pair<std::string_view, std::string>> headers = {
-            {dlq_header::reason, std::string(to_string(reason))},
-            {dlq_header::error, error_text},
-            {dlq_header::topic, rd_kafka_topic_name(m.rkt)},
-            {dlq_header::partition, std::to_string(m.partition)},
-            {dlq_header::offset, std::to_string(m.offset)},
-            {dlq_header::group, options.group_id},
-        };
-        if (attempts > 0) headers.emplace_back(dlq_header::attempts, std::to_string(attempts));
-        const bool cut = value.size() > options.dead_letter_max_bytes;
-        if (cut) headers.emplace_back(dlq_header::original_size, std::to_string(value.size()));
-        const auto sent_value = cut ? value.substr(0, options.dead_letter_max_bytes) : value;
+        const auto error_text = detail::cut_text(full_error_text);
+        // Whatever the original's key and headers hold, the dead letter fits its topic.
+        const detail::dead_letter_record record(m, {reason, error_text, options.group_id, attempts},
+                                                options.dead_letter_max_bytes, dead_letter_record_limit());
 
         detail::backoff pause(options.initial_backoff, options.max_backoff);
         for (int attempt = 1;; ++attempt) {
-            const auto result = dead_letters->send(m, sent_value, headers, dead_letter_timeout);
+            const auto result = dead_letters->send(record, dead_letter_timeout);
             if (result == RD_KAFKA_RESP_ERR_NO_ERROR) break;
             const auto text = detail::kafka_error_text(result);
             if (attempt >= options.dead_letter_attempts) {
@@ -464,9 +459,11 @@ struct consumer::impl {
             // A full disk or a read-only file fails every event alike: the consumer's failure
             // (it backs off and tries again), not this event's (which would be dead-lettered).
             if (is_the_databases_fault(failure)) throw;
-            return std::string(failure.what());
+            return detail::cut_text(failure.what());
         } catch (const std::exception& failure) {
-            return std::string(failure.what());  // event_scope, if any, rolls back: record and effects
+            // event_scope, if any, rolls back: record and effects. Cut: the text is the handler's
+            // (it may quote the event), and goes to a log line per attempt and to the status.
+            return detail::cut_text(failure.what());
         } catch (...) {
             return std::string("the handler threw something that is not a std::exception");
         }
@@ -784,7 +781,8 @@ consumer_counters consumer::impl::run_to_end() {
 
     s.ensure_dead_letter_topic();
     s.dead_letters = std::make_unique<detail::dead_letter_producer>(
-        detail::dead_letter_producer_properties(s.settings.bootstrap_servers, s.settings.kafka_properties),
+        detail::dead_letter_producer_properties(s.settings.bootstrap_servers, s.dead_letter_record_limit(),
+                                                s.settings.kafka_properties),
         dead_letter_topic(topic_prefix_of(s.settings)), *s.log);
     s.parser = std::make_unique<detail::parse_ahead>(
         json_bounds{s.settings.validation.max_payload_bytes, s.settings.validation.max_depth});

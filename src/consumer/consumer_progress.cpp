@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "error_text.hpp"
+
 namespace domain_events::detail {
 namespace {
 
@@ -134,7 +136,7 @@ void consumer_progress::progressed() noexcept {
 void consumer_progress::error(std::string text) {
     const auto now = std::chrono::system_clock::now();
     std::lock_guard lock(mutex_);
-    last_error_ = std::move(text);
+    last_error_ = cut_text(text);  // a handler's text, served by /health/detailed
     last_error_at_ = now;
 }
 

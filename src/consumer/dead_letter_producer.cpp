@@ -9,12 +9,14 @@
 namespace domain_events::detail {
 
 std::map<std::string, std::string> dead_letter_producer_properties(const std::string& bootstrap_servers,
+                                                                   std::size_t record_limit,
                                                                    const std::map<std::string, std::string>& user) {
     std::map<std::string, std::string> properties = {
         {"bootstrap.servers", bootstrap_servers},
         {"enable.idempotence", "true"},
         {"linger.ms", "0"},  // one message at a time, waited for: nothing to batch
         {"log_level", "4"},
+        {"message.max.bytes", std::to_string(record_limit)},  // librdkafka's 1,000,000 otherwise
     };
     for (const auto& [name, value] : user) properties[name] = value;
     return properties;
@@ -30,23 +32,17 @@ dead_letter_producer::dead_letter_producer(const std::map<std::string, std::stri
     client_ = make_kafka_client(RD_KAFKA_PRODUCER, std::move(conf), "consumer dead letters");
 }
 
-rd_kafka_resp_err_t dead_letter_producer::send(const rd_kafka_message_t& original, std::string_view value,
-                                               const std::vector<std::pair<std::string_view, std::string>>& extra_headers,
-                                               std::chrono::milliseconds timeout) {
-    rd_kafka_headers_t* original_headers = nullptr;
-    kafka_headers headers(
-        rd_kafka_message_headers(&original, &original_headers) == RD_KAFKA_RESP_ERR_NO_ERROR
-            ? rd_kafka_headers_copy(original_headers)
-            : rd_kafka_headers_new(extra_headers.size()));
-    for (const auto& [name, text] : extra_headers) {
+rd_kafka_resp_err_t dead_letter_producer::send(const dead_letter_record& record, std::chrono::milliseconds timeout) {
+    kafka_headers headers(rd_kafka_headers_new(record.headers().size()));
+    for (const auto& [name, text] : record.headers()) {
         rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()), text.data(),
                             static_cast<ssize_t>(text.size()));
     }
     result_.reset();
     const auto sequence = ++sequence_;
     const auto error = rd_kafka_producev(
-        client_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_KEY(original.key, original.key_len),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        client_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_KEY(record.key().data(), record.key().size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(record.value().data()), record.value().size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(sequence))), RD_KAFKA_V_END);
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR) return error;
     static_cast<void>(headers.release());  // the message owns them now

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dead_letter_record.hpp"
 #include "domain_events/detail/handles.hpp"
 #include "../kafka_log.hpp"
 
@@ -18,9 +19,12 @@ namespace spdlog { class logger; }
 
 namespace domain_events::detail {
 
-/** @brief Idempotent, acks=all; the user's properties on top. */
+/**
+ * @brief Idempotent, acks=all, `message.max.bytes` = `record_limit` (the dead-letter topic's
+ *        `max.message.bytes`, which `dead_letter_record` fits); the user's properties on top.
+ */
 [[nodiscard]] std::map<std::string, std::string> dead_letter_producer_properties(
-    const std::string& bootstrap_servers, const std::map<std::string, std::string>& user);
+    const std::string& bootstrap_servers, std::size_t record_limit, const std::map<std::string, std::string>& user);
 
 class dead_letter_producer : private kafka_log_target {
 public:
@@ -31,13 +35,10 @@ public:
     dead_letter_producer& operator=(const dead_letter_producer&) = delete;
 
     /**
-     * @brief Sends `original`'s key and `value` with its headers plus `extra_headers`, and waits
-     *        up to `timeout` for the acknowledgement.
+     * @brief Sends `record` and waits up to `timeout` for the acknowledgement.
      * @return NO_ERROR once acknowledged; else the error (the caller retries or gives up).
      */
-    rd_kafka_resp_err_t send(const rd_kafka_message_t& original, std::string_view value,
-                             const std::vector<std::pair<std::string_view, std::string>>& extra_headers,
-                             std::chrono::milliseconds timeout);
+    rd_kafka_resp_err_t send(const dead_letter_record& record, std::chrono::milliseconds timeout);
 
     [[nodiscard]] const std::string& topic() const noexcept { return topic_; }
 

@@ -126,6 +126,11 @@ void http_router::add(std::string method, const std::string& path_regex, handler
 
 const http_router::route* http_router::find(http_request& request, std::size_t max_body_bytes,
                                             std::optional<http_response>& refusal) const {
+    // Before any pattern sees it: std::regex recurses about once per character (http_limits.hpp).
+    if (request.path.size() > http_max_path_bytes) {
+        refusal = json_error(414, "the path is over the limit of " + std::to_string(http_max_path_bytes) + " bytes");
+        return nullptr;
+    }
     const std::string_view method = request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
     const route* found = nullptr;
     std::smatch match;
@@ -163,6 +168,13 @@ const http_router::route* http_router::find(http_request& request, std::size_t m
     const auto encoding = trimmed(request.header("Content-Encoding"));
     if (!encoding.empty() && !same_word(encoding, "identity")) {
         refusal = json_error(415, "Content-Encoding is not accepted: send the body uncompressed");
+        return nullptr;
+    }
+    // libmicrohttpd decodes chunked only; with any other coding it would wait for the client to
+    // close, and answer nothing until the request timeout.
+    if (const auto transfer = request.headers.find("Transfer-Encoding");
+        transfer != request.headers.end() && !same_word(trimmed(transfer->second), "chunked")) {
+        refusal = json_error(415, "Transfer-Encoding other than chunked is not accepted: send the body uncompressed");
         return nullptr;
     }
     const auto length = declared_length(request);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "connection_deadlines.hpp"
+#include "open_files.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/logging.hpp"
 
@@ -274,11 +275,12 @@ void http_server::start() {
     const auto idle_seconds = static_cast<unsigned>((i.limits.request_timeout.count() + 999) / 1000 + 1);
     const auto memory = std::max<std::size_t>(i.limits.max_header_bytes + 4096, 8192);
     const unsigned threads = std::max(1u, i.limits.threads);
+    const unsigned connections = detail::make_room_for_connections(std::max(1u, i.limits.max_connections), *i.log);
     const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     i.daemon.reset(MHD_start_daemon(
         flags, 0, nullptr, nullptr, &impl::access, &i,
         MHD_OPTION_LISTEN_SOCKET, listener.get(),
-        MHD_OPTION_CONNECTION_LIMIT, std::max(1u, i.limits.max_connections),
+        MHD_OPTION_CONNECTION_LIMIT, connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory,
         MHD_OPTION_CONNECTION_TIMEOUT, idle_seconds,
         MHD_OPTION_NOTIFY_COMPLETED, &impl::completed, &i,
@@ -291,7 +293,7 @@ void http_server::start() {
     i.stopping = false;
     i.sweeper = std::thread([&i] { i.sweep(); });
     i.log->info("http endpoint listening on {}:{} (at most {} connections, {} ms per request)", i.address.host, i.port,
-                i.limits.max_connections, i.limits.request_timeout.count());
+                connections, i.limits.request_timeout.count());
 }
 
 void http_server::stop() noexcept {

@@ -358,6 +358,14 @@ TEST_F(ops_commands, tail_refuses_bad_event_types_and_logs_json_when_asked) {
     }
     EXPECT_GE(logged, 2);
 
+    // 1e10 s overflowed steady_clock's nanoseconds into the past: tail stopped at once, printing
+    // nothing, with exit status 0 (and 1e300 was an undefined conversion to long).
+    const auto [huge_code, huge] =
+        run({"tail", "--events", "patient.created", "--timeout", "1e10", "--bootstrap-servers", cluster.bootstrap_servers(),
+             "--topic-prefix", "healthcore", "--max", "1"});
+    EXPECT_EQ(huge_code, 2) << huge;
+    EXPECT_THAT(huge, HasSubstr("--timeout"));
+
     const auto [level_code, level] = run({"status", "--db", db_path}, {{"LOG_LEVEL", "loud"}});
     EXPECT_EQ(level_code, 2);
     EXPECT_THAT(level, HasSubstr("LOG_LEVEL='loud'"));

@@ -28,6 +28,7 @@
 
 namespace de = domain_events;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using namespace std::chrono_literals;
 
 namespace {
@@ -172,6 +173,9 @@ TEST_F(relay_http, dead_letters_are_listed_and_a_replay_needs_the_admin_token_an
     EXPECT_EQ(post(path, "wrong-token").value().status, 403);
     EXPECT_EQ(counts().dead, 1) << "refused requests change nothing";
     EXPECT_EQ(post("/dead-letters/999/replay", "s3cret-token").value().status, 404);
+    const auto past_int64 = post("/dead-letters/" + std::string(40, '9') + "/replay", "s3cret-token");
+    EXPECT_EQ(past_int64.value().status, 404);
+    EXPECT_THAT(past_int64->body, Not(HasSubstr("9999999999999999999")));  // the path is not repeated
     const auto replayed = post(path, "s3cret-token");
     ASSERT_TRUE(replayed);
     ASSERT_EQ(replayed->status, 200) << replayed->body;

@@ -65,6 +65,23 @@ TEST_F(api_requests_test, invalid_utf8_in_a_body_is_400_not_500) {
     EXPECT_EQ(answer.status, 400);
 }
 
+// The header becomes every event's correlation id and a Kafka header: invalid UTF-8 was a 400
+// naming `envelope` with nlohmann's internal text, and 12 KB of it was accepted into each event.
+TEST_F(api_requests_test, an_x_request_id_that_is_not_a_short_plain_id_is_400_naming_the_header) {
+    for (const auto& id : {std::string("\xff\xfe"), std::string(5000, 'r'), std::string("a b"), std::string("a\x01b")}) {
+        auto request = post("/api/v1/patients/", patient_body("N3"));
+        request.headers["X-Request-ID"] = id;
+        const auto answer = api.handle(request);
+        EXPECT_EQ(answer.status, 400) << id.substr(0, 20);
+        EXPECT_EQ(json::parse(answer.body).at("field"), "X-Request-ID") << answer.body;
+        EXPECT_THAT(answer.body, Not(HasSubstr("json.exception")));
+        EXPECT_THAT(answer.body, Not(HasSubstr("rrrr")));
+    }
+    auto plain = post("/api/v1/patients/", patient_body("N4"));
+    plain.headers["X-Request-ID"] = "req-8f14e45f";
+    EXPECT_EQ(api.handle(plain).status, 201);
+}
+
 TEST_F(api_requests_test, an_id_past_int64_is_400_not_a_negative_id) {
     const auto created = api.handle(post("/api/v1/patients/", patient_body("N1")));
     ASSERT_EQ(created.status, 201) << created.body;

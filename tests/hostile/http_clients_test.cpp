@@ -8,7 +8,13 @@
 
 #include <domain_events/health_server.hpp>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sys/resource.h>
+
 #include <atomic>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -25,6 +31,7 @@ namespace {
 class http_clients_test : public ::testing::Test {
 protected:
     std::atomic<int> handled{0};
+    std::shared_ptr<spdlog::logger> logger;  // the library's when not set
     std::unique_ptr<de::health_server> server;
 
     void start(de::http_limits limits = {}) {
@@ -33,7 +40,7 @@ protected:
             de::health_checks{.ready = [] { return de::readiness{true, {}}; },
                               .detailed = [] { return nlohmann::json::object(); },
                               .metrics = [] { return std::string(); }},
-            "s3cret", nullptr, limits);
+            "s3cret", logger, limits);
         server->post_admin("/things/(\\d+)/replay", [this](const de::http_request& request) {
             ++handled;
             return de::json_response(200, {{"id", request.captures.at(0)}, {"bytes", request.body.size()}});
@@ -61,6 +68,27 @@ TEST_F(http_clients_test, an_unauthenticated_post_is_refused_from_its_headers_be
     const auto response = c.read_response(5s);
     ASSERT_TRUE(response) << "no answer until the body came: the token was checked after reading it";
     EXPECT_EQ(dt::status_of(*response), 403);
+    EXPECT_EQ(handled, 0);
+}
+
+// Any client can send these at will: a warning line each would fill the log, and the disk under it.
+TEST_F(http_clients_test, refused_admin_requests_are_logged_once_a_minute_with_a_count) {
+    std::ostringstream lines;
+    logger = std::make_shared<spdlog::logger>("refusals", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+    start();
+    dt::raw_connection c(server->port());
+    for (int i = 0; i < 200; ++i) {
+        ASSERT_TRUE(c.send(post_head("Authorization: Bearer wrong\r\n")));
+        const auto response = c.read_response(5s);
+        ASSERT_TRUE(response) << i;
+        ASSERT_EQ(dt::status_of(*response), 403);
+    }
+    const auto text = lines.str();
+    std::size_t logged = 0;
+    for (auto at = text.find("no valid admin token"); at != std::string::npos; at = text.find("no valid admin token", at + 1)) {
+        ++logged;
+    }
+    EXPECT_EQ(logged, 1u) << text.substr(0, 2000);
     EXPECT_EQ(handled, 0);
 }
 
@@ -147,6 +175,85 @@ TEST_F(http_clients_test, headers_over_the_limit_are_refused_with_a_4xx) {
     const int status = dt::status_of(response);
     EXPECT_GE(status, 400);
     EXPECT_LT(status, 500);
+}
+
+// Routes are regular expressions, and std::regex matches recursively, about a stack frame per
+// character: a path of 100,000 digits overflowed the server thread's stack and killed the process.
+TEST_F(http_clients_test, a_path_over_the_limit_is_414_before_any_route_pattern_sees_it) {
+    start({.max_header_bytes = 512 * 1024});
+    {
+        dt::raw_connection c(server->port());
+        ASSERT_TRUE(c.send("GET /things/" + std::string(100'000, '7') + "/replay HTTP/1.1\r\nHost: x\r\n\r\n"));
+        const auto response = c.read_response(5s);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(dt::status_of(*response), 414);
+        EXPECT_THAT(*response, Not(HasSubstr("7777")));
+    }
+    // At the limit, still routed: the unauthenticated POST is refused by its route's gate.
+    const auto at_limit = "/things/" + std::string(de::http_max_path_bytes - 15, '7') + "/replay";
+    ASSERT_EQ(at_limit.size(), de::http_max_path_bytes);
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send("POST " + at_limit + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const auto response = c.read_response(5s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(dt::status_of(*response), 403);
+    EXPECT_EQ(live_status(), 200);
+}
+
+// libmicrohttpd decodes chunked only; with another coding it waited for the client to close and
+// answered nothing until the request timeout.
+TEST_F(http_clients_test, a_transfer_encoding_other_than_chunked_is_415_at_once) {
+    start();
+    for (const std::string coding : {"gzip", "chunked, gzip", "identity"}) {
+        dt::raw_connection c(server->port());
+        ASSERT_TRUE(c.send(post_head("Authorization: Bearer s3cret\r\nTransfer-Encoding: " + coding + "\r\n") + "{}"));
+        const auto response = c.read_response(5s);
+        ASSERT_TRUE(response) << coding << ": no answer within 5 s (the request timeout is 10 s)";
+        EXPECT_EQ(dt::status_of(*response), 415) << coding;
+    }
+    EXPECT_EQ(handled, 0);
+}
+
+// Without it, each answer on a keep-alive connection waited ~40 ms for the peer's delayed ACK.
+TEST_F(http_clients_test, every_accepted_connection_has_tcp_nodelay) {
+    start();
+    dt::raw_connection c(server->port());
+    ASSERT_TRUE(c.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(c.read_response(5s));
+    EXPECT_EQ(dt::accepted_socket_has_nodelay(server->port(), c.local_port()), std::optional<bool>(true));
+}
+
+// A soft limit of 1,024 open files (systemd's default) held about 1,000 of the 4,096 connections
+// allowed: the rest, /health/live among them, waited unaccepted while idle clients held them.
+TEST_F(http_clients_test, starting_raises_the_open_file_limit_to_hold_every_connection_allowed) {
+    rlimit before{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+    const rlim_t needed = de::http_limits{}.max_connections + 128;
+    if (before.rlim_max != RLIM_INFINITY && before.rlim_max < needed) GTEST_SKIP() << "needs a hard limit of " << needed;
+    rlimit lowered = before;
+    lowered.rlim_cur = 1024;
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+    start();
+    rlimit after{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &after), 0);
+    EXPECT_GE(after.rlim_cur, needed);
+    EXPECT_EQ(after.rlim_max, before.rlim_max);
+    if (after.rlim_cur < before.rlim_cur) setrlimit(RLIMIT_NOFILE, &before);
+}
+
+TEST_F(http_clients_test, connections_past_the_cap_are_not_served_until_one_closes) {
+    start({.max_connections = 3});
+    std::vector<dt::raw_connection> held;
+    for (int i = 0; i < 3; ++i) {
+        held.emplace_back(server->port());
+        ASSERT_TRUE(held.back().send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+        ASSERT_TRUE(held.back().read_response(5s)) << i;
+    }
+    dt::raw_connection fourth(server->port());
+    (void)fourth.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_FALSE(fourth.read_response(300ms)) << "served past the cap of 3 connections";
+    held.clear();
+    EXPECT_EQ(live_status(), 200);
 }
 
 TEST_F(http_clients_test, a_client_trickling_a_byte_at_a_time_is_cut_off_by_total_time) {

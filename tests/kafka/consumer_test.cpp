@@ -98,4 +98,8 @@ TEST_F(kafka_consumer, an_event_in_a_topic_its_type_does_not_route_to_is_dead_le
     an_event_in_a_topic_its_type_does_not_route_to_is_dead_lettered_unless_accepted();
 }
 
+TEST_F(kafka_consumer, a_message_whose_key_and_headers_fill_its_dead_letter_is_dead_lettered_cut_and_the_rest_applied) {
+    a_message_whose_key_and_headers_fill_its_dead_letter_is_dead_lettered_cut_and_the_rest_applied();
+}
+
 }  // namespace

@@ -1,7 +1,8 @@
 // What a consumer does about messages that would harm it or its database, whoever produced them:
 // the crash-loop breaker, with a handler that really kills its process (abort(), as a crash in a
 // library would: without it every restart dies on the same message, the offset never moves and
-// every later event waits for ever), and sensitive fields a foreign producer did not keep out.
+// every later event waits for ever), sensitive fields a foreign producer did not keep out, and a
+// message whose key and headers leave its dead letter no room.
 #include <csignal>
 
 #include <domain_events/topic_routing.hpp>
@@ -114,6 +115,41 @@ void consumer_scenarios::an_event_in_a_topic_its_type_does_not_route_to_is_dead_
     second.otherwise(remember);
     EXPECT_EQ(second.run().applied, 2u);
     EXPECT_EQ(seen, (std::vector<std::string>{"customer.created", "order.placed"}));
+}
+
+// A message of 1 MB whose key and headers hold 210 KB: copied whole, its dead letter was larger
+// than the dead-letter topic (and its producer) take, refused on every attempt, and run() threw
+// without storing the offset, so every restart stopped on it again: the group stuck for good.
+void consumer_scenarios::a_message_whose_key_and_headers_fill_its_dead_letter_is_dead_lettered_cut_and_the_rest_applied() {
+    const auto source = topic("patient.created");
+    create_topic(source, 1);
+    const auto first = test_event("patient.created", "a1");
+    const auto last = test_event("patient.created", "a2");
+    const std::map<std::string, std::string> headers = {{"blob", std::string(190'000, 'b')}, {"trace", "t-2"}};
+    produce_all(bootstrap(), {as_record(first, source), {source, std::string(20'000, 'k'), std::string(800'000, 'x'), headers},
+                              as_record(last, source)});
+
+    auto small = settings();  // the dead-letter topic then takes dead_letter_max_bytes + 64 KiB
+    small.validation.max_payload_bytes = 64 * 1024;
+    auto o = options({"patient.created"});
+    o.max_events = 3;
+    o.dead_letter_attempts = 2;
+    consumer c(small, o);
+    c.on("patient.created", record_effect);
+    const auto counters = c.run();  // returns: the dead letter was delivered
+    EXPECT_EQ(counters.applied, 2u);
+    EXPECT_EQ(counters.dead_lettered, 1u);
+    expect_each_applied_once({first.event_id, last.event_id});
+    const auto letters = dead_letters(1);
+    ASSERT_EQ(letters.size(), 1u);
+    const auto& letter = letters[0];
+    EXPECT_EQ(letter.headers.at("dlq.reason"), "too_large");
+    EXPECT_EQ(letter.value.size(), 800'000u);
+    EXPECT_EQ(letter.key, std::string(16 * 1024, 'k'));
+    EXPECT_EQ(letter.headers.at("dlq.original.key.size"), "20000");
+    EXPECT_EQ(letter.headers.at("trace"), "t-2");  // the original headers that fit are kept
+    EXPECT_EQ(letter.headers.count("blob"), 0u);
+    EXPECT_EQ(letter.headers.at("dlq.original.headers.dropped"), "1");
 }
 
 }  // namespace domain_events::testing

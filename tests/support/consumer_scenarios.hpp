@@ -55,6 +55,8 @@ protected:
     void sensitive_fields_from_another_producer_are_dead_lettered_or_redacted_before_a_handler_sees_them();
     // Routing (consumer_crash_scenario.cpp): an envelope in another type's topic.
     void an_event_in_a_topic_its_type_does_not_route_to_is_dead_lettered_unless_accepted();
+    // A dead letter fits its topic whatever the original's key and headers (consumer_crash_scenario.cpp).
+    void a_message_whose_key_and_headers_fill_its_dead_letter_is_dead_lettered_cut_and_the_rest_applied();
 
     // In the background (consumer_background_scenario.cpp): start(), wait_until_caught_up(), stop(timeout).
     void in_the_background_it_catches_up_on_a_backlog_and_then_on_what_came_after();

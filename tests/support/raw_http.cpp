@@ -2,14 +2,17 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <filesystem>
 #include <utility>
 
 namespace domain_events::testing {
@@ -38,6 +41,13 @@ raw_connection::raw_connection(int port) {
         ::close(fd_);
         fd_ = -1;
     }
+}
+
+int raw_connection::local_port() const noexcept {
+    sockaddr_in address{};
+    socklen_t length = sizeof address;
+    if (fd_ < 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
+    return ntohs(address.sin_port);
 }
 
 raw_connection::~raw_connection() {
@@ -132,6 +142,29 @@ std::string header_of(std::string_view response, std::string_view name) {
     const auto end = head.find("\r\n", start);
     while (start < end && response[start] == ' ') ++start;
     return std::string(response.substr(start, (end == std::string::npos ? head.size() : end) - start));
+}
+
+std::optional<bool> accepted_socket_has_nodelay(int server_port, int client_port) {
+    const auto port_of = [](int fd, auto get) {
+        sockaddr_in address{};
+        socklen_t length = sizeof address;
+        if (get(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 || address.sin_family != AF_INET) return -1;
+        return static_cast<int>(ntohs(address.sin_port));
+    };
+    std::error_code ignored;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ignored)) {
+        int fd = -1;
+        const auto name = entry.path().filename().string();
+        std::from_chars(name.data(), name.data() + name.size(), fd);
+        struct stat info{};
+        if (fd < 0 || ::fstat(fd, &info) != 0 || !S_ISSOCK(info.st_mode)) continue;
+        if (port_of(fd, ::getsockname) != server_port || port_of(fd, ::getpeername) != client_port) continue;
+        int on = 0;
+        socklen_t length = sizeof on;
+        if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &length) != 0) return std::nullopt;
+        return on != 0;
+    }
+    return std::nullopt;
 }
 
 bool allow_open_files(unsigned long wanted) noexcept {

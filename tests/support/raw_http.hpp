@@ -19,6 +19,8 @@ public:
     raw_connection& operator=(raw_connection&&) = delete;
 
     [[nodiscard]] bool connected() const noexcept { return fd_ >= 0; }
+    /** @brief This end's port (0 when not connected). */
+    [[nodiscard]] int local_port() const noexcept;
     /** @brief Writes all of `bytes`; false when the peer has closed (or reset) the connection. */
     bool send(std::string_view bytes) noexcept;
     /** @brief Everything received until the peer closes or `timeout` passes. */
@@ -37,6 +39,12 @@ private:
 [[nodiscard]] int status_of(std::string_view response);
 /** @brief The value of header `name` (any case) in a response, or empty. */
 [[nodiscard]] std::string header_of(std::string_view response, std::string_view name);
+
+/**
+ * @brief For a server in this process: whether the socket it accepted from the client at
+ *        `client_port` to its own `server_port` has TCP_NODELAY set; nullopt when none is found.
+ */
+[[nodiscard]] std::optional<bool> accepted_socket_has_nodelay(int server_port, int client_port);
 
 /** @brief Raises this process's open-file limit to at least `wanted`; false when the hard limit is lower. */
 bool allow_open_files(unsigned long wanted) noexcept;

@@ -298,7 +298,7 @@ TEST(config, every_bad_value_is_named_in_one_error) {
     EXPECT_TRUE(has(message, "KAFKA_TOPIC_ROUTING='round_robin': expected per_event_type or per_aggregate"))
         << message;
     EXPECT_TRUE(has(message, "DOMAIN_EVENTS_SENSITIVE_POLICY='ignore': expected refuse or redact")) << message;
-    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_LEASE_PERIOD_MS='10': must be >= 500 ms")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_LEASE_PERIOD_MS='10': must be within 500..86400000 ms")) << message;
     EXPECT_TRUE(has(message, "KAFKA_TOPIC_PREFIX='health core': not a legal topic prefix: it has the character ' '"))
         << message;
     EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 7) << "one line per bad value:\n" << message;
@@ -316,9 +316,20 @@ TEST(config, numbers_must_be_plain_in_range_integers) {
     EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RELAY_MAX_ATTEMPTS='3000000000': out of range")) << message;
     EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RELAY_POLL_INTERVAL_MS='5ms': not a decimal integer")) << message;
     EXPECT_TRUE(has(message, "DOMAIN_EVENTS_LEASE_PERIOD_MS=' 600': not a decimal integer")) << message;
-    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RETENTION_SECONDS='-5': must be >= 0 s")) << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RETENTION_SECONDS='-5': must be within 0..3153600000 s")) << message;
     EXPECT_TRUE(has(env_failure({{"DOMAIN_EVENTS_MAX_PAYLOAD_BYTES", "100"}}),
                     "DOMAIN_EVENTS_MAX_PAYLOAD_BYTES='100': must be >= 1024 bytes"));
+}
+
+// The relay adds both to the time now: past these bounds the sum wrapped (a lease expired while
+// held, so two relays published at once; a retention cutoff in the future deleted every row).
+TEST(config, a_lease_period_or_retention_that_would_overflow_the_clock_is_refused) {
+    const auto message = env_failure({{"DOMAIN_EVENTS_LEASE_PERIOD_MS", "9223372036854775807"},
+                                      {"DOMAIN_EVENTS_RETENTION_SECONDS", "15000000000000000"}});
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_LEASE_PERIOD_MS='9223372036854775807': must be within 500..86400000 ms"))
+        << message;
+    EXPECT_TRUE(has(message, "DOMAIN_EVENTS_RETENTION_SECONDS='15000000000000000': must be within 0..3153600000 s"))
+        << message;
 }
 
 TEST(config, empty_names_and_paths_are_refused) {
@@ -354,8 +365,8 @@ TEST(config, a_config_built_in_code_is_validated_with_every_bad_field_named) {
              std::string("relay_batch_size='100001': must be within 1..100000"),
              std::string("relay_max_attempts='0': must be >= 1"),
              std::string("relay_poll_interval='10001': must be within 1..10000 ms"),
-             std::string("lease_period='499': must be >= 500 ms"),
-             std::string("published_retention='-1': must be >= 0 s"),
+             std::string("lease_period='499': must be within 500..86400000 ms"),
+             std::string("published_retention='-1': must be within 0..3153600000 s"),
              std::string("kafka_properties[sasl mechanisms]='PLAIN': the librdkafka property name"),
          }) {
         EXPECT_TRUE(has(message, part)) << "missing: " << part << "\nin:\n" << message;
