@@ -26,6 +26,8 @@
 #include <healthcore/errors.hpp>
 #include <healthcore/patient.hpp>
 
+#include "openapi_document.hpp"  // generated from openapi.json by the build
+
 namespace healthcore::api {
 namespace {
 
@@ -232,6 +234,11 @@ void server::state::add_routes() {
         const auto c = relay.counters();
         return reply(200, {{"status", "ok"},
                            {"relay", {{"running", relay.running()}, {"published", c.published}, {"pending", c.pending}}}});
+    });
+
+    // The document the contract test checks the server against (tests/contract/), byte for byte.
+    routes.add("GET", "/api/openapi.json", [](request) {
+        return de::http_response{200, "application/json", std::string(openapi_document), {}};
     });
 
     routes.add("POST", patients, guard([](request_scope& s, request req) {
