@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ make cmake ninja-build ccache mold pkg-config git python3
+  g++ make cmake ninja-build ccache mold pkg-config git python3 python3-venv
   librdkafka-dev libsqlite3-dev nlohmann-json3-dev uuid-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libcli11-dev libmicrohttpd-dev libcpp-httplib-dev
   clang libclang-rt-14-dev

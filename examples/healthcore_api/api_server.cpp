@@ -108,10 +108,21 @@ std::optional<std::chrono::year_month_day> optional_date(const json& body, const
     return text ? std::optional(parse_date(field, *text)) : std::nullopt;
 }
 
+constexpr std::size_t max_request_id_bytes = 200;
+
 // The caller's X-Request-ID becomes the events' correlation id, so a request can be traced to Kafka.
+// Bounded and printable ASCII: it is copied into every event of the request, and anything else
+// would fail the envelope's serialization far from the header at fault (found by Schemathesis).
 de::publish_context context_of(const de::http_request& req) {
     de::publish_context context;
-    if (auto id = req.header("X-Request-ID"); !id.empty()) context.correlation_id = std::move(id);
+    auto id = req.header("X-Request-ID");
+    if (id.empty()) return context;
+    if (id.size() > max_request_id_bytes)
+        throw de::validation_error("X-Request-ID", "is " + std::to_string(id.size()) + " bytes, at most " +
+                                                       std::to_string(max_request_id_bytes) + " allowed");
+    if (!std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x20 && c <= 0x7e; }))
+        throw de::validation_error("X-Request-ID", "must be printable ASCII (space to ~)");
+    context.correlation_id = std::move(id);
     return context;
 }
 

@@ -19,7 +19,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 "$repo/scripts/python-tools.sh" --check
 tools=$("$repo/scripts/python-tools.sh")
 
-rm -rf "$work" && mkdir -p "$work"
+rm -rf "$work" && mkdir -p "$work" && work=$(cd "$work" && pwd)
 log="$work/server.log"
 "$api" --port 0 --db "$work/api.db" 2>"$log" &
 server=$!
@@ -41,23 +41,25 @@ stop_server() {  # stop_server: SIGTERM, then up to 20 s for a graceful exit; it
 trap 'stop_server >/dev/null 2>&1 || true' EXIT
 
 port=""
-for ((i = 0; i < 200 && -z "$port"; i++)); do
+for ((i = 0; i < 200; i++)); do
   kill -0 "$server" 2>/dev/null || { echo "schemathesis test: healthcore_api exited at start:" >&2; cat "$log" >&2; exit 1; }
   port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log" | head -n 1)
-  [[ -n "$port" ]] || sleep 0.1
+  [[ -z "$port" ]] || break
+  sleep 0.1
 done
 [[ -n "$port" ]] || { echo "schemathesis test: healthcore_api printed no port within 20 s:" >&2; cat "$log" >&2; exit 1; }
 
 status=0
 # The checks the document can state honestly: no 5xx, only documented statuses, content types,
-# headers (Location on 201) and bodies. Generation stays within what a JSON client can send (the
-# server's own refusals of other media types are the hostile tier's).
-"$tools/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
+# headers (Location on 201) and bodies. Not positive_data_acceptance: a schema cannot say "a date
+# not after today" or "no 30 February", which the server refuses with a documented 400.
+# From the work folder: Schemathesis keeps its replay data (.schemathesis/) in the current one.
+(cd "$work" && "$tools/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-30}" --seed "${SCHEMATHESIS_SEED:-20}" --workers 1 \
-  --request-timeout 10 --no-color \
-  --report junit --report-dir "$work/report" || status=$?
+  --generation-database none --request-timeout 10 --no-color \
+  --report junit --report-dir "$work/report") || status=$?
 
 if ! stop_server; then
   status=1

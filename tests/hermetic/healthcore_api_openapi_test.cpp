@@ -9,6 +9,7 @@
 #include <domain_events/embedded_cluster.hpp>
 
 #include "api_server.hpp"
+#include "build_tree.hpp"
 #include "prefixed_config.hpp"
 #include "temp_dir.hpp"
 
