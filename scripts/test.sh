@@ -153,6 +153,7 @@ trap on_exit EXIT
 
 phase "install what is missing"
 "$repo/scripts/install-deps.sh"
+"$repo/scripts/python-tools.sh" >/dev/null  # Schemathesis for the contract tier (tests/python/)
 
 if ((fuzz_only)); then
   fuzz_targets

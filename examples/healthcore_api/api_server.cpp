@@ -27,6 +27,8 @@
 #include <healthcore/errors.hpp>
 #include <healthcore/patient.hpp>
 
+#include "openapi_document.hpp"  // generated from openapi.json by the build
+
 namespace healthcore::api {
 namespace {
 
@@ -107,14 +109,20 @@ std::optional<std::chrono::year_month_day> optional_date(const json& body, const
     return text ? std::optional(parse_date(field, *text)) : std::nullopt;
 }
 
+constexpr std::size_t max_request_id_bytes = 128;
+
 // The caller's X-Request-ID becomes the events' correlation id, so a request can be traced to
-// Kafka. It goes into every event and a Kafka header: bounded, and plain text, like an id.
+// Kafka. It goes into every event of the request and a Kafka header: bounded, and visible ASCII
+// like an id (anything else failed the envelope's serialization far from the header at fault).
 de::publish_context context_of(const de::http_request& req) {
     de::publish_context context;
     auto id = req.header("X-Request-ID");
     if (id.empty()) return context;
-    if (id.size() > 128 || !std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c < 0x7f; }))
-        throw de::validation_error("X-Request-ID", "must be 1 to 128 visible ASCII characters");
+    if (id.size() > max_request_id_bytes)
+        throw de::validation_error("X-Request-ID", "is " + std::to_string(id.size()) + " bytes, at most " +
+                                                       std::to_string(max_request_id_bytes) + " allowed");
+    if (!std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c < 0x7f; }))
+        throw de::validation_error("X-Request-ID", "must be visible ASCII ('!' to '~'), no spaces or controls");
     context.correlation_id = std::move(id);
     return context;
 }
@@ -260,6 +268,11 @@ void server::state::add_routes() {
                            {"relay", {{"running", relay.running()}, {"published", c.published}, {"pending", c.pending}}},
                            {"writes", {{"transactions", w.transactions}, {"committed", w.committed},
                                        {"rolled_back", w.rolled_back}, {"largest", w.largest}}}});
+    });
+
+    // The document the contract test checks the server against (tests/contract/), byte for byte.
+    routes.add("GET", "/api/openapi.json", [](request) {
+        return de::http_response{200, "application/json", std::string(openapi_document), {}};
     });
 
     routes.add("POST", patients, guard([this](request_scope&, request req) {

@@ -114,6 +114,29 @@ TEST_F(api_requests_test, a_wrong_method_is_405_with_allow_and_a_wrong_media_typ
     EXPECT_EQ(api.handle(gzipped).status, 415);
 }
 
+// Found by Schemathesis: invalid UTF-8 in the header failed the event's serialization (400 on
+// field `envelope`, with the JSON library's exception text), and any length up to the header
+// limit was copied into every event.
+TEST_F(api_requests_test, an_x_request_id_not_short_visible_ascii_is_400_naming_it_and_writes_nothing) {
+    const std::string marker = "Zq9MARKER";
+    for (const auto& id : {marker + "\xff\xfe", marker + "\x01", marker + " b", marker + std::string(128, 'a')}) {
+        auto r = post("/api/v1/patients/", patient_body("N3"));
+        r.headers["X-Request-ID"] = id;
+        const auto answer = api.handle(r);
+        EXPECT_EQ(answer.status, 400) << answer.body;
+        EXPECT_EQ(json::parse(answer.body).at("field"), "X-Request-ID") << answer.body;
+        EXPECT_THAT(answer.body, Not(HasSubstr(marker)));
+    }
+    de::http_request list;
+    list.method = "GET";
+    list.path = "/api/v1/patients/";
+    EXPECT_EQ(api.handle(list).body, "[]\n");
+
+    auto longest = post("/api/v1/patients/", patient_body("N4"));
+    longest.headers["X-Request-ID"] = std::string(127, '~') + "!";
+    EXPECT_EQ(api.handle(longest).status, 201);
+}
+
 TEST_F(api_requests_test, a_chunked_body_over_64_kib_is_413_over_the_socket) {
     const int port = api.start("127.0.0.1", 0);
     dt::raw_connection c(port);

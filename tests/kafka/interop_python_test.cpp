@@ -30,10 +30,10 @@ constexpr const char* trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba90
 constexpr const char* python_trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 // Runs cloudevents_client.py with the interpreter of scripts/python-tools.sh (which installs the
-// SDK and confluent-kafka from PyPI into .cache/python on first use); its JSON lines.
+// SDK and confluent-kafka from PyPI into .cache/python-tools on first use, and prints its bin folder); its JSON lines.
 std::vector<nlohmann::json> python_client(const de::testing::temp_dir& dir, std::vector<std::string> args) {
     const auto output = dir.file("python-" + args.front() + ".jsonl");
-    std::vector<std::string> argv = {"/bin/sh", "-c", "python=$(\"$1\") && shift && exec \"$python\" \"$@\"", "sh",
+    std::vector<std::string> argv = {"/bin/sh", "-c", "bin=$(\"$1\") && shift && exec \"$bin/python\" \"$@\"", "sh",
                                      DOMAIN_EVENTS_PYTHON_TOOLS, DOMAIN_EVENTS_CLOUDEVENTS_CLIENT};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--output", output, "--timeout", "60"});
