@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "domain_events/error.hpp"
+#include "domain_events/publish_scope.hpp"
 
 namespace domain_events {
 namespace {
@@ -23,6 +24,7 @@ using clock = std::chrono::steady_clock;
 // One caller's write, queued until a leader runs it.
 struct group_commit::request {
     const std::function<void(database&)>* body = nullptr;
+    publish_context context;  // the caller's current one: its body's events take it on any thread
     std::condition_variable turn;  // done, or at the front of the queue: leader
     bool done = false;
     std::exception_ptr failure;  // its body's, or the shared COMMIT's
@@ -73,6 +75,7 @@ void group_commit::run_erased(const std::function<void(database&)>& body) {
     auto& s = *impl_;
     request mine;
     mine.body = &body;
+    mine.context = publish_scope::current();
     std::unique_lock lock(s.mutex);
     if (s.leader_thread == std::this_thread::get_id()) {
         throw usage_error("group_commit: run() called from a body of the same group (it would wait for itself)");
@@ -123,6 +126,7 @@ void group_commit::lead(std::unique_lock<std::mutex>& lock) {
             const auto mark = s.db.pending_commit_callbacks();
             try {
                 transaction own(s.db);  // a savepoint
+                const publish_scope callers(r->context, publish_scope::enclosing::ignore);
                 (*r->body)(s.db);
                 own.commit();
                 r->callbacks = s.db.take_commit_callbacks(mark);

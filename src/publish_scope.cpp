@@ -15,8 +15,9 @@ publish_context checked(publish_context c) {
 
 }  // namespace
 
-publish_scope::publish_scope(publish_context context) : context_(checked(std::move(context))), enclosing_(innermost) {
-    if (enclosing_ != nullptr) {
+publish_scope::publish_scope(publish_context context, enclosing around)
+    : context_(checked(std::move(context))), enclosing_(innermost) {
+    if (enclosing_ != nullptr && around == enclosing::inherit) {
         const auto& outer = enclosing_->context_;
         if (!context_.correlation_id) context_.correlation_id = outer.correlation_id;
         if (!context_.causation_id) context_.causation_id = outer.causation_id;

@@ -53,7 +53,10 @@ struct group_commit_counters {
  * committed in the order the bodies ran (an outbox's positions are still its commit order).
  *
  * A body may run on another caller's thread: it must not rely on thread-local state of its
- * caller (capture what it needs), and it runs while the others wait, so keep it short.
+ * caller (capture what it needs), and it runs while the others wait, so keep it short. The one
+ * exception is the caller's `publish_scope`: the body runs under its caller's current publish
+ * context (and only that one, whichever thread runs it), so its events carry their caller's
+ * trace, correlation and causation.
  *
  * Threads: `run`, `waiting` and `counters` are safe from any thread. A body must not call `run`
  * of the same group (usage_error), nor commit or roll back the shared transaction itself; it may

@@ -34,13 +34,19 @@ struct publish_context {
  */
 class publish_scope {
 public:
+    /** @brief What a scope takes from the scopes open around it on its thread. */
+    enum class enclosing {
+        inherit,  ///< what it leaves unset (the usual nesting)
+        ignore,   ///< nothing: for work run on this thread for another one (group_commit's bodies)
+    };
+
     /**
      * @brief Opens the scope; the trace values are checked and kept in their written form
      *        (`trace_context::parse`).
      * @throws validation_error on `traceparent` or `tracestate` when one is malformed, or a
      *         `tracestate` comes without a `traceparent`.
      */
-    explicit publish_scope(publish_context context);
+    explicit publish_scope(publish_context context, enclosing around = enclosing::inherit);
     /** @brief Restores the scope around this one (or none). */
     ~publish_scope();
 

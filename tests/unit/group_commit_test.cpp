@@ -7,6 +7,7 @@
 #include <domain_events/group_commit.hpp>
 #include <domain_events/model_signals.hpp>
 #include <domain_events/outbox.hpp>
+#include <domain_events/publish_scope.hpp>
 #include <domain_events/publisher.hpp>
 
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <latch>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -246,3 +248,60 @@ TEST_F(group_commit_test, many_threads_keep_every_acknowledged_write_in_the_orde
 }
 
 }  // namespace
+
+// A body run by another caller's thread publishes under its own caller's publish scope, and
+// nothing of the leader's leaks into it.
+TEST_F(group_commit_test, a_body_run_by_another_callers_thread_publishes_under_its_own_callers_scope) {
+    de::database setup(path());
+    de::model_signals signals;
+    const auto settings = de::testing::prefixed_config("gc");
+    de::publisher events(setup, signals, settings);
+    de::group_commit group({.path = path()}, {.max_batch = 100});
+    const auto publish = [&](const std::string& id) {
+        return [&events, id](de::database& db) {
+            (void)events.publish(db, "item.made", "item", id, {{"n", 1}});
+        };
+    };
+    const auto run_in_scope = [&](de::publish_context context, const std::string& id) {
+        return [&group, context, body = publish(id)] {
+            const de::publish_scope scope(context);
+            group.run(body);
+        };
+    };
+    // The leader's own scope holds a correlation id, a causation id and a trace; the second
+    // caller's only a correlation id; the third has none.
+    const de::publish_context leaders{.correlation_id = "leader", .causation_id = "leader-cause",
+                                      .traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"};
+    std::latch head_running(1);
+    std::atomic<bool> all_queued{false};
+    std::jthread first([&] {
+        const de::publish_scope scope(leaders);
+        group.run([&](de::database& db) {
+            head_running.count_down();
+            publish("a-1")(db);
+            ASSERT_TRUE(de::testing::eventually([&] { return all_queued.load(); }, 10s, 1ms));
+        });
+    });
+    head_running.wait();
+    std::jthread second(run_in_scope({.correlation_id = "second"}, "a-2"));
+    ASSERT_TRUE(de::testing::eventually([&] { return group.waiting() >= 1; }, 10s, 1ms));
+    std::jthread third([&] { group.run(publish("a-3")); });
+    ASSERT_TRUE(de::testing::eventually([&] { return group.waiting() >= 2; }, 10s, 1ms));
+    // The second caller leads the next transaction inside its own scope: none of its values
+    // may reach the third caller's event, which it runs on its thread.
+    all_queued = true;
+    first.join();
+    second.join();
+    third.join();
+    ASSERT_EQ(group.counters().largest, 2u) << "the second and third callers did not share a transaction";
+
+    de::outbox box(reader_);
+    std::map<std::string, de::outbox_record> rows;
+    for (auto& row : box.next_batch(10)) rows.emplace(row.aggregate_id, row);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows.at("a-1").correlation_id, "leader");
+    EXPECT_EQ(rows.at("a-2").correlation_id, "second");
+    EXPECT_EQ(rows.at("a-3").correlation_id, std::nullopt);
+    EXPECT_EQ(rows.at("a-2").traceparent, std::nullopt);
+    EXPECT_EQ(rows.at("a-3").traceparent, std::nullopt);
+}
