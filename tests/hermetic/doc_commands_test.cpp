@@ -25,6 +25,7 @@
 #include <domain_events/embedded_cluster.hpp>
 #include <domain_events/outbox.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -141,6 +142,10 @@ protected:
     std::vector<std::string> in_clean_environment(std::vector<std::string> argv) const {
         std::vector<std::string> full = {"/usr/bin/env", "-i", "-C", dir.path().string()};
         for (const auto& [name, value] : env) full.push_back(name + "=" + value);
+        // The sanitizers' settings (CI's suppressions among them) are the test run's, not the doc's.
+        for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
+            if (const char* value = std::getenv(name)) full.push_back(std::string(name) + "=" + value);
+        }
         full.insert(full.end(), argv.begin(), argv.end());
         return full;
     }
