@@ -9,6 +9,7 @@
 #include <span>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -227,23 +228,32 @@ struct server::state {
         idle_scopes.push_back(std::move(scope));
     }
 
-    // Wraps a handler: a connection and repositories, and each error type to its status.
+    // Wraps a handler: each error type to its status, and a pooled connection for one that reads.
     template <class Handler>
     de::http_router::handler guard(Handler handler) {
         return [this, handler](const de::http_request& req) -> de::http_response {
-            auto scope = take_scope();
+            // A handler of the request alone writes through the group commit: no pooled connection.
+            constexpr bool takes_no_scope = std::is_invocable_v<const Handler&, const de::http_request&>;
+            std::unique_ptr<request_scope> scope;
+            if constexpr (!takes_no_scope) scope = take_scope();
+            const auto release = [&] { if (scope) give_back(std::move(scope)); };
             try {
-                auto answer = handler(*scope, req);
-                give_back(std::move(scope));
+                de::http_response answer;
+                if constexpr (takes_no_scope) {
+                    answer = handler(req);
+                } else {
+                    answer = handler(*scope, req);
+                }
+                release();
                 return answer;
             } catch (const not_found& e) {
-                give_back(std::move(scope));
+                release();
                 return de::json_error(404, e.what(), e.field());
             } catch (const domain_error& e) {
-                give_back(std::move(scope));
+                release();
                 return de::json_error(409, e.what(), e.field());
             } catch (const de::validation_error& e) {
-                give_back(std::move(scope));
+                release();
                 return de::json_error(400, e.what(), e.field());
             }
             // Anything else (a storage error) drops the scope's connection and becomes the
@@ -275,7 +285,7 @@ void server::state::add_routes() {
         return de::http_response{200, "application/json", std::string(openapi_document), {}};
     });
 
-    routes.add("POST", patients, guard([this](request_scope&, request req) {
+    routes.add("POST", patients, guard([this](request req) {
         const auto body = body_with(req, patient_fields);
         const new_patient input{.name = required_string(body, "name"),
                                 .email = required_string(body, "email"),
@@ -295,7 +305,7 @@ void server::state::add_routes() {
     routes.add("GET", patients + id, guard([](request_scope& s, request req) {
         return reply(200, to_json(s.patients.get(path_id(req))));
     }));
-    routes.add("PUT", patients + id, guard([this](request_scope&, request req) {
+    routes.add("PUT", patients + id, guard([this](request req) {
         const auto body = body_with(req, patient_fields);
         const auto patient_id = path_id(req);
         const patient_changes changes{.name = optional_string(body, "name"),
@@ -312,14 +322,14 @@ void server::state::add_routes() {
         for (const auto& a : s.appointments.list_for_patient(patient_id)) list.push_back(to_json(a));
         return reply(200, list);
     }));
-    routes.add("DELETE", patients + id, guard([this](request_scope&, request req) {
+    routes.add("DELETE", patients + id, guard([this](request req) {
         const auto patient_id = path_id(req);
         const auto context = context_of(req);
         write([&](write_scope& w) { w.patients.remove(patient_id, context); });
         return de::http_response{204, "application/json", "", {}};
     }));
 
-    routes.add("POST", appointments, guard([this](request_scope&, request req) {
+    routes.add("POST", appointments, guard([this](request req) {
         const auto body = body_with(req, appointment_fields);
         const new_appointment input{.patient_id = required_id(body, "patient_id"),
                                     .doctor = required_string(body, "doctor"),
@@ -332,14 +342,14 @@ void server::state::add_routes() {
     routes.add("GET", appointments + id, guard([](request_scope& s, request req) {
         return reply(200, to_json(s.appointments.get(path_id(req))));
     }));
-    routes.add("POST", appointments + id + "/cancel", guard([this](request_scope&, request req) {
+    routes.add("POST", appointments + id + "/cancel", guard([this](request req) {
         const auto body = body_with(req, cancel_fields);
         const auto appointment_id = path_id(req);
         const auto reason = required_string(body, "reason");
         const auto context = context_of(req);
         return reply(200, to_json(write([&](write_scope& w) { return w.appointments.cancel(appointment_id, reason, context); })));
     }), json_body);
-    routes.add("POST", appointments + id + "/complete", guard([this](request_scope&, request req) {
+    routes.add("POST", appointments + id + "/complete", guard([this](request req) {
         if (!req.body.empty()) body_with(req, {});  // no fields, but a body must still be JSON
         const auto appointment_id = path_id(req);
         const auto context = context_of(req);
