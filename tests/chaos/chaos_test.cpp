@@ -401,9 +401,8 @@ TEST_F(chaos, consumer_sigkilled_at_random_points_applies_every_event_exactly_on
     r.effects_twice = static_cast<std::size_t>(dt::scalar(
         effects, "SELECT count(*) FROM (SELECT event_id FROM effects GROUP BY event_id HAVING count(*) > 1)"));
     std::set<std::string> applied_ids;
-    auto& ids = effects.prepare("SELECT DISTINCT event_id FROM effects");
-    while (ids.step()) applied_ids.insert(ids.column_text(0));
-    ids.reset();
+    auto ids = effects.prepare("SELECT DISTINCT event_id FROM effects");
+    while (ids->step()) applied_ids.insert(ids->column_text(0));
     for (const auto& e : dt::committed_events(db_path, c)) {
         if (!e.dead && !applied_ids.contains(e.event_id)) ++r.effects_missed;
     }
