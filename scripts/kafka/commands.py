@@ -82,7 +82,7 @@ def wait_ready(instance: Instance, watched: list, bootstrap: str, expected: int,
         time.sleep(min(READY_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
 
 
-def _format_storage(settings, instance: Instance, nodes: int, cluster_id: str, log4j) -> None:
+def _format_storage(settings, instance: Instance, nodes: int, cluster_id: str, data, log4j) -> None:
     """Formats every node's storage with one cluster id, the nodes in parallel."""
     running = []
     for i in range(1, nodes + 1):
@@ -102,11 +102,22 @@ def _format_storage(settings, instance: Instance, nodes: int, cluster_id: str, l
             status = f"timed out after {FORMAT_TIMEOUT}s"
         if status != 0 and failed is None:
             failed = (i, status)
+    for i in range(1, nodes + 1):
+        if failed is None and not _formatted(data / f"node-{i}" / "meta.properties", i, cluster_id):
+            failed = (i, f"no meta.properties with node.id={i} and cluster.id={cluster_id} in {data / f'node-{i}'}")
     if failed is not None:
         i, status = failed
         log_path = instance.node_file(i, "format.log")
         print(log_path.read_text(encoding="utf-8", errors="replace"), file=sys.stderr, end="", flush=True)
         raise Failure(f"formatting storage of node {i} failed ({status}; log: {log_path})")
+
+
+def _formatted(meta_properties, i: int, cluster_id: str) -> bool:
+    try:
+        lines = set(meta_properties.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return False
+    return f"node.id={i}" in lines and f"cluster.id={cluster_id}" in lines
 
 
 def _launch_and_wait(settings, instance: Instance, name: str, nodes: int, log4j) -> str:
@@ -129,7 +140,7 @@ def _launch_and_wait(settings, instance: Instance, name: str, nodes: int, log4j)
     cluster_id = new_cluster_id()
     instance.path("cluster-id").write_text(f"{cluster_id}\n", encoding="ascii")
     log(f"formatting KRaft storage (cluster id {cluster_id}, {nodes} node(s)) in {data}")
-    _format_storage(settings, instance, nodes, cluster_id, log4j)
+    _format_storage(settings, instance, nodes, cluster_id, data, log4j)
 
     for i in range(1, nodes + 1):
         instance.launch(i, _broker_command(settings, instance, i))

@@ -24,6 +24,7 @@ from settings import Failure, log
 
 DATA_MARKER = ".domain-events-kafka"
 POLL_SECONDS = 0.2
+LAUNCH_TIMEOUT = 10
 
 
 @contextlib.contextmanager
@@ -160,6 +161,14 @@ class Instance:
         partial = pid_file.with_suffix(".pid.tmp")
         partial.write_text(f"{process.pid}\n", encoding="ascii")
         partial.replace(pid_file)
+        # Popen returns once exec has closed the close-on-exec descriptors, which the kernel does
+        # before it sets the new command line: until then /proc/PID/cmdline reads empty, and the
+        # node would look gone. Wait (bounded) until it reads as this node or the process ends.
+        deadline = time.monotonic() + LAUNCH_TIMEOUT
+        while not self.pid_is_node(process.pid, i) and process.poll() is None:
+            if time.monotonic() >= deadline:
+                raise Failure(f"node {i} (pid {process.pid}) did not show its command line in {LAUNCH_TIMEOUT}s")
+            time.sleep(0.01)
 
     def print_log_tail(self, i: int, lines: int = 40) -> None:
         for path in (self.node_file(i, "log"), self.node_file(i, "out")):
