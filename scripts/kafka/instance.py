@@ -25,6 +25,7 @@ from settings import Failure, log
 DATA_MARKER = ".domain-events-kafka"
 POLL_SECONDS = 0.2
 LAUNCH_TIMEOUT = 10
+EXEC_WINDOW = 1.0
 
 
 @contextlib.contextmanager
@@ -88,6 +89,26 @@ def pick_ports(count: int) -> list:
     return ports
 
 
+def _command_line(pid: int) -> str:
+    """The command line of a live process, "" when it is gone or a zombie. It also reads empty
+    while the process is inside exec (the kernel sets it late; a launcher that execs again, such
+    as a wrapper script, passes through that window after start), so an empty read of a process
+    that is neither gone nor a zombie is retried for up to EXEC_WINDOW seconds."""
+    deadline = time.monotonic() + EXEC_WINDOW
+    while True:
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                zombie = f.read().rpartition(b")")[2].split()[:1] == [b"Z"]
+        except OSError:
+            return ""
+        if command or zombie or time.monotonic() >= deadline:
+            return "" if zombie else command
+        time.sleep(0.01)
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8").strip()
@@ -122,12 +143,7 @@ class Instance:
         return ""
 
     def pid_is_node(self, pid: int, i: int) -> bool:
-        try:
-            os.kill(pid, 0)
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                command = f.read().replace(b"\0", b" ").decode("utf-8", "replace")  # empty for a zombie
-        except OSError:
-            return False
+        command = _command_line(pid)
         return "kafka.Kafka" in command and str(self.node_file(i, "properties")) in command
 
     def recorded_pid(self, i: int):
