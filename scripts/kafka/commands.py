@@ -101,7 +101,7 @@ def _format_storage(settings, instance: Instance, nodes: int, cluster_id: str, d
             process.wait()
             status = f"timed out after {FORMAT_TIMEOUT}s"
         if status != 0 and failed is None:
-            failed = (i, status)
+            failed = (i, status if isinstance(status, str) else f"exit {status}")
     for i in range(1, nodes + 1):
         if failed is None and not _formatted(data / f"node-{i}" / "meta.properties", i, cluster_id):
             failed = (i, f"no meta.properties with node.id={i} and cluster.id={cluster_id} in {data / f'node-{i}'}")

@@ -1,7 +1,8 @@
 """Plays `java` for scripts/kafka.sh in tests: `kafka.tools.StorageTool format -t ID -c PROPS` writes
 the node's meta.properties; `kafka.Kafka PROPS` serves fake_kafka.FakeKafka on the node's
 listener, listing every node of the instance (from the ports file beside PROPS), for at most
-LIFETIME seconds. FAKE_KAFKA_EXIT_NODE=N makes node N exit at once instead."""
+LIFETIME seconds. FAKE_KAFKA_EXIT_NODE=N makes node N exit at once instead; FAKE_KAFKA_FORMAT_FAILS=1
+makes the format fail."""
 
 import os
 import sys
@@ -24,6 +25,9 @@ def properties(path: str) -> dict:
 
 
 def format_storage(args: list) -> int:
+    if os.environ.get("FAKE_KAFKA_FORMAT_FAILS") == "1":
+        print("fake StorageTool: failing as FAKE_KAFKA_FORMAT_FAILS asks")
+        return 1
     cluster_id, config = args[args.index("-t") + 1], properties(args[args.index("-c") + 1])
     log_dir = Path(config["log.dirs"])
     log_dir.mkdir(parents=True, exist_ok=True)

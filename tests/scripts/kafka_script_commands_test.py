@@ -159,6 +159,15 @@ class CommandsTest(unittest.TestCase):
         self.assertEqual(self.pids("d"), set())  # stop removed the pid files of what it stopped
         self.assertFalse(any(self.root.glob("domain-events-kafka-d.*")))  # nor the data
 
+    def test_a_failed_format_fails_the_start_showing_the_tool_output_and_starts_no_broker(self):
+        start = self.kafka("start", "--name", "f", FAKE_KAFKA_FORMAT_FAILS="1")
+        self.assertEqual(start.returncode, 1)
+        self.assertIn("fake StorageTool: failing as FAKE_KAFKA_FORMAT_FAILS asks", start.stderr)
+        self.assertIn(f"formatting storage of node 1 failed (exit 1; log: {self.state / 'f' / 'node-1.format.log'})",
+                      start.stderr)
+        self.assertNotIn("started 1 node(s)", start.stderr)
+        self.assertFalse(any(self.root.glob("domain-events-kafka-f.*")))
+
 
 if __name__ == "__main__":
     unittest.main()
