@@ -140,6 +140,9 @@ def main() -> int:
     except (Failure, Interrupted) as e:
         log(f"error: {e}")
         return e.exit_code
+    except OSError as e:  # a state or cache file that cannot be written or read: the message names it
+        log(f"error: {e}")
+        return Failure.exit_code
     except KeyboardInterrupt:
         log("error: interrupted")
         return Interrupted.exit_code
