@@ -14,7 +14,7 @@
 
 #include <optional>
 
-#include "../src/kafka_conf.hpp"
+#include "kafka/kafka_conf.hpp"
 #include "bench_support.hpp"
 
 namespace de = domain_events;

@@ -1,6 +1,6 @@
 #include "healthcore/consumers/audit_log.hpp"
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
 
 #include "rows.hpp"

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
 
 #include "rows.hpp"

@@ -4,7 +4,7 @@
 #include <map>
 
 #include <domain_events/event.hpp>
-#include <domain_events/model_signals.hpp>
+#include <domain_events/publish/model_signals.hpp>
 #include <healthcore/patient.hpp>
 
 #include "rows.hpp"

@@ -11,11 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <domain_events/consumer_program.hpp>
-#include <domain_events/database.hpp>
+#include <domain_events/ops/consumer_program.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/error.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/statement.hpp>
+#include <domain_events/storage/statement.hpp>
 
 #include <healthcore/clinic.hpp>
 #include <healthcore/sql_rows.hpp>

@@ -1,6 +1,6 @@
 #include <string>
 
-#include <domain_events/model_writes.hpp>
+#include <domain_events/publish/model_writes.hpp>
 
 #include "healthcore/errors.hpp"
 #include "healthcore/patient.hpp"

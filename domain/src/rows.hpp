@@ -5,7 +5,7 @@
 #include <string_view>
 #include <cstdint>
 
-#include <domain_events/statement.hpp>
+#include <domain_events/storage/statement.hpp>
 
 #include "healthcore/sql_rows.hpp"
 

@@ -1,6 +1,6 @@
-#include "domain_events/relay_lease.hpp"
+#include "domain_events/relay/relay_lease.hpp"
 
-#include "domain_events/database.hpp"
+#include "domain_events/storage/database.hpp"
 #include "domain_events/error.hpp"
 
 namespace domain_events {

@@ -1,8 +1,8 @@
 #include "writing.hpp"
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/outbox.hpp>
+#include <domain_events/storage/outbox.hpp>
 
 #include <array>
 #include <random>

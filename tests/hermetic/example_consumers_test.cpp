@@ -11,13 +11,13 @@
 #include <utility>
 #include <vector>
 
-#include <domain_events/consumer_program.hpp>
-#include <domain_events/database.hpp>
+#include <domain_events/ops/consumer_program.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/publisher.hpp>
-#include <domain_events/relay.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/publish/publisher.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 #include <healthcore/appointment.hpp>
 #include <healthcore/clinic.hpp>
 #include <healthcore/consumers/notifications.hpp>

@@ -3,9 +3,9 @@
 // The disk is a 4 MiB tmpfs mounted for the test (root only: skipped otherwise).
 #include <gtest/gtest.h>
 
-#include <domain_events/consumer.hpp>
-#include <domain_events/relay.hpp>
-#include <domain_events/relay_lease.hpp>
+#include <domain_events/consume/consumer.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/relay/relay_lease.hpp>
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>

@@ -14,11 +14,11 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <domain_events/consumer.hpp>
-#include <domain_events/consumer_http.hpp>
-#include <domain_events/database.hpp>
+#include <domain_events/consume/consumer.hpp>
+#include <domain_events/ops/consumer_http.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/shutdown_signals.hpp>
+#include <domain_events/ops/shutdown_signals.hpp>
 
 #include <cstdlib>
 #include <iostream>

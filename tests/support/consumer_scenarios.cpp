@@ -3,9 +3,9 @@
 #include <gmock/gmock.h>
 #include <signal.h>
 
-#include <domain_events/database.hpp>
-#include <domain_events/dead_letter_headers.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/consume/dead_letter_topic_headers.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <set>
 

@@ -4,11 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/detail/handles.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
-#include "../../src/kafka_conf.hpp"
+#include "kafka/kafka_conf.hpp"
 
 #include <algorithm>
 #include <map>

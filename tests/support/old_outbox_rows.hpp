@@ -1,9 +1,9 @@
 #pragma once
 // Test-only: rows as an outbox of schema 1 to 4 held them (no trace context columns), for the
 // upgrade tests that fill an old file before the library migrates it.
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/outbox.hpp>
+#include <domain_events/storage/outbox.hpp>
 
 namespace domain_events::testing {
 

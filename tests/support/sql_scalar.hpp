@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/error.hpp>
 
 namespace domain_events::testing {

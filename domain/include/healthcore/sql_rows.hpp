@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <vector>
 
-#include <domain_events/statement.hpp>
+#include <domain_events/storage/statement.hpp>
 
 namespace healthcore {
 
