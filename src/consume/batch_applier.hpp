@@ -4,7 +4,7 @@
 // earlier events again, each in a savepoint, so only the failing event's writes are undone),
 // dead-letters an event whose handler keeps failing, commits the batch and only then stores its
 // offsets. Where offsets and dead letters go is a `batch_outlet`: Kafka in the consumer, a
-// recorder in the unit tests (tests/unit/batch_applier_test.cpp). Internal.
+// recorder in the unit tests (tests/unit/consume/batch_applier_test.cpp). Internal.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>

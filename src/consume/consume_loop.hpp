@@ -77,13 +77,14 @@ public:
      * @brief Joins the group and consumes until stop(), `max_events` or `idle_exit`; recovers by
      *        itself from failures of its own database; closes the member at the end.
      * @throws publish_error on a fatal Kafka error or a dead letter that cannot be delivered;
-     *         what a handler's `after_commit` hook throws. The member has left the group.
+     *         what the `after_commit` hook throws. The member has left the group.
      */
     void run();
 
 private:
     using clock = std::chrono::steady_clock;
 
+    [[nodiscard]] group_member& member() const noexcept { return *c_.membership.member; }
     void join_group();
     void loop();
     void read_burst(std::chrono::milliseconds timeout);
@@ -99,7 +100,6 @@ private:
                                    const std::string& error_text, int attempts) override;
 
     context c_;
-    group_member& member() const noexcept { return *c_.membership.member; }
     dead_letter_topic_sender dead_letters_;
     batch_applier applier_;
     message_dispatch dispatch_;

@@ -3,7 +3,7 @@
 // event's idempotency record with its handler's effects), the messages it covers, kept to apply
 // them again after a rollback, and their offsets, to be stored only once it committed. After a
 // handler threw in it, each event gets a savepoint of its own until the batch ends. Internal;
-// no librdkafka: unit-tested on its own (tests/unit/event_batch_test.cpp).
+// no librdkafka: unit-tested on its own (tests/unit/consume/event_batch_test.cpp).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
