@@ -24,15 +24,14 @@ bool idempotency_store::record(std::string_view event_id, std::int64_t now_ms) {
                           " outside a transaction; record it in the transaction that applies it");
     }
     return db_.prepare("INSERT OR IGNORE INTO domain_events_consumed (group_id, event_id, consumed_at_ms) VALUES (?, ?, ?)")
-               .bind_all(group_, event_id, now_ms)
+               ->bind_all(group_, event_id, now_ms)
                .run() == 1;
 }
 
 bool idempotency_store::contains(std::string_view event_id) {
-    auto& query = db_.prepare("SELECT 1 FROM domain_events_consumed WHERE group_id = ? AND event_id = ?");
-    const bool found = query.bind_all(group_, event_id).step();
-    query.reset();
-    return found;
+    return db_.prepare("SELECT 1 FROM domain_events_consumed WHERE group_id = ? AND event_id = ?")
+        ->bind_all(group_, event_id)
+        .step();
 }
 
 idempotency_store::sweep_step idempotency_store::sweep(std::int64_t cutoff_ms, std::size_t max_rows) {
@@ -40,24 +39,22 @@ idempotency_store::sweep_step idempotency_store::sweep(std::int64_t cutoff_ms, s
     if (max_rows == 0) throw usage_error("idempotency_store.sweep: max_rows=0; examine at least one record");
     std::optional<std::string> slice_end;  // the max_rows-th key after swept_to_; none: the slice runs to the end
     const auto deleted = db_.atomic([&] {
-        auto& end = db_.prepare("SELECT event_id FROM domain_events_consumed WHERE group_id = ?1 AND event_id > ?2"
-                                " ORDER BY event_id LIMIT 1 OFFSET ?3");
-        if (end.bind_all(group_, swept_to_, static_cast<std::int64_t>(max_rows - 1)).step()) {
-            slice_end = end.column_text(0);
-        }
-        end.reset();
+        slice_end = first_row(db_.prepare("SELECT event_id FROM domain_events_consumed WHERE group_id = ?1 AND "
+                                           "event_id > ?2 ORDER BY event_id LIMIT 1 OFFSET ?3")
+                                   ->bind_all(group_, swept_to_, static_cast<std::int64_t>(max_rows - 1)),
+                              [](const statement& q) { return q.column_text(0); });
         // Two statements, so that each bound of the slice is a range on the primary key.
         if (!slice_end) {
             return static_cast<std::size_t>(
                 db_.prepare("DELETE FROM domain_events_consumed WHERE group_id = ?1 AND event_id > ?2"
                             " AND consumed_at_ms < ?3")
-                    .bind_all(group_, swept_to_, cutoff_ms)
+                    ->bind_all(group_, swept_to_, cutoff_ms)
                     .run());
         }
         return static_cast<std::size_t>(
             db_.prepare("DELETE FROM domain_events_consumed WHERE group_id = ?1 AND event_id > ?2 AND event_id <= ?3"
                         " AND consumed_at_ms < ?4")
-                .bind_all(group_, swept_to_, *slice_end, cutoff_ms)
+                ->bind_all(group_, swept_to_, *slice_end, cutoff_ms)
                 .run());
     });
     swept_to_ = slice_end.value_or("");  // committed: the next step goes on from here
@@ -65,10 +62,9 @@ idempotency_store::sweep_step idempotency_store::sweep(std::int64_t cutoff_ms, s
 }
 
 std::int64_t idempotency_store::size() {
-    auto& query = db_.prepare("SELECT count(*) FROM domain_events_consumed WHERE group_id = ?");
-    query.bind_all(group_).step();
-    const auto n = query.column_int64(0);
-    query.reset();
+    auto query = db_.prepare("SELECT count(*) FROM domain_events_consumed WHERE group_id = ?");
+    query->bind_all(group_).step();
+    const auto n = query->column_int64(0);
     return n;
 }
 

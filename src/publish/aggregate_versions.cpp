@@ -11,12 +11,11 @@ namespace {
 
 std::optional<std::int64_t> last_version(database& db, const std::string& aggregate_type,
                                          const std::string& aggregate_id) {
-    auto& query = db.prepare(
+    auto query = db.prepare(
         "SELECT version FROM domain_events_aggregate_versions WHERE aggregate_type = ? AND aggregate_id = ?");
-    query.bind_all(aggregate_type, aggregate_id);
+    query->bind_all(aggregate_type, aggregate_id);
     std::optional<std::int64_t> last;
-    if (query.step()) last = query.column_int64(0);
-    query.reset();
+    if (query->step()) last = query->column_int64(0);
     return last;
 }
 
@@ -32,7 +31,7 @@ void claim_aggregate_version(database& db, const event& e) {
     db.prepare("INSERT INTO domain_events_aggregate_versions (aggregate_type, aggregate_id, version) VALUES (?, ?, ?) "
                "ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = excluded.version "
                "WHERE version = excluded.version - 1")
-        .bind_all(e.aggregate_type, e.aggregate_id, e.aggregate_version)
+        ->bind_all(e.aggregate_type, e.aggregate_id, e.aggregate_version)
         .run();
     if (db.changes() == 1) return;
     const auto last = last_version(db, e.aggregate_type, e.aggregate_id).value_or(0);

@@ -124,15 +124,13 @@ void database::execute(std::string_view sql) {
     }
 }
 
-statement& database::prepare(std::string_view sql) {
+statement_use database::prepare(std::string_view sql) {
     auto found = statements_.find(sql);
     if (found == statements_.end()) {
         auto prepared = std::make_unique<statement>(db_.get(), sql, options_.path);
         found = statements_.emplace(std::string(sql), std::move(prepared)).first;
-    } else {
-        found->second->reset();
     }
-    return *found->second;
+    return statement_use(*found->second);
 }
 
 void database::on_commit(std::function<void()> callback, std::string_view dedupe_key) {
@@ -156,10 +154,9 @@ std::int64_t database::last_insert_rowid() const noexcept { return sqlite3_last_
 int database::changes() const noexcept { return sqlite3_changes(db_.get()); }
 
 std::int64_t database::data_version() {
-    auto& query = prepare("PRAGMA data_version");
-    query.step();
-    const auto version = query.column_int64(0);
-    query.reset();
+    auto query = prepare("PRAGMA data_version");
+    query->step();
+    const auto version = query->column_int64(0);
     return version;
 }
 
@@ -176,9 +173,9 @@ void database::begin() {
     // BEGIN, COMMIT, SAVEPOINT and RELEASE run once per write (a consumer's batch opens a
     // savepoint per event): cached statements, not parsed each time.
     if (depth_ == 0) {
-        prepare("BEGIN IMMEDIATE").run();
+        prepare("BEGIN IMMEDIATE")->run();
     } else {
-        prepare("SAVEPOINT " + savepoint_name(depth_ + 1)).run();
+        prepare("SAVEPOINT " + savepoint_name(depth_ + 1))->run();
     }
     ++depth_;
 }
@@ -192,7 +189,7 @@ void database::commit() {
                             SQLITE_ABORT);
     }
     if (depth_ > 1) {
-        prepare("RELEASE " + savepoint_name(depth_)).run();
+        prepare("RELEASE " + savepoint_name(depth_))->run();
         for (auto& pending : on_commit_) {
             if (pending.depth == depth_) pending.depth = depth_ - 1;
         }
@@ -200,7 +197,7 @@ void database::commit() {
         return;
     }
     try {
-        prepare("COMMIT").run();
+        prepare("COMMIT")->run();
     } catch (...) {
         rollback();
         throw;

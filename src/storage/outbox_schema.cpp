@@ -131,14 +131,12 @@ constexpr int latest_version = static_cast<int>(std::size(migrations));
 }  // namespace
 
 std::optional<int> installed_outbox_version(database& db) {
-    auto& table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'domain_events_schema'");
-    const bool has_table = table.step();
-    table.reset();
+    auto table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'domain_events_schema'");
+    const bool has_table = table->step();
     if (!has_table) return std::nullopt;
-    auto& query = db.prepare("SELECT version FROM domain_events_schema WHERE component = 'outbox'");
+    auto query = db.prepare("SELECT version FROM domain_events_schema WHERE component = 'outbox'");
     std::optional<int> version;
-    if (query.step()) version = static_cast<int>(query.column_int64(0));
-    query.reset();
+    if (query->step()) version = static_cast<int>(query->column_int64(0));
     return version;
 }
 

@@ -84,4 +84,18 @@ void statement::reset() noexcept {
     sqlite3_clear_bindings(stmt_.get());
 }
 
+statement_use::statement_use(statement& s) : statement_(&s) {
+    if (s.in_use_) {
+        throw usage_error("statement `" + s.sql() + "` is already in use: an earlier use (a row loop, a result "
+                          "still read) must end before the same SQL is prepared again");
+    }
+    s.in_use_ = true;
+}
+
+statement_use::~statement_use() {
+    if (statement_ == nullptr) return;
+    statement_->reset();
+    statement_->in_use_ = false;
+}
+
 }  // namespace domain_events

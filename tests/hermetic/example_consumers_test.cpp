@@ -89,11 +89,10 @@ protected:
     // The outbox's events (published or not) whose type starts with `type_prefix`, in commit order.
     std::vector<de::event> committed(const std::string& type_prefix) const {
         de::database db(db_path);
-        auto& q = db.prepare("SELECT payload FROM domain_events_outbox WHERE event_type LIKE ? || '%' ORDER BY position");
-        q.bind_all(type_prefix);
+        auto q = db.prepare("SELECT payload FROM domain_events_outbox WHERE event_type LIKE ? || '%' ORDER BY position");
+        q->bind_all(type_prefix);
         std::vector<de::event> out;
-        while (q.step()) out.push_back(de::parse_event(q.column_text_view(0)));
-        q.reset();
+        while (q->step()) out.push_back(de::parse_event(q->column_text_view(0)));
         return out;
     }
 

@@ -78,10 +78,9 @@ TEST_F(relay_process, sigkill_at_random_points_during_a_drain_loses_and_reorders
     de::testing::fill_outbox(db_path, {.events = total, .aggregates = 500});
     de::database observer(db_path);
     const auto published = [&] {
-        auto& q = observer.prepare("SELECT published FROM domain_events_outbox_stats WHERE id = 1");
-        q.step();
-        const auto n = q.column_int64(0);
-        q.reset();
+        auto q = observer.prepare("SELECT published FROM domain_events_outbox_stats WHERE id = 1");
+        q->step();
+        const auto n = q->column_int64(0);
         return n;
     };
     // Slow the drain down (small batches, 100 ms round trips) so that it spans all the kills.

@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
 
     domain_events::model_change change{.model = "gadget", .data = {{"name", "lever"}}};
     domain_events::save_model(db, signals, change, [&](domain_events::model_change& c) {
-        db.prepare("INSERT INTO gadget (name, version) VALUES (?, 1)").bind_all(std::string("lever")).run();
+        db.prepare("INSERT INTO gadget (name, version) VALUES (?, 1)")->bind_all(std::string("lever")).run();
         c.id = std::to_string(db.last_insert_rowid());
         c.version = 1;
         c.created = true;

@@ -57,13 +57,15 @@ public:
     void execute(std::string_view sql);
 
     /**
-     * @brief A cached prepared statement for `sql`, reset and unbound, ready to bind.
+     * @brief A use of the cached prepared statement for `sql`, unbound, ready to bind; the
+     *        statement is reset when the use ends (`auto q = db.prepare(...)`: at the end of the
+     *        scope; `db.prepare(...)->bind_all(...).run()`: at the end of the expression).
      *
-     * The same SQL text returns the same statement, so hot paths prepare once. Do not keep two
-     * uses of one SQL text active at once.
+     * The same SQL text reuses the same statement, so hot paths prepare once.
      * @throws storage_error when the SQL does not compile.
+     * @throws usage_error when the same SQL is still in use (one use at a time).
      */
-    statement& prepare(std::string_view sql);
+    [[nodiscard]] statement_use prepare(std::string_view sql);
 
     /** @brief True inside a `transaction` (at any nesting depth). */
     [[nodiscard]] bool in_transaction() const noexcept { return depth_ > 0; }

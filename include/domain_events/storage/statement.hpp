@@ -7,16 +7,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "domain_events/detail/handles.hpp"
 
 namespace domain_events {
 
+class statement_use;
+
 /**
  * @brief One prepared statement, owned by the `database` that prepared it and reused across calls.
  *
- * Bind parameters by 1-based index, `step()` through rows, read columns by 0-based index.
- * Not thread-safe: it belongs to its connection's thread.
+ * Reached only through a `statement_use` (what `database::prepare` returns), which resets it when
+ * the use ends. Bind parameters by 1-based index, `step()` through rows, read columns by 0-based
+ * index. Not thread-safe: it belongs to its connection's thread.
  */
 class statement {
 public:
@@ -72,18 +78,60 @@ public:
     [[nodiscard]] std::optional<std::string> column_optional_text(int column) const;
     [[nodiscard]] bool column_is_null(int column) const;
 
-    /** @brief Resets the statement and clears its bindings so it can be reused. */
-    void reset() noexcept;
-
     [[nodiscard]] const std::string& sql() const noexcept { return sql_; }
 
 private:
+    friend class statement_use;
+
     [[noreturn]] void fail(int code, std::string_view action) const;
+    // Ends any read the statement holds and clears its bindings.
+    void reset() noexcept;
 
     sqlite3* db_;
     std::string sql_;
     std::string db_path_;
     detail::sqlite_stmt stmt_;
+    bool in_use_ = false;
 };
+
+/**
+ * @brief One use of a cached statement, from `database::prepare` to the end of the scope (or of
+ *        the full expression, for a temporary): on exit, even by an exception, the statement is
+ *        reset, so no read transaction outlives its use, and its bindings are cleared.
+ *
+ * A second use of the same statement while this one is alive (a row loop whose body prepares
+ * the same SQL) would reset the rows under the first; it is refused instead.
+ */
+class statement_use {
+public:
+    /** @brief Starts a use of `s`. @throws usage_error naming the SQL when `s` is already in use. */
+    explicit statement_use(statement& s);
+    statement_use(statement_use&& other) noexcept : statement_(std::exchange(other.statement_, nullptr)) {}
+    statement_use(const statement_use&) = delete;
+    statement_use& operator=(const statement_use&) = delete;
+    statement_use& operator=(statement_use&&) = delete;
+    ~statement_use();
+
+    statement* operator->() const noexcept { return statement_; }
+    statement& operator*() const noexcept { return *statement_; }
+
+private:
+    statement* statement_;
+};
+
+/** @brief Every row `q` (bound, in use) yields, each made by `read(q)`. */
+template <class Read>
+auto collect_rows(statement& q, Read read) {
+    std::vector<std::invoke_result_t<Read&, statement&>> rows;
+    while (q.step()) rows.push_back(read(q));
+    return rows;
+}
+
+/** @brief The first row `q` yields (a lookup by key), or nothing; the rest are not read. */
+template <class Read>
+auto first_row(statement& q, Read read) {
+    using row = std::invoke_result_t<Read&, statement&>;
+    return q.step() ? std::optional<row>(read(q)) : std::nullopt;
+}
 
 }  // namespace domain_events

@@ -51,10 +51,9 @@ protected:
     }
 
     std::int64_t scalar(const std::string& sql) {
-        auto& q = db.prepare(sql);
-        q.step();
-        const auto value = q.column_int64(0);
-        q.reset();
+        auto q = db.prepare(sql);
+        q->step();
+        const auto value = q->column_int64(0);
         return value;
     }
 

@@ -29,7 +29,7 @@ struct insert_widget {
     void operator()(de::model_change& c) const {
         const auto n = c.data.at("n").get<int>();
         if (n == fail_at) throw std::runtime_error("row " + std::to_string(n) + " failed");
-        db.prepare("INSERT INTO widget (n) VALUES (?)").bind_all(n).run();
+        db.prepare("INSERT INTO widget (n) VALUES (?)")->bind_all(n).run();
         c.id = std::to_string(db.last_insert_rowid());
         c.version = 1;
         c.created = true;
@@ -89,12 +89,12 @@ TEST_F(model_writes_test, concurrent_writers_get_exactly_one_event_per_committed
             de::save_model(db, signals_, change, [&](de::model_change& c) {
                 db.prepare("INSERT INTO counter (id, version) VALUES (?, 1) "
                            "ON CONFLICT (id) DO UPDATE SET version = version + 1")
-                    .bind_all(name)
+                    ->bind_all(name)
                     .run();
-                auto& v = db.prepare("SELECT version FROM counter WHERE id = ?");
-                v.bind_all(name);
-                v.step();
-                c.version = v.column_int64(0);
+                auto v = db.prepare("SELECT version FROM counter WHERE id = ?");
+                v->bind_all(name);
+                v->step();
+                c.version = v->column_int64(0);
                 c.created = c.version == 1;
                 c.data = {{"version", c.version}};
             });

@@ -26,18 +26,18 @@ protected:
         de::model_change change{.model = "patient", .data = {{"name", name}}};
         return de::save_model(db_, signals_, change, [&](de::model_change& c) {
             if (id) {
-                db_.prepare("UPDATE patient SET name = ?, version = version + 1 WHERE id = ?").bind_all(name, *id).run();
+                db_.prepare("UPDATE patient SET name = ?, version = version + 1 WHERE id = ?")->bind_all(name, *id).run();
                 c.id = std::to_string(*id);
                 c.changed_fields = {"name"};
             } else {
-                db_.prepare("INSERT INTO patient (name, version) VALUES (?, 1)").bind_all(name).run();
+                db_.prepare("INSERT INTO patient (name, version) VALUES (?, 1)")->bind_all(name).run();
                 c.id = std::to_string(db_.last_insert_rowid());
                 c.created = true;
             }
-            auto& v = db_.prepare("SELECT version FROM patient WHERE id = ?");
-            v.bind_all(std::stoll(c.id));
-            v.step();
-            c.version = v.column_int64(0);
+            auto v = db_.prepare("SELECT version FROM patient WHERE id = ?");
+            v->bind_all(std::stoll(c.id));
+            v->step();
+            c.version = v->column_int64(0);
         });
     }
 
@@ -63,7 +63,7 @@ TEST_F(publisher_test, create_update_delete_record_their_events_with_the_envelop
     save(std::stoll(created.id), "Jane Doe");
     de::delete_model(db_, signals_, de::model_change{.model = "patient", .id = created.id, .version = 3},
                      [&](de::model_change&) {
-                         db_.prepare("DELETE FROM patient WHERE id = ?").bind_all(std::stoll(created.id)).run();
+                         db_.prepare("DELETE FROM patient WHERE id = ?")->bind_all(std::stoll(created.id)).run();
                      });
 
     const auto all = events();
@@ -109,7 +109,7 @@ TEST_F(publisher_test, an_event_refused_by_validation_leaves_neither_row_nor_eve
     de::model_change change{.model = "patient", .data = {{"name", "x"}, {"password", "hunter2"}}};
     EXPECT_THROW(de::save_model(db_, signals_, change,
                                 [&](de::model_change& c) {
-                                    db_.prepare("INSERT INTO patient (name, version) VALUES ('x', 1)").run();
+                                    db_.prepare("INSERT INTO patient (name, version) VALUES ('x', 1)")->run();
                                     c.id = "1";
                                     c.version = 1;
                                     c.created = true;

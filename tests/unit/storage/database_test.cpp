@@ -17,9 +17,9 @@ namespace de = domain_events;
 namespace {
 
 std::string pragma_text(de::database& db, const std::string& name) {
-    auto& q = db.prepare("PRAGMA " + name);
-    EXPECT_TRUE(q.step());
-    return q.column_text(0);
+    auto q = db.prepare("PRAGMA " + name);
+    EXPECT_TRUE(q->step());
+    return q->column_text(0);
 }
 
 }  // namespace
@@ -35,16 +35,57 @@ TEST(database, opens_in_wal_with_foreign_keys_and_the_chosen_synchronous_level) 
     EXPECT_EQ(pragma_text(normal, "synchronous"), "1");  // NORMAL is the default
 }
 
-TEST(database, prepare_returns_the_same_cached_statement_reset_and_unbound) {
+TEST(database, prepare_reuses_the_cached_statement_reset_and_unbound_once_a_use_ends) {
     de::testing::temp_dir dir;
     de::database db(dir.file("a.db"));
-    auto& first = db.prepare("SELECT ?");
-    first.bind_all(std::int64_t{42});
-    ASSERT_TRUE(first.step());
-    auto& second = db.prepare("SELECT ?");
-    EXPECT_EQ(&first, &second);
-    ASSERT_TRUE(second.step());
-    EXPECT_TRUE(second.column_is_null(0)) << "bindings must be cleared between uses";
+    const de::statement* cached = nullptr;
+    {
+        auto first = db.prepare("SELECT ?");
+        first->bind_all(std::int64_t{42});
+        ASSERT_TRUE(first->step());
+        cached = &*first;
+    }
+    auto second = db.prepare("SELECT ?");
+    EXPECT_EQ(cached, &*second);
+    ASSERT_TRUE(second->step());
+    EXPECT_TRUE(second->column_is_null(0)) << "bindings must be cleared between uses";
+}
+
+TEST(database, a_second_use_of_a_statement_still_in_use_is_refused_and_the_first_keeps_its_rows) {
+    de::testing::temp_dir dir;
+    de::database db(dir.file("a.db"));
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2)");
+    auto rows = db.prepare("SELECT id FROM t ORDER BY id");
+    ASSERT_TRUE(rows->step());
+    try {
+        auto again = db.prepare("SELECT id FROM t ORDER BY id");
+        FAIL() << "expected usage_error";
+    } catch (const de::usage_error& e) {
+        EXPECT_NE(std::string(e.what()).find("SELECT id FROM t ORDER BY id"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(rows->column_int64(0), 1);
+    ASSERT_TRUE(rows->step()) << "the refused use must not have reset the first one's rows";
+    EXPECT_EQ(rows->column_int64(0), 2);
+}
+
+// A statement left mid-result keeps its connection's read snapshot: a later query on the same
+// connection would not see other connections' commits. The use's end (here by an exception)
+// must end that read.
+TEST(database, a_use_left_mid_result_by_an_exception_ends_its_read) {
+    de::testing::temp_dir dir;
+    de::database reader(dir.file("a.db"));
+    de::database writer(dir.file("a.db"));
+    reader.execute("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2)");
+    try {
+        auto rows = reader.prepare("SELECT id FROM t");
+        ASSERT_TRUE(rows->step());
+        throw std::runtime_error("the caller gives up after the first row");
+    } catch (const std::runtime_error&) {
+    }
+    writer.execute("INSERT INTO t VALUES (3)");
+    auto count = reader.prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(count->step());
+    EXPECT_EQ(count->column_int64(0), 3) << "the reader still saw its old snapshot";
 }
 
 TEST(database, errors_name_the_sql_and_the_file) {
@@ -52,7 +93,7 @@ TEST(database, errors_name_the_sql_and_the_file) {
     const auto path = dir.file("a.db");
     de::database db(path);
     try {
-        db.prepare("SELECT * FROM no_such_table");
+        auto refused = db.prepare("SELECT * FROM no_such_table");
         FAIL() << "expected storage_error";
     } catch (const de::storage_error& e) {
         EXPECT_NE(std::string(e.what()).find("no such table: no_such_table"), std::string::npos) << e.what();
@@ -62,7 +103,7 @@ TEST(database, errors_name_the_sql_and_the_file) {
     db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
     db.execute("INSERT INTO t VALUES (1)");
     try {
-        db.prepare("INSERT INTO t VALUES (?)").bind_all(std::int64_t{1}).run();
+        db.prepare("INSERT INTO t VALUES (?)")->bind_all(std::int64_t{1}).run();
         FAIL() << "expected storage_error";
     } catch (const de::storage_error& e) {
         EXPECT_EQ(e.sqlite_code(), SQLITE_CONSTRAINT_PRIMARYKEY);
@@ -138,8 +179,7 @@ TEST(database, a_writer_gets_the_lock_released_within_busy_timeout) {
     });
     waiter.execute("INSERT INTO t VALUES (2)");  // waits for the commit, well within the default 5 s
     releases.join();
-    auto& count = waiter.prepare("SELECT count(*) FROM t");
-    ASSERT_TRUE(count.step());
-    EXPECT_EQ(count.column_int64(0), 2);
-    count.reset();
+    auto count = waiter.prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(count->step());
+    EXPECT_EQ(count->column_int64(0), 2);
 }

@@ -42,17 +42,16 @@ protected:
     void SetUp() override { reader_.execute("CREATE TABLE item (name TEXT NOT NULL)"); }
 
     static void insert(de::database& db, const std::string& name) {
-        db.prepare("INSERT INTO item (name) VALUES (?)").bind_all(name).run();
+        db.prepare("INSERT INTO item (name) VALUES (?)")->bind_all(name).run();
     }
     // Read through another connection: what it sees is committed. Callers' on_commit callbacks
     // run on their own threads at once, and a connection is for one thread at a time.
     std::int64_t committed(const std::string& name) {
         std::lock_guard lock(reader_mutex_);
-        auto& q = reader_.prepare("SELECT count(*) FROM item WHERE name = ?");
-        q.bind_all(name);
-        q.step();
-        const auto n = q.column_int64(0);
-        q.reset();
+        auto q = reader_.prepare("SELECT count(*) FROM item WHERE name = ?");
+        q->bind_all(name);
+        q->step();
+        const auto n = q->column_int64(0);
         return n;
     }
     std::string path() const { return dir_.file("g.db"); }

@@ -58,9 +58,9 @@ TEST_F(outbox_test, append_outside_a_transaction_is_refused_and_names_the_event)
 
 TEST_F(outbox_test, install_is_idempotent_and_records_the_schema_version) {
     de::outbox::install(db_);
-    auto& q = db_.prepare("SELECT version FROM domain_events_schema WHERE component = 'outbox'");
-    ASSERT_TRUE(q.step());
-    EXPECT_EQ(q.column_int64(0), de::outbox::schema_version);
+    auto q = db_.prepare("SELECT version FROM domain_events_schema WHERE component = 'outbox'");
+    ASSERT_TRUE(q->step());
+    EXPECT_EQ(q->column_int64(0), de::outbox::schema_version);
 }
 
 // A version-1 file (one published row per event) keeps its watermark through the upgrade; a row
@@ -336,9 +336,9 @@ TEST_F(outbox_test, every_relay_query_uses_an_index) {
                                " ORDER BY position LIMIT 1"},
     };
     for (const auto& [name, sql] : queries) {
-        auto& plan = db_.prepare("EXPLAIN QUERY PLAN " + sql);
+        auto plan = db_.prepare("EXPLAIN QUERY PLAN " + sql);
         std::string details;
-        while (plan.step()) details += plan.column_text(3) + "; ";
+        while (plan->step()) details += plan->column_text(3) + "; ";
         EXPECT_EQ(details.find("SCAN domain_events"), std::string::npos) << name << " scans: " << details;
         EXPECT_EQ(details.find("USE TEMP B-TREE"), std::string::npos) << name << " sorts: " << details;
         EXPECT_NE(details.find("USING"), std::string::npos) << name << ": " << details;

@@ -20,7 +20,7 @@ class transaction_test : public ::testing::Test {
 protected:
     void SetUp() override { db_.execute("CREATE TABLE item (name TEXT NOT NULL)"); }
 
-    void insert(const std::string& name) { db_.prepare("INSERT INTO item (name) VALUES (?)").bind_all(name).run(); }
+    void insert(const std::string& name) { db_.prepare("INSERT INTO item (name) VALUES (?)")->bind_all(name).run(); }
 
     std::int64_t count() { return de::testing::scalar(db_, "SELECT count(*) FROM item"); }
 
@@ -161,7 +161,7 @@ TEST_F(transaction_test, a_crash_before_commit_leaves_nothing_after_reopening) {
     if (child == 0) {
         de::database db(path);
         de::transaction tx(db);
-        db.prepare("INSERT INTO item (name) VALUES ('crashed')").run();
+        db.prepare("INSERT INTO item (name) VALUES ('crashed')")->run();
         ::_exit(0);  // dies inside the transaction: no commit, no destructor
     }
     int status = 0;
@@ -176,9 +176,9 @@ TEST_F(transaction_test, a_crash_before_commit_leaves_nothing_after_reopening) {
 TEST_F(transaction_test, a_half_read_statement_does_not_block_the_next_transaction) {
     de::database other(dir_.file("t.db"));
     insert("a");
-    auto& q = db_.prepare("SELECT name FROM item");
-    ASSERT_TRUE(q.step());  // left mid-result on purpose
-    other.prepare("INSERT INTO item (name) VALUES ('b')").run();
+    auto q = db_.prepare("SELECT name FROM item");
+    ASSERT_TRUE(q->step());  // left mid-result on purpose
+    other.prepare("INSERT INTO item (name) VALUES ('b')")->run();
     EXPECT_NO_THROW(db_.atomic([&] { insert("c"); }));
     EXPECT_EQ(count(), 3);
 }
