@@ -141,27 +141,10 @@ std::optional<std::vector<std::string>> group_member::cluster_topics(std::chrono
     return names;
 }
 
-bool group_member::store_offset(const rd_kafka_message_t& message) {
-    offset_batch one;
-    one.add(message);
-    return store_offsets(one);
-}
-
-void offset_batch::add(const rd_kafka_message_t& message) {
-    const char* topic = rd_kafka_topic_name(message.rkt);
-    for (auto& e : entries_) {
-        if (e.partition == message.partition && e.topic == topic) {
-            e.next_offset = std::max(e.next_offset, message.offset + 1);
-            return;
-        }
-    }
-    entries_.push_back({topic, message.partition, message.offset + 1});
-}
-
 bool group_member::store_offsets(const offset_batch& offsets) {
     if (offsets.empty()) return false;
-    kafka_partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.entries_.size())));
-    for (const auto& e : offsets.entries_) {
+    kafka_partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.entries().size())));
+    for (const auto& e : offsets.entries()) {
         rd_kafka_topic_partition_list_add(list.get(), e.topic.c_str(), e.partition)->offset = e.next_offset;
     }
     const auto error = rd_kafka_offsets_store(client_.get(), list.get());

@@ -16,6 +16,7 @@
 #include "domain_events/detail/handles.hpp"
 #include "kafka/kafka_log.hpp"
 #include "consume/consumer_progress.hpp"
+#include "consume/offset_batch.hpp"
 
 namespace spdlog { class logger; }
 
@@ -32,27 +33,6 @@ struct group_member_counters {
     std::atomic<std::uint64_t> rebalances{0};
     std::atomic<std::uint64_t> commits{0};
     consumer_progress progress;  ///< assignment, lag per partition, last progress and error
-};
-
-/**
- * @brief The offsets of the finished messages of one batch, one entry per partition (the next
- *        offset to read), kept until the batch's transaction committed.
- */
-class offset_batch {
-public:
-    /** @brief Marks `message` finished (messages of one partition come in offset order). */
-    void add(const rd_kafka_message_t& message);
-    [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
-    void clear() noexcept { entries_.clear(); }
-
-private:
-    friend class group_member;
-    struct entry {
-        std::string topic;
-        std::int32_t partition;
-        std::int64_t next_offset;
-    };
-    std::vector<entry> entries_;  // a handful of partitions: a linear search beats a map
 };
 
 class group_member : private kafka_log_target {
@@ -72,15 +52,10 @@ public:
     [[nodiscard]] kafka_message poll(std::chrono::milliseconds timeout);
 
     /**
-     * @brief Marks `message` done: its offset + 1 is committed with the next commit.
-     * @return false when its partition is no longer assigned (revoked meanwhile): the new owner
-     *         reads it again and finds it recorded.
-     */
-    bool store_offset(const rd_kafka_message_t& message);
-
-    /**
-     * @brief `store_offset` for every partition of a committed batch, in one call.
-     * @return true when at least one offset was stored (the others' partitions were revoked).
+     * @brief Marks the messages of a committed batch done, in one call: each partition's next
+     *        offset is committed with the next commit.
+     * @return true when at least one offset was stored. An offset of a partition no longer
+     *         assigned (revoked meanwhile) is not: the new owner reads it again and finds it recorded.
      */
     bool store_offsets(const offset_batch& offsets);
 
