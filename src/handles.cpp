@@ -1,7 +1,5 @@
 #include "domain_events/detail/handles.hpp"
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <sqlite3.h>
 
 namespace domain_events::detail {
@@ -11,16 +9,5 @@ namespace domain_events::detail {
 void sqlite_db_deleter::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
 // sqlite3_finalize repeats the last step's error code; it says nothing about finalizing itself.
 void sqlite_stmt_deleter::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
-void kafka_handle_deleter::operator()(rd_kafka_s* rk) const noexcept { rd_kafka_destroy(rk); }
-void kafka_conf_deleter::operator()(rd_kafka_conf_s* conf) const noexcept { rd_kafka_conf_destroy(conf); }
-void kafka_topic_deleter::operator()(rd_kafka_topic_s* topic) const noexcept { rd_kafka_topic_destroy(topic); }
-void kafka_partition_list_deleter::operator()(rd_kafka_topic_partition_list_s* list) const noexcept {
-    rd_kafka_topic_partition_list_destroy(list);
-}
-void kafka_headers_deleter::operator()(rd_kafka_headers_s* headers) const noexcept { rd_kafka_headers_destroy(headers); }
-void kafka_message_deleter::operator()(rd_kafka_message_s* message) const noexcept { rd_kafka_message_destroy(message); }
-void kafka_mock_cluster_deleter::operator()(rd_kafka_mock_cluster_s* cluster) const noexcept {
-    rd_kafka_mock_cluster_destroy(cluster);
-}
 
 }  // namespace domain_events::detail

@@ -1,7 +1,6 @@
 #include "domain_events/consumer.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -109,6 +108,8 @@ struct consumer::impl {
           journal(options.crash_limit > 0 ? crash_journal_path(options.database_path) : std::string()) {
         // Let librdkafka check every property now, so a typo fails here and not in run().
         static_cast<void>(detail::make_kafka_conf(member_properties, "consumer"));
+        static_cast<void>(detail::dead_letter_producer_properties(settings.bootstrap_servers, dead_letter_record_limit(),
+                                                                  settings.kafka_properties));  // its pins refuse now
         apply_consumer_schema(db, options.schema);  // last: only a consumer that can run changes the file
     }
 
@@ -413,24 +414,13 @@ struct consumer::impl {
                 batch.tx.emplace(db);
                 return true;
             } catch (const storage_error& e) {
-                if (!is_busy(e)) throw;
+                if (!e.busy()) throw;
             }
             const auto why = "SQLite's write lock on '" + options.database_path + "' held by another writer for " +
                              std::to_string((waited + options.lock_wait).count()) + " ms";
             log->warn("consumer {}: {}; still waiting", options.group_id, why);
             member_counters.progress.error(why);
             if (stop_requested.load()) return false;
-        }
-    }
-
-    static bool is_busy(const storage_error& e) noexcept { return (e.sqlite_code() & 0xff) == SQLITE_BUSY; }
-    static bool is_the_databases_fault(const storage_error& e) noexcept {
-        switch (e.sqlite_code() & 0xff) {
-            case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_READONLY: case SQLITE_CANTOPEN:
-            case SQLITE_NOMEM: case SQLITE_CORRUPT: case SQLITE_NOTADB:
-                return true;
-            default:
-                return false;
         }
     }
 
@@ -458,7 +448,7 @@ struct consumer::impl {
         } catch (const storage_error& failure) {
             // A full disk or a read-only file fails every event alike: the consumer's failure
             // (it backs off and tries again), not this event's (which would be dead-lettered).
-            if (is_the_databases_fault(failure)) throw;
+            if (failure.database_fault()) throw;
             return detail::cut_text(failure.what());
         } catch (const std::exception& failure) {
             // event_scope, if any, rolls back: record and effects. Cut: the text is the handler's
@@ -602,7 +592,7 @@ struct consumer::impl {
                 pruned_logged = last_sweep;
             }
         } catch (const storage_error& e) {
-            if (!is_busy(e)) throw;
+            if (!e.busy()) throw;
             log->warn("consumer {}: pruning idempotency records put off to the next slice: {}", options.group_id,
                       e.what());
         }
@@ -659,7 +649,7 @@ struct consumer::impl {
         auto last_commit = clock::now();
         while (!stop_requested.load() && !limits_reached(last_message)) {
             if (member->fatal_error()) {
-                throw publish_error("consumer " + options.group_id + ": " + *member->fatal_error(),
+                throw consume_error("consumer " + options.group_id + ": " + *member->fatal_error(),
                                     RD_KAFKA_RESP_ERR__FATAL);
             }
             const auto now = clock::now();

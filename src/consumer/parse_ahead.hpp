@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "domain_events/detail/handles.hpp"
+#include "../kafka_handles.hpp"
 #include "message_check.hpp"
 
 namespace domain_events::detail {
