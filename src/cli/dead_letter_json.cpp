@@ -1,4 +1,4 @@
-#include "dead_letter_json.hpp"
+#include "cli/dead_letter_json.hpp"
 
 #include "domain_events/bounded_json.hpp"
 

@@ -2,7 +2,7 @@
 // A dead letter as JSON, the same for `domain-events dead-letters` and the relay's HTTP endpoint.
 #include <nlohmann/json.hpp>
 
-#include "domain_events/outbox.hpp"
+#include "domain_events/storage/outbox.hpp"
 
 namespace domain_events::cli {
 

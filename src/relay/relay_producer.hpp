@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "domain_events/outbox.hpp"
-#include "../kafka_client.hpp"
-#include "../record_writer.hpp"
+#include "domain_events/storage/outbox.hpp"
+#include "kafka/kafka_client.hpp"
+#include "publish/record_writer.hpp"
 
 namespace spdlog { class logger; }
 

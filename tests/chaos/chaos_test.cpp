@@ -13,14 +13,14 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/error.hpp>
-#include <domain_events/model_signals.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/publisher.hpp>
-#include <domain_events/relay.hpp>
-#include <domain_events/topic_admin.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/publish/model_signals.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/publish/publisher.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/kafka/topic_admin.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <healthcore/clinic.hpp>
 #include <healthcore/patient.hpp>
@@ -401,9 +401,8 @@ TEST_F(chaos, consumer_sigkilled_at_random_points_applies_every_event_exactly_on
     r.effects_twice = static_cast<std::size_t>(dt::scalar(
         effects, "SELECT count(*) FROM (SELECT event_id FROM effects GROUP BY event_id HAVING count(*) > 1)"));
     std::set<std::string> applied_ids;
-    auto& ids = effects.prepare("SELECT DISTINCT event_id FROM effects");
-    while (ids.step()) applied_ids.insert(ids.column_text(0));
-    ids.reset();
+    auto ids = effects.prepare("SELECT DISTINCT event_id FROM effects");
+    while (ids->step()) applied_ids.insert(ids->column_text(0));
     for (const auto& e : dt::committed_events(db_path, c)) {
         if (!e.dead && !applied_ids.contains(e.event_id)) ++r.effects_missed;
     }

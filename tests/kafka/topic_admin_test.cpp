@@ -4,7 +4,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <domain_events/error.hpp>
-#include <domain_events/topic_admin.hpp>
+#include <domain_events/kafka/topic_admin.hpp>
 
 #include <future>
 #include <memory>
@@ -14,7 +14,7 @@
 #include "prefixed_config.hpp"
 #include "kafka_client.hpp"
 #include "kafka_tier.hpp"
-#include "../../src/kafka_handles.hpp"
+#include "kafka/kafka_handles.hpp"
 
 namespace de = domain_events;
 using namespace std::chrono_literals;

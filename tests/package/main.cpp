@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
 
     domain_events::model_change change{.model = "widget", .data = {{"name", "sprocket"}}};
     domain_events::save_model(db, signals, change, [&](domain_events::model_change& c) {
-        db.prepare("INSERT INTO widget (name, version) VALUES (?, 1)").bind_all(std::string("sprocket")).run();
+        db.prepare("INSERT INTO widget (name, version) VALUES (?, 1)")->bind_all(std::string("sprocket")).run();
         c.id = std::to_string(db.last_insert_rowid());
         c.version = 1;
         c.created = true;

@@ -2,9 +2,9 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <domain_events/database.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/relay_lease.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/relay/relay_lease.hpp>
 
 #include <signal.h>
 
@@ -22,7 +22,7 @@
 #include <unordered_map>
 
 #include "eventually.hpp"
-#include "../../src/kafka_handles.hpp"
+#include "kafka/kafka_handles.hpp"
 
 namespace domain_events::testing {
 namespace {

@@ -3,9 +3,9 @@
 #include <gmock/gmock.h>
 #include <signal.h>
 
-#include <domain_events/database.hpp>
-#include <domain_events/dead_letter_headers.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/consume/dead_letter_topic_headers.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <set>
 
@@ -62,33 +62,30 @@ consumer_options consumer_scenarios::produce_for_one_batch(const std::vector<con
 }
 
 void consumer_scenarios::record_effect(const event& e, database& db) {
-    db.prepare("INSERT INTO effects (event_id) VALUES (?)").bind_all(e.event_id).run();
+    db.prepare("INSERT INTO effects (event_id) VALUES (?)")->bind_all(e.event_id).run();
 }
 
 std::map<std::string, int> consumer_scenarios::effects() const {
     de::database db(db_path);
     std::map<std::string, int> result;
-    auto& q = db.prepare("SELECT event_id, count(*) FROM effects GROUP BY event_id");
-    while (q.step()) result[q.column_text(0)] = static_cast<int>(q.column_int64(1));
-    q.reset();
+    auto q = db.prepare("SELECT event_id, count(*) FROM effects GROUP BY event_id");
+    while (q->step()) result[q->column_text(0)] = static_cast<int>(q->column_int64(1));
     return result;
 }
 
 std::int64_t consumer_scenarios::committed_effects() const {
     de::database reader(de::database_options{.path = db_path, .read_only = true});
-    auto& q = reader.prepare("SELECT count(*) FROM effects");
-    q.step();
-    const auto n = q.column_int64(0);
-    q.reset();
+    auto q = reader.prepare("SELECT count(*) FROM effects");
+    q->step();
+    const auto n = q->column_int64(0);
     return n;
 }
 
 std::vector<std::string> consumer_scenarios::effects_in_order() const {
     de::database db(db_path);
     std::vector<std::string> ids;
-    auto& q = db.prepare("SELECT event_id FROM effects ORDER BY rowid");
-    while (q.step()) ids.push_back(q.column_text(0));
-    q.reset();
+    auto q = db.prepare("SELECT event_id FROM effects ORDER BY rowid");
+    while (q->step()) ids.push_back(q->column_text(0));
     return ids;
 }
 

@@ -5,7 +5,7 @@
 #include <atomic>
 
 #include "domain_events/error.hpp"
-#include "../../src/kafka_handles.hpp"
+#include "kafka/kafka_handles.hpp"
 
 namespace domain_events::testing {
 

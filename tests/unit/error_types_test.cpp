@@ -7,7 +7,7 @@
 
 #include <domain_events/error.hpp>
 
-#include "../../src/topic_admin_parts.hpp"
+#include "kafka/topic_admin_parts.hpp"
 
 namespace de = domain_events;
 

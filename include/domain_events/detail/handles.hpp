@@ -1,7 +1,7 @@
 #pragma once
 /** @file
  * Owning aliases for the SQLite handles the library holds (librdkafka's live in the internal
- * src/kafka_handles.hpp, out of the public headers). Wrap a raw handle the moment it exists,
+ * src/kafka/kafka_handles.hpp, out of the public headers). Wrap a raw handle the moment it exists,
  * before checking the return code, so a failed open still closes. Not part of the public API.
  */
 #include <memory>
