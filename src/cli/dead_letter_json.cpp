@@ -4,7 +4,7 @@
 
 namespace domain_events::cli {
 
-nlohmann::json to_json(const dead_letter& letter, bool with_envelope) {
+nlohmann::json to_json(const outbox_dead_letter& letter, bool with_envelope) {
     nlohmann::json j = {
         {"id", letter.id},
         {"original_position", letter.original_position},

@@ -46,8 +46,8 @@ outbox_record read_record(const statement& q) {
     return r;
 }
 
-dead_letter read_dead_letter(const statement& q) {
-    dead_letter d;
+outbox_dead_letter read_dead_letter(const statement& q) {
+    outbox_dead_letter d;
     d.id = q.column_int64(0);
     d.original_position = q.column_int64(1);
     read_event_columns(q, 2, d);
@@ -258,18 +258,18 @@ outbox_counts outbox::counts(time_point_ms now) {
     return c;
 }
 
-std::vector<dead_letter> outbox::dead_letters(std::size_t limit, std::int64_t after_id) {
+std::vector<outbox_dead_letter> outbox::dead_letters(std::size_t limit, std::int64_t after_id) {
     auto q = db_.prepare(select_dead_letters + "WHERE id > ? ORDER BY id LIMIT ?");
     q->bind_all(after_id, static_cast<std::int64_t>(limit));
-    std::vector<dead_letter> letters;
+    std::vector<outbox_dead_letter> letters;
     while (q->step()) letters.push_back(read_dead_letter(*q));
     return letters;
 }
 
-std::optional<dead_letter> outbox::find_dead_letter(std::int64_t id) {
+std::optional<outbox_dead_letter> outbox::find_dead_letter(std::int64_t id) {
     auto q = db_.prepare(select_dead_letters + "WHERE id = ?");
     q->bind_all(id);
-    std::optional<dead_letter> found;
+    std::optional<outbox_dead_letter> found;
     if (q->step()) found = read_dead_letter(*q);
     return found;
 }

@@ -21,6 +21,7 @@ tools=$("$repo/scripts/python-tools.sh")
 
 rm -rf "$work" && mkdir -p "$work" && work=$(cd "$work" && pwd)
 log="$work/server.log"
+: >"$log"  # before the server: its shell opens the file only after the fork, maybe after the first read below
 "$api" --port 0 --db "$work/api.db" 2>"$log" &
 server=$!
 stop_server() {  # stop_server: SIGTERM, then up to 20 s for a graceful exit; its status

@@ -20,7 +20,7 @@ enum class sensitive_field_policy {
     redact,  ///< replace the value with `redacted_value` and go on
 };
 
-/** @brief Configurable limits; the defaults are what DESIGN.md promises. */
+/** @brief Configurable limits; the defaults are in docs/publishing.md, "Validation, before anything is written". */
 struct validation_rules {
     std::size_t max_payload_bytes = 1024 * 1024;  ///< size of the serialized envelope
     /// nesting of objects and arrays, the envelope being level 1 and `data` level 2 (bounded_json.hpp)

@@ -65,8 +65,12 @@ struct outbox_message {
 /** @brief `record`'s message columns, viewing `record`'s strings (valid while it lives). */
 [[nodiscard]] outbox_message message_of(const outbox_record& record) noexcept;
 
-/** @brief An event the broker refused for good; kept for inspection and replay. */
-struct dead_letter {
+/**
+ * @brief An outbox row the relay gave up on (the broker refused it for good), moved to the
+ *        outbox's dead-letter table for inspection and replay. Not the consumer's dead-letter
+ *        topic, where a consumer sends messages it cannot apply (consume/dead_letter_topic_headers.hpp).
+ */
+struct outbox_dead_letter {
     std::int64_t id = 0;
     std::int64_t original_position = 0;
     std::string event_id;
@@ -168,8 +172,8 @@ public:
     [[nodiscard]] outbox_counts counts(time_point_ms now);
 
     /** @brief Dead letters with an id above `after_id`, oldest first. */
-    [[nodiscard]] std::vector<dead_letter> dead_letters(std::size_t limit, std::int64_t after_id = 0);
-    [[nodiscard]] std::optional<dead_letter> find_dead_letter(std::int64_t id);
+    [[nodiscard]] std::vector<outbox_dead_letter> dead_letters(std::size_t limit, std::int64_t after_id = 0);
+    [[nodiscard]] std::optional<outbox_dead_letter> find_dead_letter(std::int64_t id);
 
     /**
      * @brief Puts a dead letter back at the end of the pending queue, keeping its `event_id`.
