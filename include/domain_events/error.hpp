@@ -48,11 +48,28 @@ public:
     /** @brief SQLite's extended result code (e.g. SQLITE_BUSY, SQLITE_FULL). */
     [[nodiscard]] int sqlite_code() const noexcept { return sqlite_code_; }
 
+    /**
+     * @brief True when another connection held a lock past the busy timeout (SQLITE_BUSY or
+     *        SQLITE_LOCKED, any extended code): the same operation may succeed later.
+     */
+    [[nodiscard]] bool busy() const noexcept;
+
+    /**
+     * @brief True when the database file or the machine is at fault, not the statement: disk
+     *        full, I/O error, read-only or unopenable file, out of memory, a corrupt file or not
+     *        a database (SQLITE_FULL, IOERR, READONLY, CANTOPEN, NOMEM, CORRUPT, NOTADB).
+     */
+    [[nodiscard]] bool database_fault() const noexcept;
+
 private:
     int sqlite_code_;
 };
 
-/** @brief Kafka refused or failed an operation; carries librdkafka's error code. */
+/**
+ * @brief Kafka refused or failed to take a record (the relay's producer, the consumer's dead
+ *        letters); carries librdkafka's error code. Also the base of every other Kafka failure
+ *        below, so a `catch (const publish_error&)` written before they existed still catches them.
+ */
 class publish_error : public error {
 public:
     publish_error(const std::string& message, int kafka_code)
@@ -63,6 +80,24 @@ public:
 
 private:
     int kafka_code_;
+};
+
+/** @brief Creating, describing or looking up topics failed (topic_admin); names each topic at fault. */
+class topic_error : public publish_error {
+public:
+    using publish_error::publish_error;
+};
+
+/** @brief The consumer's Kafka client failed: a subscription librdkafka refused, or a fatal error. */
+class consume_error : public publish_error {
+public:
+    using publish_error::publish_error;
+};
+
+/** @brief librdkafka could not start or change the in-process mock cluster (embedded_cluster). */
+class embedded_cluster_error : public publish_error {
+public:
+    using publish_error::publish_error;
 };
 
 }  // namespace domain_events

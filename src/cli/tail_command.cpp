@@ -82,7 +82,7 @@ detail::kafka_handle subscribe(const tail_arguments& args, const std::set<std::s
     const detail::kafka_partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
     for (const auto& topic : topics) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
     if (const auto err = rd_kafka_subscribe(consumer.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw publish_error("tail: cannot subscribe: " + detail::kafka_error_text(err), err);
+        throw consume_error("tail: cannot subscribe: " + detail::kafka_error_text(err), err);
     }
     return consumer;
 }

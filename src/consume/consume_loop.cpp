@@ -117,7 +117,7 @@ void consume_loop::loop() {
     auto last_commit = clock::now();
     while (!c_.stop.requested() && !limits_reached(last_message)) {
         if (member().fatal_error()) {
-            throw publish_error("consumer " + c_.options.group_id + ": " + *member().fatal_error(),
+            throw consume_error("consumer " + c_.options.group_id + ": " + *member().fatal_error(),
                                 RD_KAFKA_RESP_ERR__FATAL);
         }
         const auto now = clock::now();

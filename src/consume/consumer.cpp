@@ -21,6 +21,8 @@
 #include "kafka/kafka_conf.hpp"
 #include "kafka/retry_pacer.hpp"
 #include "publish/sensitive_scan.hpp"
+#include "consume/dead_letter_producer.hpp"
+#include "consume/dead_letter_topic_sender.hpp"
 #include "consume/background_run.hpp"
 #include "consume/consume_loop.hpp"
 #include "consume/consumer_options_check.hpp"
@@ -59,6 +61,9 @@ struct consumer::impl {
           journal(options.crash_limit > 0 ? crash_journal_path(options.database_path) : std::string()) {
         // Let librdkafka check every property now, so a typo fails here and not in run().
         static_cast<void>(detail::make_kafka_conf(member_properties, "consumer"));
+        static_cast<void>(detail::dead_letter_producer_properties(  // its pins refuse now, not in run()
+            settings.bootstrap_servers, detail::dead_letter_topic_record_limit(settings, options),
+            settings.kafka_properties));
         apply_consumer_schema(db, options.schema);  // last: only a consumer that can run changes the file
     }
 

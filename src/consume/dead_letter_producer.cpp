@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kafka/kafka_conf.hpp"
+#include "kafka/kafka_properties.hpp"
 
 namespace domain_events::detail {
 
@@ -18,18 +19,26 @@ std::map<std::string, std::string> dead_letter_producer_properties(const std::st
         {"log_level", "4"},
         {"message.max.bytes", std::to_string(record_limit)},  // librdkafka's 1,000,000 otherwise
     };
-    for (const auto& [name, value] : user) properties[name] = value;
-    return properties;
+    // A dead letter replaces the consumer's stored offset: it must be written once (idempotence)
+    // and be on every in-sync replica (acks=all) before that offset moves past the source, and
+    // the producer must take every record `dead_letter_record` fits to `record_limit`.
+    const pinned_property pinned[] = {
+        pin_to("enable.idempotence", "true",
+               "could write a retried dead letter twice; the consumer's dead letters require true"),
+        pin_acks_all("consumer's dead letters"),
+        pin_at_least("message.max.bytes", record_limit,
+                     "is below the dead-letter record limit (" + std::to_string(record_limit) +
+                         "): the producer would refuse dead letters the consumer makes"),
+    };
+    return merge_properties(std::move(properties), user, pinned, "consumer dead letters");
 }
 
 dead_letter_producer::dead_letter_producer(const std::map<std::string, std::string>& properties, std::string topic,
                                            spdlog::logger& log_to)
-    : topic_(std::move(topic)) {
-    logger = &log_to;
+    : topic_(std::move(topic)), client_(this, log_to, "consumer dead letters") {
     auto conf = make_kafka_conf(properties, "consumer dead letters");
-    rd_kafka_conf_set_dr_msg_cb(conf.get(), &dead_letter_producer::on_delivery);
-    route_kafka_logs(conf.get(), this);
-    client_ = make_kafka_client(RD_KAFKA_PRODUCER, std::move(conf), "consumer dead letters");
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &kafka_callback<&dead_letter_producer::on_delivery>::call);
+    client_.open(RD_KAFKA_PRODUCER, std::move(conf), "consumer dead letters");
 }
 
 rd_kafka_resp_err_t dead_letter_producer::send(const dead_letter_record& record, std::chrono::milliseconds timeout) {
@@ -58,9 +67,8 @@ rd_kafka_resp_err_t dead_letter_producer::send(const dead_letter_record& record,
     return result_.value_or(RD_KAFKA_RESP_ERR__TIMED_OUT);
 }
 
-void dead_letter_producer::on_delivery(rd_kafka_t* client, const rd_kafka_message_t* message, void*) {
-    auto& self = static_cast<dead_letter_producer&>(*static_cast<kafka_log_target*>(rd_kafka_opaque(client)));
-    if (reinterpret_cast<std::uintptr_t>(message->_private) == self.sequence_) self.result_ = message->err;
+void dead_letter_producer::on_delivery(const rd_kafka_message_t* message) {
+    if (reinterpret_cast<std::uintptr_t>(message->_private) == sequence_) result_ = message->err;
 }
 
 }  // namespace domain_events::detail

@@ -12,8 +12,7 @@
 #include <vector>
 
 #include "consume/dead_letter_record.hpp"
-#include "domain_events/detail/handles.hpp"
-#include "kafka/kafka_log.hpp"
+#include "kafka/kafka_client.hpp"
 
 namespace spdlog { class logger; }
 
@@ -22,11 +21,13 @@ namespace domain_events::detail {
 /**
  * @brief Idempotent, acks=all, `message.max.bytes` = `record_limit` (the dead-letter topic's
  *        `max.message.bytes`, which `dead_letter_record` fits); the user's properties on top.
+ * @throws config_error naming a user property that refuses idempotence, acks=all, or a
+ *         `message.max.bytes` below `record_limit`.
  */
 [[nodiscard]] std::map<std::string, std::string> dead_letter_producer_properties(
     const std::string& bootstrap_servers, std::size_t record_limit, const std::map<std::string, std::string>& user);
 
-class dead_letter_producer : private kafka_log_target {
+class dead_letter_producer {
 public:
     /** @throws config_error when librdkafka refuses a property. */
     dead_letter_producer(const std::map<std::string, std::string>& properties, std::string topic, spdlog::logger& log_to);
@@ -43,12 +44,12 @@ public:
     [[nodiscard]] const std::string& topic() const noexcept { return topic_; }
 
 private:
-    static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*);
+    void on_delivery(const rd_kafka_message_t* message);  // through kafka_callback, inside poll
 
     std::string topic_;
     std::uint64_t sequence_ = 0;                    // of the message `send` waits for
     std::optional<rd_kafka_resp_err_t> result_;     // its delivery report, once served
-    kafka_handle client_;  // last: destroyed first
+    kafka_client client_;  // last: destroyed first
 };
 
 }  // namespace domain_events::detail

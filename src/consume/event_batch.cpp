@@ -7,7 +7,6 @@
 #include "domain_events/publish/publish_scope.hpp"
 #include "consume/error_text.hpp"
 #include "consume/handler_context.hpp"
-#include "consume/storage_faults.hpp"
 
 namespace domain_events::detail {
 
@@ -17,7 +16,7 @@ bool event_batch::try_begin() {
         tx_.emplace(db_);
         return true;
     } catch (const storage_error& e) {
-        if (!is_busy(e)) throw;
+        if (!e.busy()) throw;
         return false;
     }
 }
@@ -40,7 +39,7 @@ std::optional<std::string> event_batch::attempt(const message_position& at, cons
     } catch (const storage_error& failure) {
         // A full disk or a read-only file fails every event alike: the consumer's failure
         // (it backs off and tries again), not this event's (which would be dead-lettered).
-        if (is_the_databases_fault(failure)) throw;
+        if (failure.database_fault()) throw;
         return cut_text(failure.what());
     } catch (const std::exception& failure) {
         // event_scope, if any, rolls back: record and effects. Cut: the text is the handler's

@@ -14,7 +14,7 @@
 
 #include "domain_events/consume/consumer.hpp"
 #include "domain_events/storage/database.hpp"
-#include "domain_events/detail/handles.hpp"
+#include "kafka/kafka_handles.hpp"
 #include "domain_events/event.hpp"
 #include "domain_events/consume/idempotency_store.hpp"
 #include "consume/consumer_tally.hpp"
@@ -65,7 +65,7 @@ public:
      * @return the handler's failure, cut for logs; nullopt when applied or a duplicate. Outside
      *         a savepoint a failure leaves its partial writes in the transaction: roll back with
      *         `roll_back_for_savepoints`.
-     * @throws storage_error when our own database fails (`is_the_databases_fault`), not the event.
+     * @throws storage_error when our own database fails (`storage_error::database_fault`), not the event.
      */
     std::optional<std::string> attempt(const message_position& at, const event& e, const event_handler& handler,
                                        std::uint32_t deaths, bool& duplicate);

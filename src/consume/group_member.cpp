@@ -7,7 +7,7 @@
 
 #include "domain_events/error.hpp"
 #include "kafka/kafka_conf.hpp"
-#include "kafka/topic_admin_parts.hpp"
+#include "kafka/kafka_properties.hpp"
 
 namespace domain_events::detail {
 namespace {
@@ -50,35 +50,28 @@ std::map<std::string, std::string> group_member_properties(const std::string& bo
         // The lag per partition comes from librdkafka's statistics (consumer_progress.hpp).
         {"statistics.interval.ms", "1000"},
     };
-    for (const auto& [name, value] : user) {
-        if ((name == "enable.auto.commit" || name == "enable.auto.offset.store") && value != "false") {
-            throw config_error("consumer: librdkafka property " + name + "='" + value +
-                               "' would commit offsets of events not yet applied; the consumer requires false");
-        }
-        if (name == "group.id" && value != group_id) {
-            throw config_error("consumer: librdkafka property group.id='" + value + "' contradicts group_id '" +
-                               group_id + "'; set consumer_options::group_id only");
-        }
-        properties[name] = value;
-    }
-    return properties;
+    const std::string requires_false = "would commit offsets of events not yet applied; the consumer requires false";
+    const pinned_property pinned[] = {
+        pin_to("enable.auto.commit", "false", requires_false),
+        pin_to("enable.auto.offset.store", "false", requires_false),
+        pin_to("group.id", group_id, "contradicts group_id '" + group_id + "'; set consumer_options::group_id only"),
+    };
+    return merge_properties(std::move(properties), user, pinned, "consumer");
 }
 
 group_member::group_member(const std::map<std::string, std::string>& properties, spdlog::logger& log_to,
                            group_member_counters& counters)
-    : counters_(counters) {
-    logger = &log_to;
+    : counters_(counters), client_(this, log_to, "consumer") {
     if (const auto reset = properties.find("auto.offset.reset"); reset != properties.end()) {
         counters_.progress.set_from_beginning(reset->second == "earliest" || reset->second == "smallest" ||
                                               reset->second == "beginning");
     }
     auto conf = make_kafka_conf(properties, "consumer");
-    rd_kafka_conf_set_rebalance_cb(conf.get(), &group_member::on_rebalance);
-    rd_kafka_conf_set_offset_commit_cb(conf.get(), &group_member::on_commit);
-    rd_kafka_conf_set_error_cb(conf.get(), &group_member::on_error);
-    rd_kafka_conf_set_stats_cb(conf.get(), &group_member::on_statistics);
-    route_kafka_logs(conf.get(), this);
-    client_ = make_kafka_client(RD_KAFKA_CONSUMER, std::move(conf), "consumer");
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &kafka_callback<&group_member::on_rebalance>::call);
+    rd_kafka_conf_set_offset_commit_cb(conf.get(), &kafka_callback<&group_member::on_commit>::call);
+    rd_kafka_conf_set_error_cb(conf.get(), &kafka_callback<&group_member::on_error>::call);
+    rd_kafka_conf_set_stats_cb(conf.get(), &kafka_callback<&group_member::on_statistics>::call);
+    client_.open(RD_KAFKA_CONSUMER, std::move(conf), "consumer");
     rd_kafka_poll_set_consumer(client_.get());  // callbacks are served by poll(), on its thread
 }
 
@@ -88,7 +81,7 @@ void group_member::subscribe(const std::vector<std::string>& topics) {
     kafka_partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
     for (const auto& topic : topics) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
     if (const auto error = rd_kafka_subscribe(client_.get(), list.get()); error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw publish_error("consumer: subscribing to " + describe(list.get()) + ": " + kafka_error_text(error), error);
+        throw consume_error("consumer: subscribing to " + describe(list.get()) + ": " + kafka_error_text(error), error);
     }
 }
 
@@ -132,7 +125,7 @@ std::optional<std::pair<std::int64_t, std::int64_t>> group_member::query_waterma
 std::optional<std::vector<std::string>> group_member::cluster_topics(std::chrono::milliseconds timeout) const {
     const rd_kafka_metadata_t* raw = nullptr;
     const auto error = rd_kafka_metadata(client_.get(), 1 /* all topics */, nullptr, &raw, static_cast<int>(timeout.count()));
-    const admin::metadata metadata(raw);
+    const kafka_metadata metadata(raw);
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
     std::vector<std::string> names;
     for (int i = 0; i < metadata->topic_cnt; ++i) {
@@ -156,7 +149,7 @@ bool group_member::store_offsets(const offset_batch& offsets) {
             stored = true;
             continue;
         }
-        logger->debug("consumer: offset {} of {}[{}] not stored ({}): the partition was revoked", p.offset - 1,
+        client_.log().debug("consumer: offset {} of {}[{}] not stored ({}): the partition was revoked", p.offset - 1,
                       p.topic, p.partition, kafka_error_text(p.err != RD_KAFKA_RESP_ERR_NO_ERROR ? p.err : error));
     }
     return stored;
@@ -177,23 +170,23 @@ void group_member::close() noexcept {
     // Leaving the group revokes the assignment (committing again in the callback) at once,
     // instead of after the session timeout.
     if (const auto error = rd_kafka_consumer_close(client_.get()); error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        logger->warn("consumer: closing: {}", kafka_error_text(error));
+        client_.log().warn("consumer: closing: {}", kafka_error_text(error));
     }
     counters_.progress.unassigned();
 }
 
 void group_member::assign(rd_kafka_topic_partition_list_t* partitions) {
-    logger->info("consumer: assigned {}; resuming from the committed offsets", describe(partitions));
+    client_.log().info("consumer: assigned {}; resuming from the committed offsets", describe(partitions));
     counters_.progress.assigned(partitions_of(partitions));
     // Offsets left INVALID: each partition resumes from its committed offset (else auto.offset.reset).
     rd_kafka_error_t* error = nullptr;
     if (cooperative(client_.get())) {
         error = rd_kafka_incremental_assign(client_.get(), partitions);
     } else if (const auto code = rd_kafka_assign(client_.get(), partitions); code != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        logger->error("consumer: assigning {}: {}", describe(partitions), kafka_error_text(code));
+        client_.log().error("consumer: assigning {}: {}", describe(partitions), kafka_error_text(code));
     }
     if (error != nullptr) {
-        logger->error("consumer: assigning {}: {}", describe(partitions), rd_kafka_error_string(error));
+        client_.log().error("consumer: assigning {}: {}", describe(partitions), rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
     }
 }
@@ -206,16 +199,16 @@ void group_member::revoke(rd_kafka_topic_partition_list_t* partitions) {
     if (before_revoke_) before_revoke_(revoked);
     counters_.progress.revoked(revoked);
     if (rd_kafka_assignment_lost(client_.get())) {
-        logger->warn("consumer: assignment lost ({}); its stored offsets cannot be committed, the next owner finds "
+        client_.log().warn("consumer: assignment lost ({}); its stored offsets cannot be committed, the next owner finds "
                      "those events recorded",
                      describe(partitions));
     } else {
-        logger->info("consumer: revoked {}; committing", describe(partitions));
+        client_.log().info("consumer: revoked {}; committing", describe(partitions));
         commit_sync();
     }
     if (cooperative(client_.get())) {
         if (auto* error = rd_kafka_incremental_unassign(client_.get(), partitions); error != nullptr) {
-            logger->error("consumer: unassigning {}: {}", describe(partitions), rd_kafka_error_string(error));
+            client_.log().error("consumer: unassigning {}: {}", describe(partitions), rd_kafka_error_string(error));
             rd_kafka_error_destroy(error);
         }
     } else {
@@ -223,45 +216,39 @@ void group_member::revoke(rd_kafka_topic_partition_list_t* partitions) {
     }
 }
 
-void group_member::on_rebalance(rd_kafka_t* client, rd_kafka_resp_err_t error,
-                                rd_kafka_topic_partition_list_t* partitions, void* self_opaque) {
-    auto& self = from(self_opaque);
-    ++self.counters_.rebalances;
+void group_member::on_rebalance(rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions) {
+    ++counters_.rebalances;
     if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        self.assign(partitions);
+        assign(partitions);
     } else if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        self.revoke(partitions);
+        revoke(partitions);
     } else {
-        self.logger->error("consumer: rebalance failed: {}; dropping the assignment", kafka_error_text(error));
-        self.counters_.progress.error("rebalance failed: " + kafka_error_text(error));
-        self.counters_.progress.unassigned();
-        rd_kafka_assign(client, nullptr);
+        client_.log().error("consumer: rebalance failed: {}; dropping the assignment", kafka_error_text(error));
+        counters_.progress.error("rebalance failed: " + kafka_error_text(error));
+        counters_.progress.unassigned();
+        rd_kafka_assign(client_.get(), nullptr);
     }
 }
 
-void group_member::on_commit(rd_kafka_t*, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* offsets,
-                             void* self_opaque) {
-    auto& self = from(self_opaque);
+void group_member::on_commit(rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* offsets) {
     if (error == RD_KAFKA_RESP_ERR__NO_OFFSET) return;  // nothing new was stored
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
         // Not fatal: the offsets stay stored and go with the next commit; meanwhile a restart
         // reads some events again and finds them recorded.
-        self.logger->warn("consumer: committing offsets of {}: {}", describe(offsets), kafka_error_text(error));
-        self.counters_.progress.error("committing offsets: " + kafka_error_text(error));
+        client_.log().warn("consumer: committing offsets of {}: {}", describe(offsets), kafka_error_text(error));
+        counters_.progress.error("committing offsets: " + kafka_error_text(error));
         return;
     }
-    ++self.counters_.commits;
+    ++counters_.commits;
 }
 
-void group_member::on_error(rd_kafka_t* client, int error, const char* reason, void* self_opaque) {
-    auto& self = from(self_opaque);
-    report_kafka_error(client, error, reason, *self.logger, "consumer", self.fatal_);
-    self.counters_.progress.error(kafka_error_text(static_cast<rd_kafka_resp_err_t>(error)) + ": " + reason);
+void group_member::on_error(int error, const char* reason) {
+    client_.report_error(error, reason);
+    counters_.progress.error(kafka_error_text(static_cast<rd_kafka_resp_err_t>(error)) + ": " + reason);
 }
 
-int group_member::on_statistics(rd_kafka_t*, char* json, std::size_t json_length, void* self_opaque) {
-    auto& self = from(self_opaque);
-    self.counters_.progress.statistics(std::string_view(json, json_length));
+int group_member::on_statistics(char* json, std::size_t json_length) {
+    counters_.progress.statistics(std::string_view(json, json_length));
     return 0;  // librdkafka frees the document
 }
 

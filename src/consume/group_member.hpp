@@ -13,8 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "domain_events/detail/handles.hpp"
-#include "kafka/kafka_log.hpp"
+#include "kafka/kafka_client.hpp"
 #include "consume/consumer_progress.hpp"
 #include "consume/offset_batch.hpp"
 
@@ -35,7 +34,7 @@ struct group_member_counters {
     consumer_progress progress;  ///< assignment, lag per partition, last progress and error
 };
 
-class group_member : private kafka_log_target {
+class group_member {
 public:
     /** @throws config_error when librdkafka refuses a property. */
     group_member(const std::map<std::string, std::string>& properties, spdlog::logger& log_to,
@@ -45,7 +44,7 @@ public:
     group_member(const group_member&) = delete;
     group_member& operator=(const group_member&) = delete;
 
-    /** @brief Topics and `^regex` patterns. @throws publish_error when librdkafka refuses. */
+    /** @brief Topics and `^regex` patterns. @throws consume_error when librdkafka refuses. */
     void subscribe(const std::vector<std::string>& topics);
 
     /** @brief The next message or error, null after `timeout`. Rebalances and commit results are served here. */
@@ -95,28 +94,23 @@ public:
     [[nodiscard]] std::optional<std::vector<std::string>> cluster_topics(std::chrono::milliseconds timeout) const;
 
     /** @brief The fatal error that ended the member, if any. */
-    [[nodiscard]] const std::optional<std::string>& fatal_error() const noexcept { return fatal_; }
+    [[nodiscard]] const std::optional<std::string>& fatal_error() const noexcept { return client_.fatal_error(); }
 
 private:
-    static group_member& from(void* opaque) {
-        return static_cast<group_member&>(*static_cast<kafka_log_target*>(opaque));
-    }
-    static void on_rebalance(rd_kafka_t* client, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions,
-                             void* self);
-    static void on_commit(rd_kafka_t* client, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* offsets,
-                          void* self);
-    static void on_error(rd_kafka_t* client, int error, const char* reason, void* self);
-    static int on_statistics(rd_kafka_t* client, char* json, std::size_t json_length, void* self);
+    // librdkafka's callbacks, through kafka_callback (run inside poll, on its thread).
+    void on_rebalance(rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions);
+    void on_commit(rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* offsets);
+    void on_error(int error, const char* reason);
+    int on_statistics(char* json, std::size_t json_length);
     void assign(rd_kafka_topic_partition_list_t* partitions);
     void revoke(rd_kafka_topic_partition_list_t* partitions);
     void read_high_watermarks();
 
     group_member_counters& counters_;
     std::function<void(const std::vector<topic_partition>&)> before_revoke_;
-    std::optional<std::string> fatal_;
     bool closed_ = false;
     std::chrono::steady_clock::time_point watermarks_read_{};  // when the high watermarks were last read
-    kafka_handle client_;  // last: destroyed first, while the members its callbacks touch live
+    kafka_client client_;  // last: destroyed first, while the members its callbacks touch live
 };
 
 }  // namespace domain_events::detail

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "domain_events/detail/handles.hpp"
+#include "kafka/kafka_handles.hpp"
 #include "consume/message_check.hpp"
 
 namespace domain_events::detail {

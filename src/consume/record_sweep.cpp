@@ -1,9 +1,10 @@
 #include "consume/record_sweep.hpp"
 
+#include "domain_events/error.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include "domain_events/storage/outbox.hpp"
-#include "consume/storage_faults.hpp"
 
 namespace domain_events::detail {
 
@@ -19,7 +20,7 @@ void record_sweep::run(std::uint64_t applied) {
             pruned_logged_ = last_;
         }
     } catch (const storage_error& e) {
-        if (!is_busy(e)) throw;
+        if (!e.busy()) throw;
         log_.warn("consumer {}: pruning idempotency records put off to the next slice: {}", group_id_, e.what());
     }
 }

@@ -39,8 +39,7 @@ broker_status broker_probe::check(std::chrono::milliseconds timeout) {
     std::lock_guard lock(impl_->mutex);
     const rd_kafka_metadata_t* raw = nullptr;
     const auto err = rd_kafka_metadata(impl_->client.get(), 0, nullptr, &raw, static_cast<int>(timeout.count()));
-    const std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> metadata(
-        raw, &rd_kafka_metadata_destroy);
+    const detail::kafka_metadata metadata(raw);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return {false, 0, detail::kafka_error_text(err)};
     return {true, metadata->broker_cnt, {}};
 }

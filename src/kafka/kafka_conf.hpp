@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "domain_events/detail/handles.hpp"
+#include "kafka/kafka_handles.hpp"
 
 namespace domain_events::detail {
 

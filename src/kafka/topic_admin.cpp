@@ -84,10 +84,10 @@ struct topic_admin::impl : detail::kafka_log_target {
     cluster_view look_up(const std::set<std::string, std::less<>>& wanted) {
         const rd_kafka_metadata_t* raw = nullptr;
         const auto err = rd_kafka_metadata(client.get(), 1, nullptr, &raw, timeout_ms());
-        metadata owned(raw);
+        const detail::kafka_metadata owned(raw);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             if (wanted.empty()) {
-                throw publish_error("looking up the cluster's brokers: " + detail::kafka_error_text(err), err);
+                throw topic_error("looking up the cluster's brokers: " + detail::kafka_error_text(err), err);
             }
             std::vector<failure> failures;
             for (const auto& name : wanted) {
@@ -120,8 +120,8 @@ struct topic_admin::impl : detail::kafka_log_target {
         return view;
     }
 
-    admin_options options_for(rd_kafka_admin_op_t op) {
-        admin_options options(rd_kafka_AdminOptions_new(client.get(), op));
+    detail::kafka_admin_options options_for(rd_kafka_admin_op_t op) {
+        detail::kafka_admin_options options(rd_kafka_AdminOptions_new(client.get(), op));
         char reason[512];
         // Both bounded by the 1 h cap on `timeout`, which librdkafka accepts.
         rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), reason, sizeof reason);
@@ -133,8 +133,8 @@ struct topic_admin::impl : detail::kafka_log_target {
 
     // The result of a request sent to `results`; throws for every topic when none comes in time
     // or the request as a whole failed.
-    admin_event await(rd_kafka_queue_t* results, const std::vector<std::string>& topics, std::string_view doing) {
-        admin_event result(rd_kafka_queue_poll(results, static_cast<int>((timeout + hand_over).count())));
+    detail::kafka_event await(rd_kafka_queue_t* results, const std::vector<std::string>& topics, std::string_view doing) {
+        detail::kafka_event result(rd_kafka_queue_poll(results, static_cast<int>((timeout + hand_over).count())));
         auto err = RD_KAFKA_RESP_ERR__TIMED_OUT;
         std::string what = std::string(doing) + ": no answer from the cluster within " +
                            std::to_string((timeout + hand_over).count()) + " ms";
@@ -152,7 +152,7 @@ struct topic_admin::impl : detail::kafka_log_target {
     std::map<std::string, std::pair<rd_kafka_resp_err_t, std::string>> create(std::vector<rd_kafka_NewTopic_t*> topics,
                                                                               const std::vector<std::string>& names) {
         const auto options = options_for(RD_KAFKA_ADMIN_OP_CREATETOPICS);
-        const queue results(rd_kafka_queue_new(client.get()));
+        const detail::kafka_queue results(rd_kafka_queue_new(client.get()));
         rd_kafka_CreateTopics(client.get(), topics.data(), topics.size(), options.get(), results.get());
         const auto result = await(results.get(), names, "creating it");
         std::size_t count = 0;
@@ -170,14 +170,14 @@ struct topic_admin::impl : detail::kafka_log_target {
     // Per resource (topics or brokers): the entries of `wanted` it reports, or a failure.
     described_configs describe(rd_kafka_ResourceType_t type, const std::vector<std::string>& names,
                                std::initializer_list<std::string_view> wanted, std::vector<failure>& failures) {
-        std::vector<config_resource> owned;
+        std::vector<detail::kafka_config_resource> owned;
         std::vector<rd_kafka_ConfigResource_t*> resources;
         for (const auto& name : names) {
             owned.emplace_back(rd_kafka_ConfigResource_new(type, name.c_str()));
             resources.push_back(owned.back().get());
         }
         const auto options = options_for(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-        const queue results(rd_kafka_queue_new(client.get()));
+        const detail::kafka_queue results(rd_kafka_queue_new(client.get()));
         rd_kafka_DescribeConfigs(client.get(), resources.data(), resources.size(), options.get(), results.get());
         const auto result = await(results.get(), names, "reading its configuration");
         std::size_t count = 0;

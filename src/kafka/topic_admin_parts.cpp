@@ -33,11 +33,11 @@ bool below(const std::optional<std::string>& value, std::size_t floor) {
 [[noreturn]] void fail(const std::vector<failure>& failures) {
     if (failures.size() == 1) {
         const auto& f = failures.front();
-        throw publish_error("ensuring topic '" + f.topic + "': " + f.what, f.err);
+        throw topic_error("ensuring topic '" + f.topic + "': " + f.what, f.err);
     }
     std::string message = "ensuring topics failed for " + std::to_string(failures.size()) + " of them:";
     for (const auto& f : failures) message += "\n  '" + f.topic + "': " + f.what;
-    throw publish_error(message, failures.front().err);
+    throw topic_error(message, failures.front().err);
 }
 
 std::string error_text(rd_kafka_resp_err_t err, const char* broker_message) {
@@ -95,9 +95,9 @@ void check_spec(const topic_spec& spec, const std::string& field) {
 
 // The CreateTopics entry for a checked spec; librdkafka's own range checks (e.g. at most 100000
 // partitions) are reported as the spec's fault, still before any request.
-new_topic make_new_topic(const topic_spec& spec, const std::string& field, std::size_t max_record_bytes) {
+kafka_new_topic make_new_topic(const topic_spec& spec, const std::string& field, std::size_t max_record_bytes) {
     char reason[512];
-    new_topic topic(rd_kafka_NewTopic_new(spec.name.c_str(), spec.settings.partitions,
+    kafka_new_topic topic(rd_kafka_NewTopic_new(spec.name.c_str(), spec.settings.partitions,
                                           spec.settings.replication_factor, reason, sizeof reason));
     if (!topic) throw validation_error(field + ".settings", "topic '" + spec.name + "': " + reason);
     if (spec.settings.retention_ms != 0) {

@@ -20,6 +20,8 @@
 namespace domain_events {
 namespace {
 
+constexpr std::chrono::milliseconds max_linger{900'000};  // librdkafka's bound for linger.ms
+
 std::string default_owner_id() {
     std::array<char, 256> host{};
     if (gethostname(host.data(), host.size() - 1) != 0) host = {'h', 'o', 's', 't'};
@@ -27,6 +29,26 @@ std::string default_owner_id() {
     char suffix[9];
     std::snprintf(suffix, sizeof suffix, "%08x", random());
     return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" + suffix;
+}
+
+// Every bad value, one per line, each named as consumer_options' are.
+void check_options(const relay_options& o) {
+    std::string problems;
+    const auto add = [&](const std::string& problem) { problems += (problems.empty() ? "" : "\n") + problem; };
+    const auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; };
+    if (o.linger < std::chrono::milliseconds{0} || o.linger > max_linger) {
+        add("relay_options.linger=" + ms(o.linger) + ": must be 0.." + ms(max_linger) + " (librdkafka's linger.ms)");
+    }
+    if (o.max_in_flight < 1) add("relay_options.max_in_flight=0: must be >= 1");
+    if (o.initial_backoff.count() <= 0) add("relay_options.initial_backoff=" + ms(o.initial_backoff) + ": must be positive");
+    if (o.max_backoff < o.initial_backoff) {
+        add("relay_options.max_backoff=" + ms(o.max_backoff) + ": must be >= initial_backoff (" + ms(o.initial_backoff) + ")");
+    }
+    if (o.retention_interval.count() <= 0) {
+        add("relay_options.retention_interval=" + ms(o.retention_interval) + ": must be positive");
+    }
+    if (o.retention_batch < 1) add("relay_options.retention_batch=0: must be >= 1");
+    if (!problems.empty()) throw config_error(problems);
 }
 
 }  // namespace
@@ -41,6 +63,7 @@ void relay::state::check_broker_limits(topic_admin& admin) const noexcept {
 
 relay::relay(config settings, relay_options options) : state_(std::make_unique<state>()) {
     validate(settings);
+    check_options(options);
     if (settings.kafka_enabled && settings.bootstrap_servers.empty()) {
         throw config_error("KAFKA_BOOTSTRAP_SERVERS='': the relay needs a broker address (or KAFKA_ENABLED=false)");
     }

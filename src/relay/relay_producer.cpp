@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "kafka/kafka_conf.hpp"
+#include "kafka/kafka_properties.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/publish/kafka_record.hpp"
 
@@ -14,13 +14,6 @@ namespace {
 
 void* as_opaque(std::int64_t position) noexcept { return reinterpret_cast<void*>(static_cast<std::intptr_t>(position)); }
 std::int64_t from_opaque(void* opaque) noexcept { return static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(opaque)); }
-
-// A plain decimal number >= `floor`.
-bool at_least(const std::string& value, std::size_t floor) {
-    std::size_t number = 0;
-    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
-    return error == std::errc{} && end == value.data() + value.size() && number >= floor;
-}
 
 }  // namespace
 
@@ -50,23 +43,15 @@ std::map<std::string, std::string> relay_producer_properties(const std::string& 
         {"message.max.bytes", std::to_string(max_record_bytes)},
         {"batch.size", std::to_string(std::min<std::size_t>(1'000'000, max_record_bytes - record_framing_bytes))},
     };
-    for (const auto& [name, value] : user) {
-        if ((name == "enable.idempotence" || name == "enable.gapless.guarantee") && value != "true") {
-            throw config_error("relay: librdkafka property " + name + "='" + value +
-                               "' would let a failed message be overtaken; the relay requires true");
-        }
-        if (name == "acks" && value != "all" && value != "-1") {
-            throw config_error("relay: librdkafka property acks='" + value +
-                               "' does not wait for every in-sync replica; the relay requires all");
-        }
-        if (name == "message.max.bytes" && !at_least(value, max_record_bytes)) {
-            throw config_error("relay: librdkafka property message.max.bytes='" + value +
-                               "' is below DOMAIN_EVENTS_MAX_PAYLOAD_BYTES (" + std::to_string(max_record_bytes) +
-                               "): the producer would refuse events validation accepts");
-        }
-        properties[name] = value;
-    }
-    return properties;
+    const pinned_property pinned[] = {
+        pin_to("enable.idempotence", "true", "would let a failed message be overtaken; the relay requires true"),
+        pin_to("enable.gapless.guarantee", "true", "would let a failed message be overtaken; the relay requires true"),
+        pin_acks_all("relay"),
+        pin_at_least("message.max.bytes", max_record_bytes,
+                     "is below DOMAIN_EVENTS_MAX_PAYLOAD_BYTES (" + std::to_string(max_record_bytes) +
+                         "): the producer would refuse events validation accepts"),
+    };
+    return merge_properties(std::move(properties), user, pinned, "relay");
 }
 
 bool is_permanent_refusal(rd_kafka_resp_err_t error) noexcept {
@@ -87,13 +72,11 @@ bool is_permanent_refusal(rd_kafka_resp_err_t error) noexcept {
 
 relay_producer::relay_producer(const std::map<std::string, std::string>& properties, spdlog::logger& log_to,
                                envelope_format format)
-    : writer_(format) {
-    logger = &log_to;
+    : writer_(format), client_(this, log_to, "relay producer") {
     auto conf = make_kafka_conf(properties, "relay");
-    rd_kafka_conf_set_dr_msg_cb(conf.get(), &relay_producer::on_delivery);
-    rd_kafka_conf_set_error_cb(conf.get(), &relay_producer::on_error);
-    route_kafka_logs(conf.get(), this);
-    client_ = make_kafka_client(RD_KAFKA_PRODUCER, std::move(conf), "relay");
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &kafka_callback<&relay_producer::on_delivery>::call);
+    rd_kafka_conf_set_error_cb(conf.get(), &kafka_callback<&relay_producer::on_error>::call);
+    client_.open(RD_KAFKA_PRODUCER, std::move(conf), "relay");
 }
 
 relay_producer::~relay_producer() {
@@ -116,7 +99,7 @@ rd_kafka_resp_err_t relay_producer::produce(const outbox_message& message, const
     try {
         record = &writer_.write(message);
     } catch (const validation_error& e) {
-        logger->error("relay: {}", e.what());
+        client_.log().error("relay: {}", e.what());
         return RD_KAFKA_RESP_ERR__INVALID_ARG;
     }
     kafka_headers headers(rd_kafka_headers_new(record->headers.count));
@@ -148,17 +131,13 @@ void relay_producer::take_deliveries(std::vector<delivery>& out) {
 
 void relay_producer::purge() { rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT); }
 
-void relay_producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* self_opaque) {
-    auto& self = from(self_opaque);
-    --self.in_flight_;
+void relay_producer::on_delivery(const rd_kafka_message_t* message) {
+    --in_flight_;
     delivery d{from_opaque(message->_private), message->err, {}};
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) d.reason = kafka_error_text(message->err);
-    self.deliveries_.push_back(std::move(d));
+    deliveries_.push_back(std::move(d));
 }
 
-void relay_producer::on_error(rd_kafka_t* client, int error, const char* reason, void* self_opaque) {
-    auto& self = from(self_opaque);
-    report_kafka_error(client, error, reason, *self.logger, "relay producer", self.fatal_);
-}
+void relay_producer::on_error(int error, const char* reason) { client_.report_error(error, reason); }
 
 }  // namespace domain_events::detail

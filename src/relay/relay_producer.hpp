@@ -11,10 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "domain_events/detail/handles.hpp"
 #include "domain_events/storage/outbox.hpp"
+#include "kafka/kafka_client.hpp"
 #include "publish/record_writer.hpp"
-#include "kafka/kafka_log.hpp"
 
 namespace spdlog { class logger; }
 
@@ -40,7 +39,7 @@ struct delivery {
 /** @brief True for refusals that will not change on retry (the event is dead-lettered after N). */
 [[nodiscard]] bool is_permanent_refusal(rd_kafka_resp_err_t error) noexcept;
 
-class relay_producer : private kafka_log_target {
+class relay_producer {
 public:
     /**
      * @param format the records it makes of outbox rows (record_writer.hpp).
@@ -77,22 +76,19 @@ public:
     void purge();
 
     /** @brief The fatal error that ended this producer, if any (then it must be replaced). */
-    [[nodiscard]] const std::optional<std::string>& fatal_error() const noexcept { return fatal_; }
+    [[nodiscard]] const std::optional<std::string>& fatal_error() const noexcept { return client_.fatal_error(); }
 
 private:
-    static relay_producer& from(void* opaque) {
-        return static_cast<relay_producer&>(*static_cast<kafka_log_target*>(opaque));
-    }
-    static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* self);
-    static void on_error(rd_kafka_t*, int error, const char* reason, void* self);
+    // librdkafka's callbacks, through kafka_callback (run inside poll).
+    void on_delivery(const rd_kafka_message_t* message);
+    void on_error(int error, const char* reason);
 
     rd_kafka_topic_t* topic_handle_for(const std::string& topic);
 
     record_writer writer_;
     std::vector<delivery> deliveries_;
     std::size_t in_flight_ = 0;
-    std::optional<std::string> fatal_;
-    kafka_handle client_;  // destroyed after the topic handles, before the members its callbacks touch
+    kafka_client client_;  // destroyed after the topic handles, before the members its callbacks touch
     /// Looked up by name once, not per message (producev by name looks the topic up each time).
     std::map<std::string, kafka_topic, std::less<>> topics_;
 };

@@ -145,7 +145,7 @@ void relay_worker::fill_pipeline() {
     caught_up_ = false;
     // The read-ahead is bounded by what is not yet marked (not just what is in flight), so
     // acknowledgements held behind a slow event never pile up without limit.
-    const auto window_limit = std::max<std::size_t>(shared_.options.max_in_flight, 1);
+    const auto window_limit = shared_.options.max_in_flight;  // >= 1: relay_options are checked
     while (failures_.empty() && !stop_requested()) {
         // A long fill must not outlast the lease: end the step so the next one renews it first.
         if (lease_renewal_due()) return;
@@ -329,7 +329,7 @@ void relay_worker::delete_expired() {
     if (now < next_retention_) return;
     next_retention_ = now + shared_.options.retention_interval;
     const auto cutoff = now_ms() - shared_.settings.published_retention;
-    const auto batch = std::max<std::size_t>(shared_.options.retention_batch, 1);
+    const auto batch = shared_.options.retention_batch;  // >= 1: relay_options are checked
     // A few small statements per tick: each holds the write lock only briefly.
     for (int round = 0; round < 10; ++round) {
         if (outbox_.delete_published_before(cutoff, batch) < batch) break;

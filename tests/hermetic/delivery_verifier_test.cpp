@@ -5,7 +5,6 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <domain_events/detail/handles.hpp>
 #include <domain_events/kafka/embedded_cluster.hpp>
 
 #include <atomic>

@@ -14,6 +14,7 @@
 #include "prefixed_config.hpp"
 #include "kafka_client.hpp"
 #include "kafka_tier.hpp"
+#include "kafka/kafka_handles.hpp"
 
 namespace de = domain_events;
 using namespace std::chrono_literals;
@@ -25,24 +26,19 @@ std::optional<std::string> broker_setting(const std::string& bootstrap, const st
     char reason[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), reason, sizeof reason);
-    std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> client(
-        rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason), &rd_kafka_destroy);
+    de::detail::kafka_handle client(rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason));
     if (!client) throw de::publish_error(std::string("client: ") + reason, -1);
     const rd_kafka_metadata_t* raw = nullptr;
     if (const auto err = rd_kafka_metadata(client.get(), 0, nullptr, &raw, 30000)) {
         throw de::publish_error(std::string("metadata: ") + rd_kafka_err2str(err), err);
     }
-    std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> metadata(
-        raw, &rd_kafka_metadata_destroy);
+    de::detail::kafka_metadata metadata(raw);
     const auto broker = std::to_string(metadata->brokers[0].id);
-    std::unique_ptr<rd_kafka_ConfigResource_t, decltype(&rd_kafka_ConfigResource_destroy)> resource(
-        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_BROKER, broker.c_str()), &rd_kafka_ConfigResource_destroy);
-    std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(client.get()),
-                                                                               &rd_kafka_queue_destroy);
+    de::detail::kafka_config_resource resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_BROKER, broker.c_str()));
+    de::detail::kafka_queue queue(rd_kafka_queue_new(client.get()));
     auto* raw_resource = resource.get();
     rd_kafka_DescribeConfigs(client.get(), &raw_resource, 1, nullptr, queue.get());
-    std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> result(rd_kafka_queue_poll(queue.get(), 30000),
-                                                                                &rd_kafka_event_destroy);
+    de::detail::kafka_event result(rd_kafka_queue_poll(queue.get(), 30000));
     if (!result) throw de::publish_error("DescribeConfigs: no answer", RD_KAFKA_RESP_ERR__TIMED_OUT);
     if (const auto err = rd_kafka_event_error(result.get())) {
         throw de::publish_error(std::string("DescribeConfigs: ") + rd_kafka_err2str(err), err);

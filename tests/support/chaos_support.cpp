@@ -3,7 +3,6 @@
 #include <librdkafka/rdkafka.h>
 
 #include <domain_events/storage/database.hpp>
-#include <domain_events/detail/handles.hpp>
 #include <domain_events/storage/outbox.hpp>
 #include <domain_events/relay/relay_lease.hpp>
 
@@ -23,16 +22,14 @@
 #include <unordered_map>
 
 #include "eventually.hpp"
+#include "kafka/kafka_handles.hpp"
 
 namespace domain_events::testing {
 namespace {
 
 using clock = std::chrono::steady_clock;
 
-struct metadata_deleter {
-    void operator()(const rd_kafka_metadata_t* m) const noexcept { rd_kafka_metadata_destroy(m); }
-};
-using metadata_handle = std::unique_ptr<const rd_kafka_metadata_t, metadata_deleter>;
+using metadata_handle = detail::kafka_metadata;
 
 std::size_t env_size(const char* name, std::size_t fallback, std::size_t at_least) {
     const char* text = std::getenv(name);

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include <domain_events/storage/database.hpp>
-#include <domain_events/detail/handles.hpp>
 #include <domain_events/publish/topic_routing.hpp>
 
 #include "kafka/kafka_conf.hpp"
@@ -26,15 +25,8 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-// handles.hpp covers what the library holds; these two only the verifier needs.
-struct topic_deleter {
-    void operator()(rd_kafka_topic_t* topic) const noexcept { rd_kafka_topic_destroy(topic); }
-};
-struct metadata_deleter {
-    void operator()(const rd_kafka_metadata_t* metadata) const noexcept { rd_kafka_metadata_destroy(metadata); }
-};
-using topic_handle = std::unique_ptr<rd_kafka_topic_t, topic_deleter>;
-using metadata_handle = std::unique_ptr<const rd_kafka_metadata_t, metadata_deleter>;
+using topic_handle = detail::kafka_topic;
+using metadata_handle = detail::kafka_metadata;
 
 using topic_partition = std::pair<std::string, std::int32_t>;
 

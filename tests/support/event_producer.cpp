@@ -4,8 +4,8 @@
 
 #include <atomic>
 
-#include "domain_events/detail/handles.hpp"
 #include "domain_events/error.hpp"
+#include "kafka/kafka_handles.hpp"
 
 namespace domain_events::testing {
 

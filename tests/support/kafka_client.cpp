@@ -4,7 +4,6 @@
 
 #include <atomic>
 
-#include "domain_events/detail/handles.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
 #include "kafka/kafka_conf.hpp"
@@ -91,12 +90,10 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
     rd_kafka_NewTopic_t* spec =
         rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, reason, sizeof reason);
     if (spec == nullptr) throw publish_error("create topic " + topic + ": " + reason, -1);
-    std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(admin.get()),
-                                                                               &rd_kafka_queue_destroy);
+    detail::kafka_queue queue(rd_kafka_queue_new(admin.get()));
     rd_kafka_CreateTopics(admin.get(), &spec, 1, nullptr, queue.get());
     rd_kafka_NewTopic_destroy(spec);
-    std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> result(rd_kafka_queue_poll(queue.get(), 60000),
-                                                                                &rd_kafka_event_destroy);
+    detail::kafka_event result(rd_kafka_queue_poll(queue.get(), 60000));
     if (!result) throw publish_error("create topic " + topic + ": no answer within 60 s", RD_KAFKA_RESP_ERR__TIMED_OUT);
     check(rd_kafka_event_error(result.get()), "create topic " + topic);
     std::size_t n = 0;
@@ -106,12 +103,10 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
 
 std::vector<int> replica_counts(const std::string& bootstrap, const std::string& topic) {
     auto client = make_client(RD_KAFKA_PRODUCER, make_conf({{"bootstrap.servers", bootstrap}}));
-    std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> handle(
-        rd_kafka_topic_new(client.get(), topic.c_str(), nullptr), &rd_kafka_topic_destroy);
+    const detail::kafka_topic handle(rd_kafka_topic_new(client.get(), topic.c_str(), nullptr));
     const rd_kafka_metadata_t* metadata = nullptr;
     check(rd_kafka_metadata(client.get(), 0, handle.get(), &metadata, 30000), "metadata of " + topic);
-    std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(metadata,
-                                                                                           &rd_kafka_metadata_destroy);
+    const detail::kafka_metadata owned(metadata);
     std::vector<int> counts;
     for (int t = 0; t < metadata->topic_cnt; ++t) {
         for (int p = 0; p < metadata->topics[t].partition_cnt; ++p) {

@@ -72,8 +72,9 @@ public:
      *        `idle_exit`; then commits the stored offsets and leaves the group. Bad input never
      *        ends it; Kafka errors librdkafka retries are logged.
      * @return the counters at the end.
-     * @throws usage_error when already running or run before; publish_error on a fatal Kafka
-     *         error or a dead letter that cannot be delivered; storage_error when the database
+     * @throws usage_error when already running or run before; consume_error (a publish_error)
+     *         on a fatal Kafka error or a subscription librdkafka refuses; publish_error for a
+     *         dead letter that cannot be delivered; storage_error when the database
      *         fails. In each case nothing was committed past an event not applied.
      */
     consumer_counters run();

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "domain_events/config.hpp"
-#include "domain_events/detail/handles.hpp"
 
 namespace domain_events {
 
@@ -24,7 +23,10 @@ namespace domain_events {
  */
 class embedded_cluster {
 public:
-    /** @brief Starts `brokers` mock brokers (ids 1..brokers). @throws publish_error when librdkafka fails. */
+    /**
+     * @brief Starts `brokers` mock brokers (ids 1..brokers).
+     * @throws embedded_cluster_error (a publish_error) when librdkafka fails.
+     */
     explicit embedded_cluster(int brokers = 1);
     ~embedded_cluster();
 
@@ -35,7 +37,7 @@ public:
     [[nodiscard]] const std::string& bootstrap_servers() const noexcept { return bootstrap_servers_; }
     [[nodiscard]] int broker_count() const noexcept { return brokers_; }
 
-    /** @brief Creates a topic (there is no Admin API on the mock). @throws publish_error. */
+    /** @brief Creates a topic (there is no Admin API on the mock). @throws embedded_cluster_error. */
     void create_topic(const std::string& topic, int partitions, int replication_factor = 1);
 
     /** @brief Takes a broker down (-1: all) or back up; connections are refused while down. */
@@ -56,9 +58,10 @@ public:
 private:
     void check(int error_code, const std::string& action) const;
 
+    struct mock;  // librdkafka's handles, kept out of this header
+
     int brokers_;
-    detail::kafka_handle owner_;          // librdkafka's book-keeping handle; must outlive the cluster
-    detail::kafka_mock_cluster cluster_;  // declared after owner_ so it is destroyed first
+    std::unique_ptr<mock> mock_;
     std::string bootstrap_servers_;
 };
 
@@ -68,7 +71,7 @@ private:
  * @return the cluster (keep it alive as long as anything talks to it), or nullptr when
  *         `settings` already names a broker or Kafka is disabled. Never for production: the
  *         mock keeps messages in memory only.
- * @throws publish_error when librdkafka cannot start the mock cluster.
+ * @throws embedded_cluster_error (a publish_error) when librdkafka cannot start the mock cluster.
  */
 [[nodiscard]] std::unique_ptr<embedded_cluster> embedded_cluster_unless_configured(config& settings);
 

@@ -101,8 +101,8 @@ public:
      *        A `max.message.bytes` below `validation.max_payload_bytes` is a difference too.
      * @return `created`, `matches`, `differs` (with the differences in `detail`) or `unsupported`.
      * @throws validation_error for a spec `validate` refuses, before any request;
-     *         publish_error naming the topic and librdkafka's error when the cluster cannot be
-     *         reached in time, or refuses (e.g. not authorised, replication factor above the
+     *         topic_error (a publish_error) naming the topic and librdkafka's error when the
+     *         cluster cannot be reached in time, or refuses (e.g. not authorised, replication factor above the
      *         number of brokers).
      */
     topic_report ensure(const topic_spec& spec);
@@ -111,8 +111,8 @@ public:
      * @brief `ensure` for several topics with one request of each kind; reports in the order of
      *        `specs`. Every spec is validated (fields named `topic_specs[i]. ...`, a name given
      *        twice refused) before any request.
-     * @throws validation_error as above; publish_error naming each topic that failed (the
-     *         others may have been created: ensuring again reports them as `matches`).
+     * @throws validation_error as above; topic_error (a publish_error) naming each topic that
+     *         failed (the others may have been created: ensuring again reports them as `matches`).
      */
     std::vector<topic_report> ensure(std::span<const topic_spec> specs);
 
@@ -123,7 +123,7 @@ public:
      *        logs a warning naming the setting to change.
      * @return those warnings; empty when every broker takes every event, or the cluster has no
      *         Admin API (librdkafka's mock).
-     * @throws publish_error when the cluster cannot be reached in time.
+     * @throws topic_error (a publish_error) when the cluster cannot be reached in time.
      */
     std::vector<std::string> broker_limit_problems();
 

@@ -23,23 +23,29 @@ namespace domain_events {
 class publisher;
 namespace detail { class relay_worker; }
 
-/** @brief Tuning that is not part of the shared `config` (code only). */
+/**
+ * @brief Tuning that is not part of the shared `config` (code only). The relay's constructor
+ *        refuses a value outside the range given beside it with a config_error naming the
+ *        field (`relay_options.<name>=<value>: ...`), every bad one at once.
+ */
 struct relay_options {
     /// Lease owner name; empty: `<hostname>:<pid>:<random>`, unique per relay object.
     std::string owner_id;
     /// librdkafka `linger.ms`. 0: an event committed alone goes out at once; a backlog still
     /// travels in large batches, as messages gather while earlier requests are in flight
     /// (docs/benchmarks.md compares 0 and 1 ms: same drain rate, a third of the latency).
+    /// 0..900,000 ms (librdkafka's range).
     std::chrono::milliseconds linger{0};
     /// Most events sent but not yet marked published (unacknowledged, or acknowledged behind an
-    /// unacknowledged one); the relay reads no further ahead.
+    /// unacknowledged one); the relay reads no further ahead. At least 1.
     std::size_t max_in_flight = 100'000;
     /// First pause after a failed delivery; doubles per consecutive failure up to `max_backoff`,
     /// each pause drawn at random from [half, all] of it (jitter) so relays do not retry in step.
+    /// `initial_backoff` positive, `max_backoff` at least `initial_backoff`.
     std::chrono::milliseconds initial_backoff{100};
     std::chrono::milliseconds max_backoff{10'000};
     /// How often published rows older than `config::published_retention` are deleted, and how
-    /// many per statement (small, so writers never wait long).
+    /// many per statement (small, so writers never wait long). Positive, and at least 1.
     std::chrono::milliseconds retention_interval{1'000};
     std::size_t retention_batch = 1'000;
     /// Called on the relay thread after each batch of acknowledged events is marked published.
@@ -82,7 +88,8 @@ class relay {
 public:
     /**
      * @brief Checks `settings` and the producer configuration; nothing starts yet.
-     * @throws config_error for a bad setting or a librdkafka property librdkafka refuses.
+     * @throws config_error for a bad setting, a bad `relay_options` value (each named), a pinned
+     *         producer property set otherwise, or a librdkafka property librdkafka refuses.
      */
     explicit relay(config settings, relay_options options = {});
     /** @brief Stops as `stop()` does with the default timeout. */
