@@ -1,4 +1,4 @@
-#include "domain_events/detail/handles.hpp"
+#include "domain_events/storage/detail/sqlite_handles.hpp"
 
 #include <sqlite3.h>
 

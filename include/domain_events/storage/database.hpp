@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "domain_events/detail/handles.hpp"
+#include "domain_events/storage/detail/sqlite_handles.hpp"
 #include "domain_events/storage/statement.hpp"
 
 namespace domain_events {

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "domain_events/detail/handles.hpp"
+#include "domain_events/storage/detail/sqlite_handles.hpp"
 
 namespace domain_events {
 
