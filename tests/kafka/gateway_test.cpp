@@ -32,7 +32,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* settings_text = R"({
-  "event_types": {"order.placed": {"topic": {"partitions": 3, "replication_factor": 1}}},
+  "event_types": {"order.placed": {"topic": {"partitions": 5, "replication_factor": 1}}},
   "back_pressure": {"min_free_disk_bytes": 0}
 })";
 
@@ -109,7 +109,7 @@ TEST_F(kafka_gateway, events_answered_202_reach_kafka_in_topics_made_with_the_co
     EXPECT_EQ(v.delivered, 50u);
     const auto ids = outbox_event_ids();
     EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), accepted);
-    EXPECT_EQ(de::testing::replica_counts(bootstrap_, de::topic_for_event_type(*config.topic_prefix, "order.placed")).size(), 3u);
+    EXPECT_EQ(de::testing::replica_counts(bootstrap_, de::topic_for_event_type(*config.topic_prefix, "order.placed")).size(), 5u);
 }
 
 TEST_F(kafka_gateway, killed_under_load_and_restarted_it_loses_no_accepted_event_and_writes_none_twice) {
