@@ -4,8 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "build_tree.hpp"
 #include "gateway_fixture.hpp"
 #include "kafka_client.hpp"
+#include "temp_dir.hpp"
 
 namespace de = domain_events;
 using json = nlohmann::json;
@@ -193,6 +195,28 @@ TEST_F(gateway_routes_test, a_batch_recognises_event_ids_accepted_before_and_rep
     EXPECT_EQ(results[3]["status"], "conflict");
     EXPECT_EQ(results[3]["field"], "events[3].event_id");
     EXPECT_EQ(rows().size(), 2u);
+}
+
+TEST_F(gateway_routes_test, serves_its_openapi_document_byte_for_byte_and_routes_every_operation_it_documents) {
+    start_gateway();
+    const auto file = de::testing::file_bytes(GATEWAY_OPENAPI);
+    ASSERT_FALSE(file.empty());
+    const auto served = send("GET", "/api/openapi.json");
+    EXPECT_EQ(served.status, 200);
+    EXPECT_EQ(served.raw.body, file);
+    int operations = 0;
+    const auto document = json::parse(file);
+    for (const auto& [path, methods] : document["paths"].items()) {
+        for (const auto& [method, ignored] : methods.items()) {
+            auto upper = method;
+            for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            const auto a = send(upper, path, upper == "POST" ? "{}" : "");
+            EXPECT_NE(a.status, 404) << method << " " << path;
+            EXPECT_NE(a.status, 405) << method << " " << path;
+            ++operations;
+        }
+    }
+    EXPECT_EQ(operations, 8);
 }
 
 }  // namespace
