@@ -1,8 +1,8 @@
 #pragma once
 // What the benchmarks share: flags, statistics, a scratch directory, a cluster to talk to.
 #include <domain_events/config.hpp>
-#include <domain_events/embedded_cluster.hpp>
-#include <domain_events/topic_admin.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
+#include <domain_events/kafka/topic_admin.hpp>
 
 #include <algorithm>
 #include <chrono>

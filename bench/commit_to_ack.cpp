@@ -12,7 +12,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "../src/relay/relay_producer.hpp"
+#include "relay/relay_producer.hpp"
 #include "bench_support.hpp"
 
 namespace de = domain_events;

@@ -14,7 +14,7 @@
 
 #include <optional>
 
-#include "../src/kafka_conf.hpp"
+#include "kafka/kafka_conf.hpp"
 #include "bench_support.hpp"
 
 namespace de = domain_events;
@@ -99,7 +99,7 @@ double idempotent_rate(const de::config& c, const std::string& db_path, long eve
     de::consumer consumer(c, o);
     consumer.on("patient.created", [&first](const de::event& e, de::database& db) {
         if (!first) first = clock_type::now();
-        db.prepare("INSERT INTO patient_seen (event_id, aggregate_id) VALUES (?, ?)").bind_all(e.event_id, e.aggregate_id).run();
+        db.prepare("INSERT INTO patient_seen (event_id, aggregate_id) VALUES (?, ?)")->bind_all(e.event_id, e.aggregate_id).run();
     });
     const auto counters = consumer.run();
     if (counters.applied != static_cast<std::uint64_t>(events) || !first) {

@@ -30,12 +30,12 @@ int main(int argc, char** argv) {
             const auto payload = de::serialize(de::make_event("order.placed", "order", aggregate, version, data));
             db.prepare("INSERT INTO domain_events_aggregate_versions (aggregate_type, aggregate_id, version) VALUES (?, ?, ?) "
                        "ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = excluded.version")
-                .bind_all("order", aggregate, static_cast<std::int64_t>(version))
+                ->bind_all("order", aggregate, static_cast<std::int64_t>(version))
                 .run();
             db.prepare("INSERT INTO domain_events_outbox (event_id, event_type, aggregate_type, aggregate_id, "
                        "aggregate_version, correlation_id, schema_version, payload, created_at_ms) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind_all(de::new_event_id(), "order.placed", "order", aggregate, static_cast<std::int64_t>(version),
+                ->bind_all(de::new_event_id(), "order.placed", "order", aggregate, static_cast<std::int64_t>(version),
                           nullptr, "1.0", payload, static_cast<std::int64_t>(done))
                 .run();
         }

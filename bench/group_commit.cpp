@@ -35,7 +35,7 @@ void save_patient(de::database& db, de::model_signals& signals) {
     de::model_change change{.model = "patient", .data = row};
     de::save_model(db, signals, change, [&](de::model_change& c) {
         db.prepare("INSERT INTO patient (name, email, version) VALUES (?, ?, 1)")
-            .bind_all("John Doe", "john@example.com")
+            ->bind_all("John Doe", "john@example.com")
             .run();
         c.id = std::to_string(db.last_insert_rowid());
         c.version = 1;
@@ -108,11 +108,11 @@ double raw_rows_per_second(de::database& db, int total, int batch) {
     for (int done = 0; done < total;) {
         db.execute("BEGIN IMMEDIATE");
         for (int i = 0; i < batch && done < total; ++i, ++done) {
-            db.prepare("INSERT INTO patient (name, email, version) VALUES (?, ?, 1)").bind_all("John Doe", "john@example.com").run();
+            db.prepare("INSERT INTO patient (name, email, version) VALUES (?, ?, 1)")->bind_all("John Doe", "john@example.com").run();
             db.prepare("INSERT INTO domain_events_outbox (event_id, event_type, aggregate_type, aggregate_id, "
                        "aggregate_version, correlation_id, schema_version, payload, created_at_ms) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind_all(de::new_event_id(), "patient.created", "patient", std::to_string(db.last_insert_rowid()),
+                ->bind_all(de::new_event_id(), "patient.created", "patient", std::to_string(db.last_insert_rowid()),
                           std::int64_t{1}, nullptr, "1.0", payload, std::int64_t{done})
                 .run();
         }

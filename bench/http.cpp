@@ -8,7 +8,7 @@
 //    probes on an unloaded server.
 //
 //   bench_http [--seconds 5] [--clients 4] [--bootstrap host:port]
-#include <domain_events/health_server.hpp>
+#include <domain_events/ops/health_server.hpp>
 
 #include <spdlog/spdlog.h>
 

@@ -11,8 +11,8 @@
 #include <atomic>
 #include <map>
 
-#include "../src/kafka_conf.hpp"
-#include "../src/relay/relay_producer.hpp"
+#include "kafka/kafka_conf.hpp"
+#include "relay/relay_producer.hpp"
 #include "bench_support.hpp"
 
 namespace de = domain_events;

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
             de::model_change change{.model = "patient", .data = row};
             de::save_model(target.db, signals, change, [&](de::model_change& c) {
                 target.db.prepare("INSERT INTO patient (name, email, version) VALUES (?, ?, 1)")
-                    .bind_all("John Doe", "john@example.com")
+                    ->bind_all("John Doe", "john@example.com")
                     .run();
                 c.id = std::to_string(target.db.last_insert_rowid());
                 c.version = 1;
@@ -79,12 +79,12 @@ int main(int argc, char** argv) {
     auto baseline_op = [&](int i) {
         baseline.db.execute("BEGIN IMMEDIATE");
         baseline.db.prepare("INSERT INTO patient (name, email, version) VALUES (?, ?, 1)")
-            .bind_all("John Doe", "john@example.com")
+            ->bind_all("John Doe", "john@example.com")
             .run();
         baseline.db.prepare("INSERT INTO domain_events_outbox (event_id, event_type, aggregate_type, aggregate_id, "
                             "aggregate_version, correlation_id, schema_version, payload, created_at_ms) "
                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind_all("550e8400-e29b-41d4-a716-446655440000", "patient.created", "patient",
+            ->bind_all("550e8400-e29b-41d4-a716-446655440000", "patient.created", "patient",
                       std::to_string(baseline.db.last_insert_rowid()), std::int64_t{1}, nullptr, "1.0", sample,
                       std::int64_t{i})
             .run();

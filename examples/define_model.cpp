@@ -33,7 +33,7 @@ public:
         de::save_model(db_, signals_, {.model = "invoice", .version = 1, .data = data(inv), .created = true},
                        [&](de::model_change& change) {
                            db_.prepare("INSERT INTO invoice (customer, amount_cents, version) VALUES (?, ?, 1)")
-                               .bind_all(inv.customer, inv.amount_cents)
+                               ->bind_all(inv.customer, inv.amount_cents)
                                .run();
                            inv.id = db_.last_insert_rowid();
                            change.id = std::to_string(inv.id);  // known only after the insert
@@ -51,7 +51,7 @@ public:
                         .changed_fields = {"amount_cents"}},
                        [&](de::model_change&) {
                            db_.prepare("UPDATE invoice SET amount_cents = ?, version = ? WHERE id = ?")
-                               .bind_all(inv.amount_cents, inv.version, inv.id)
+                               ->bind_all(inv.amount_cents, inv.version, inv.id)
                                .run();
                        });
         return inv;
@@ -61,7 +61,7 @@ public:
         de::delete_model(db_, signals_,
                          {.model = "invoice", .id = std::to_string(inv.id), .version = inv.version + 1,
                           .data = {{"invoice_id", inv.id}}},
-                         [&](de::model_change&) { db_.prepare("DELETE FROM invoice WHERE id = ?").bind_all(inv.id).run(); });
+                         [&](de::model_change&) { db_.prepare("DELETE FROM invoice WHERE id = ?")->bind_all(inv.id).run(); });
     }
 
 private:

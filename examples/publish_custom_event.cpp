@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
         // The row and its event in one transaction; the correlation id traces the request.
         const auto capture = [&](std::int64_t invoice_id, std::int64_t cents) {
             db.prepare("INSERT INTO payment (invoice_id, amount_cents, version) VALUES (?, ?, 1)")
-                .bind_all(invoice_id, cents)
+                ->bind_all(invoice_id, cents)
                 .run();
             return events.publish(db, "payment.captured", "payment", std::to_string(db.last_insert_rowid()), 1,
                                   {{"invoice_id", invoice_id}, {"amount_cents", cents}},

@@ -37,16 +37,15 @@ int main(int argc, char** argv) try {
                                      .database_path = (dir / "welcome.db").string(),
                                      .schema = de::consumer_schema::script(1, "CREATE TABLE welcomed (name TEXT)")});
     consumer.on("patient.created", [](const de::event& e, de::database& effects) {  // once per event_id
-        effects.prepare("INSERT INTO welcomed VALUES (?)").bind_all(e.data.at("name").get<std::string>()).run();
+        effects.prepare("INSERT INTO welcomed VALUES (?)")->bind_all(e.data.at("name").get<std::string>()).run();
     });
     consumer.start();                                // on a thread of its own, as the relay
     consumer.wait_until_caught_up(std::chrono::seconds{30});  // the patient above is applied
     consumer.stop(std::chrono::seconds{10});
     // --- end of the README's lines
     de::database welcome((dir / "welcome.db").string());
-    auto& names = welcome.prepare("SELECT name FROM welcomed");
-    while (names.step()) std::cout << "welcome, " << names.column_text(0) << '\n';
-    names.reset();
+    auto names = welcome.prepare("SELECT name FROM welcomed");
+    while (names->step()) std::cout << "welcome, " << names->column_text(0) << '\n';
     return 0;
 } catch (const de::error& e) {
     std::cerr << "quickstart: " << e.what() << '\n';

@@ -20,10 +20,10 @@ int main(int argc, char** argv) {
 
     consumer.on("appointment.booked", [](const de::event& e, de::database& db) {
         db.prepare("INSERT OR REPLACE INTO reminder VALUES (?, ?)")
-            .bind_all(e.aggregate_id, e.data.value("starts_at", "")).run();
+            ->bind_all(e.aggregate_id, e.data.value("starts_at", "")).run();
     });
     consumer.on("appointment.cancelled", [](const de::event& e, de::database& db) {
-        db.prepare("DELETE FROM reminder WHERE appointment_id = ?").bind_all(e.aggregate_id).run();
+        db.prepare("DELETE FROM reminder WHERE appointment_id = ?")->bind_all(e.aggregate_id).run();
     });
     std::optional<de::consumer_http_endpoint> endpoint;  // after the consumer: it watches it
     if (argc == 3 && std::string_view(argv[1]) == "--http") endpoint.emplace(consumer, argv[2]);

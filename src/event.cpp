@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "domain_events/error.hpp"
-#include "envelope_reader.hpp"
+#include "publish/envelope_reader.hpp"
 #include "json_text.hpp"
 
 namespace domain_events {

@@ -1,6 +1,6 @@
 #include "healthcore/consumers/audit_log.hpp"
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
 
 #include "rows.hpp"
@@ -30,7 +30,7 @@ de::consumer_program audit_log_program() {
     // than record it twice.
     program.fallback = [](const de::event& e, de::database& db) {
         db.prepare("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(e.event_id, e.event_type, e.aggregate_type, e.aggregate_id, e.aggregate_version,
+            ->bind_all(e.event_id, e.event_type, e.aggregate_type, e.aggregate_id, e.aggregate_version,
                       de::format_timestamp(e.timestamp), e.metadata.source, e.metadata.correlation_id, e.data.dump())
             .run();
         return std::string("audit row recorded");

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
 
 #include "rows.hpp"
@@ -17,7 +17,7 @@ void record(de::database& db, const de::event& e, const char* kind, const std::s
             const std::string& message, const char* status) {
     db.prepare("INSERT INTO notification (event_id, appointment_id, kind, due_at, message, status) "
                "VALUES (?, ?, ?, ?, ?, ?)")
-        .bind_all(e.event_id, detail::numeric_id(e), kind, due_at, message, status)
+        ->bind_all(e.event_id, detail::numeric_id(e), kind, due_at, message, status)
         .run();
 }
 
@@ -26,7 +26,7 @@ std::string on_booked(const de::event& e, de::database& db) {
     const auto due = de::format_timestamp(de::parse_timestamp(scheduled_at, "data.scheduled_at") - std::chrono::hours(24));
     const bool cancelled = detail::int_value(db.prepare("SELECT 1 FROM notification WHERE appointment_id = ? AND "
                                                         "kind = 'cancellation'")
-                                                 .bind_all(detail::numeric_id(e)))
+                                                 ->bind_all(detail::numeric_id(e)))
                                .has_value();
     record(db, e, "reminder", due,
            "Reminder: appointment with " + detail::text_field(e, "doctor") + " at " + scheduled_at,
@@ -41,7 +41,7 @@ std::string on_cancelled(const de::event& e, de::database& db) {
            "Your appointment at " + scheduled_at + " was cancelled" + (reason.empty() ? "" : ": " + reason), "sent");
     const int withdrawn = db.prepare("UPDATE notification SET status = 'withdrawn' WHERE appointment_id = ? AND "
                                      "kind = 'reminder' AND status = 'scheduled'")
-                              .bind_all(detail::numeric_id(e))
+                              ->bind_all(detail::numeric_id(e))
                               .run();
     return "cancellation notice sent" + std::string(withdrawn > 0 ? ", reminder withdrawn" : "");
 }

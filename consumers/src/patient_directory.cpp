@@ -4,7 +4,7 @@
 #include <map>
 
 #include <domain_events/event.hpp>
-#include <domain_events/model_signals.hpp>
+#include <domain_events/publish/model_signals.hpp>
 #include <healthcore/patient.hpp>
 
 #include "rows.hpp"
@@ -30,7 +30,7 @@ struct patient_change {
 std::int64_t held_version(de::database& db, std::int64_t id) {
     return detail::int_value(db.prepare("SELECT max(version) FROM (SELECT version FROM directory_patient WHERE patient_id = ?1 "
                                         "UNION ALL SELECT version FROM directory_deleted WHERE patient_id = ?1)")
-                                 .bind_all(id))
+                                 ->bind_all(id))
         .value_or(0);
 }
 
@@ -44,25 +44,25 @@ std::string text(const patient_change& c, const char* field) {
 void apply(de::database& db, std::int64_t id, const patient_change& c) {
     if (c.type == "patient.created") {
         db.prepare("INSERT OR REPLACE INTO directory_patient VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(id, text(c, "name"), text(c, "email"), text(c, "phone"), text(c, "date_of_birth"),
+            ->bind_all(id, text(c, "name"), text(c, "email"), text(c, "phone"), text(c, "date_of_birth"),
                       text(c, "created_at"), text(c, "updated_at"), c.version)
             .run();
         return;
     }
     if (c.type == "patient.deleted") {
-        db.prepare("DELETE FROM directory_patient WHERE patient_id = ?").bind_all(id).run();
-        db.prepare("INSERT OR REPLACE INTO directory_deleted VALUES (?, ?)").bind_all(id, c.version).run();
+        db.prepare("DELETE FROM directory_patient WHERE patient_id = ?")->bind_all(id).run();
+        db.prepare("INSERT OR REPLACE INTO directory_deleted VALUES (?, ?)")->bind_all(id, c.version).run();
         return;
     }
     // patient.updated, or an action this directory does not know: its fields (if any) and the version.
     for (const auto* column : data_columns) {
         if (c.data.contains(column))
             db.prepare(std::string("UPDATE directory_patient SET ") + column + " = ? WHERE patient_id = ?")
-                .bind_all(text(c, column), id)
+                ->bind_all(text(c, column), id)
                 .run();
     }
     const int rows = db.prepare("UPDATE directory_patient SET version = ?, updated_at = max(updated_at, ?) WHERE patient_id = ?")
-                         .bind_all(c.version, c.occurred_at, id)
+                         ->bind_all(c.version, c.occurred_at, id)
                          .run();
     if (rows == 0)
         throw de::validation_error("aggregate_version", c.type + " v" + std::to_string(c.version) + " of patient " +
@@ -76,17 +76,17 @@ std::string on_patient_event(const de::event& e, de::database& db) {
     if (change.version <= held) return "stale (the directory holds v" + std::to_string(held) + "): ignored";
     if (change.version > held + 1) {
         db.prepare("INSERT OR IGNORE INTO directory_parked VALUES (?, ?, ?, ?, ?)")
-            .bind_all(id, change.version, change.type, change.data.dump(), change.occurred_at)
+            ->bind_all(id, change.version, change.type, change.data.dump(), change.occurred_at)
             .run();
         return "parked until v" + std::to_string(held + 1) + " arrives";
     }
     apply(db, id, change);
     // The parked successors, in version order: apply them while they follow on without a gap
     // (a bounded walk over what this patient has parked; the rest waits for its own predecessor).
-    const auto parked = healthcore::collect_rows(
+    const auto parked = de::collect_rows(
         db.prepare("SELECT version, event_type, data, occurred_at FROM directory_parked WHERE patient_id = ? AND "
                    "version > ? ORDER BY version")
-            .bind_all(id, change.version),
+            ->bind_all(id, change.version),
         [](const de::statement& q) {
             return patient_change{q.column_text(1), q.column_int64(0), json::parse(q.column_text_view(2)), q.column_text(3)};
         });
@@ -94,7 +94,7 @@ std::string on_patient_event(const de::event& e, de::database& db) {
     for (const auto& next : parked) {
         if (next.version != change.version + caught_up + 1) break;
         apply(db, id, next);
-        db.prepare("DELETE FROM directory_parked WHERE patient_id = ? AND version = ?").bind_all(id, next.version).run();
+        db.prepare("DELETE FROM directory_parked WHERE patient_id = ? AND version = ?")->bind_all(id, next.version).run();
         ++caught_up;
     }
     return caught_up == 0 ? "applied" : "applied, then " + std::to_string(caught_up) + " parked event(s) after it";
@@ -138,8 +138,8 @@ de::consumer_program patient_directory_program() {
 }
 
 std::vector<json> directory_patients(de::database& directory) {
-    return healthcore::collect_rows(
-        directory.prepare("SELECT patient_id, name, email, phone, date_of_birth, created_at, version FROM "
+    return de::collect_rows(
+        *directory.prepare("SELECT patient_id, name, email, phone, date_of_birth, created_at, version FROM "
                           "directory_patient ORDER BY patient_id"),
         [](const de::statement& q) {
             return json{{"patient_id", q.column_int64(0)}, {"name", q.column_text(1)},          {"email", q.column_text(2)},

@@ -1,5 +1,5 @@
 // patient-directory-consumer: see consumers/README.md; `--help` lists the flags.
-#include <domain_events/consumer_cli.hpp>
+#include <domain_events/ops/consumer_cli.hpp>
 #include <healthcore/consumers/patient_directory.hpp>
 
 int main(int argc, char** argv) {

@@ -11,14 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include <domain_events/consumer_program.hpp>
-#include <domain_events/database.hpp>
+#include <domain_events/ops/consumer_program.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/error.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/statement.hpp>
+#include <domain_events/storage/statement.hpp>
 
 #include <healthcore/clinic.hpp>
-#include <healthcore/sql_rows.hpp>
 
 namespace healthcore::consumers::detail {
 
@@ -47,12 +46,11 @@ inline std::int64_t numeric_id(const domain_events::event& e) {
 
 /** The first column of the first row as an integer, or nothing. */
 inline std::optional<std::int64_t> int_value(domain_events::statement& q) {
-    const auto rows = collect_rows(q, [](const domain_events::statement& s) { return s.column_int64(0); });
-    return rows.empty() ? std::nullopt : std::optional<std::int64_t>(rows.front());
+    return domain_events::first_row(q, [](const domain_events::statement& s) { return s.column_int64(0); });
 }
 
 /** `count(*)`-style queries without parameters. */
-inline std::int64_t count(domain_events::database& db, std::string_view sql) { return int_value(db.prepare(sql)).value_or(0); }
+inline std::int64_t count(domain_events::database& db, std::string_view sql) { return int_value(*db.prepare(sql)).value_or(0); }
 
 /**
  * A program with its name, `--help` sentence, default group and events, file `<group>.db`, and

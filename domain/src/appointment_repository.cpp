@@ -74,12 +74,12 @@ appointment appointment_repository::book(const new_appointment& input, const de:
                   .updated_at = at,
                   .version = 1};
     return db_.atomic([&] {
-        const auto patient_rows = detail::collect_rows(db_.prepare("SELECT 1 FROM patient WHERE id = ?").bind_all(a.patient_id),
+        const auto patient_rows = detail::collect_rows(db_.prepare("SELECT 1 FROM patient WHERE id = ?")->bind_all(a.patient_id),
                                                   [](const de::statement&) { return true; });
         if (patient_rows.empty()) throw not_found("patient", a.patient_id, "patient_id");
         db_.prepare("INSERT INTO appointment (patient_id, doctor, reason, scheduled_at_ms, status, created_at_ms, "
                     "updated_at_ms, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(a.patient_id, a.doctor, a.reason, to_ms(a.scheduled_at), to_string(a.status), to_ms(a.created_at),
+            ->bind_all(a.patient_id, a.doctor, a.reason, to_ms(a.scheduled_at), to_string(a.status), to_ms(a.created_at),
                       to_ms(a.updated_at), a.version)
             .run();
         a.id = db_.last_insert_rowid();
@@ -111,7 +111,7 @@ appointment appointment_repository::transition(std::int64_t id, appointment_stat
         a.updated_at = now();
         db_.prepare("UPDATE appointment SET status = ?, cancellation_reason = ?, updated_at_ms = ?, version = ? "
                     "WHERE id = ?")
-            .bind_all(to_string(a.status), a.cancellation_reason, to_ms(a.updated_at), a.version, id)
+            ->bind_all(to_string(a.status), a.cancellation_reason, to_ms(a.updated_at), a.version, id)
             .run();
         events_.publish(db_, "appointment." + std::string(to_string(to)), "appointment", std::to_string(id), a.version,
                         event_data(a), context);
@@ -120,7 +120,7 @@ appointment appointment_repository::transition(std::int64_t id, appointment_stat
 }
 
 std::optional<appointment> appointment_repository::find(std::int64_t id) {
-    return detail::only_row(db_.prepare(std::string(select_appointment) + "WHERE id = ?").bind_all(id),
+    return detail::first_row(db_.prepare(std::string(select_appointment) + "WHERE id = ?")->bind_all(id),
                             read_appointment);
 }
 
@@ -131,7 +131,7 @@ appointment appointment_repository::get(std::int64_t id) {
 std::vector<appointment> appointment_repository::list_for_patient(std::int64_t patient_id, std::size_t limit) {
     return detail::collect_rows(
         db_.prepare(std::string(select_appointment) + "WHERE patient_id = ? ORDER BY scheduled_at_ms, id LIMIT ?")
-            .bind_all(patient_id, limit),
+            ->bind_all(patient_id, limit),
         read_appointment);
 }
 

@@ -1,6 +1,6 @@
 #include <string>
 
-#include <domain_events/model_writes.hpp>
+#include <domain_events/publish/model_writes.hpp>
 
 #include "healthcore/errors.hpp"
 #include "healthcore/patient.hpp"
@@ -68,7 +68,7 @@ patient patient_repository::create(const new_patient& input, const de::publish_c
     de::save_model(db_, signals_, std::move(change), [&](de::model_change& c) {
         db_.prepare("INSERT INTO patient (name, email, phone, date_of_birth, national_id, created_at_ms, "
                     "updated_at_ms, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(p.name, p.email, p.phone, format_date(p.date_of_birth), p.national_id, to_ms(p.created_at),
+            ->bind_all(p.name, p.email, p.phone, format_date(p.date_of_birth), p.national_id, to_ms(p.created_at),
                       to_ms(p.updated_at), p.version)
             .run();
         p.id = db_.last_insert_rowid();
@@ -79,7 +79,7 @@ patient patient_repository::create(const new_patient& input, const de::publish_c
 }
 
 std::optional<patient> patient_repository::find(std::int64_t id) {
-    return detail::only_row(db_.prepare(std::string(select_patient) + "WHERE id = ?").bind_all(id), read_patient);
+    return detail::first_row(db_.prepare(std::string(select_patient) + "WHERE id = ?")->bind_all(id), read_patient);
 }
 
 patient patient_repository::get(std::int64_t id) {
@@ -88,7 +88,7 @@ patient patient_repository::get(std::int64_t id) {
 
 std::vector<patient> patient_repository::list(std::int64_t after_id, std::size_t limit) {
     return detail::collect_rows(
-        db_.prepare(std::string(select_patient) + "WHERE id > ? ORDER BY id LIMIT ?").bind_all(after_id, limit),
+        db_.prepare(std::string(select_patient) + "WHERE id > ? ORDER BY id LIMIT ?")->bind_all(after_id, limit),
         read_patient);
 }
 
@@ -125,7 +125,7 @@ patient patient_repository::update(std::int64_t id, const patient_changes& chang
         de::save_model(db_, signals_, std::move(change), [&](de::model_change&) {
             db_.prepare("UPDATE patient SET name = ?, email = ?, phone = ?, date_of_birth = ?, national_id = ?, "
                         "updated_at_ms = ?, version = ? WHERE id = ?")
-                .bind_all(p.name, p.email, p.phone, format_date(p.date_of_birth), p.national_id, to_ms(p.updated_at),
+                ->bind_all(p.name, p.email, p.phone, format_date(p.date_of_birth), p.national_id, to_ms(p.updated_at),
                           p.version, id)
                 .run();
         });
@@ -137,7 +137,7 @@ void patient_repository::remove(std::int64_t id, const de::publish_context& cont
     db_.atomic([&] {
         const patient p = get(id);
         const auto appointments = detail::collect_rows(
-            db_.prepare("SELECT count(*) FROM appointment WHERE patient_id = ?").bind_all(id),
+            db_.prepare("SELECT count(*) FROM appointment WHERE patient_id = ?")->bind_all(id),
             [](const de::statement& q) { return q.column_int64(0); });
         if (appointments.at(0) > 0)
             throw conflict("id", "patient " + std::to_string(id) + " has " + std::to_string(appointments.at(0)) +
@@ -146,7 +146,7 @@ void patient_repository::remove(std::int64_t id, const de::publish_context& cont
                                 .data = {{"patient_id", id}}, .correlation_id = context.correlation_id,
                                 .causation_id = context.causation_id};
         de::delete_model(db_, signals_, std::move(change), [&](de::model_change&) {
-            db_.prepare("DELETE FROM patient WHERE id = ?").bind_all(id).run();
+            db_.prepare("DELETE FROM patient WHERE id = ?")->bind_all(id).run();
         });
     });
 }

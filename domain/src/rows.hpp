@@ -5,17 +5,15 @@
 #include <string_view>
 #include <cstdint>
 
-#include <domain_events/statement.hpp>
-
-#include "healthcore/sql_rows.hpp"
+#include <domain_events/storage/statement.hpp>
 
 #include "healthcore/errors.hpp"
 #include "healthcore/fields.hpp"
 
 namespace healthcore::detail {
 
-using healthcore::collect_rows;
-using healthcore::only_row;
+using domain_events::collect_rows;
+using domain_events::first_row;
 
 /** The row, or not_found naming `entity` and `id`. */
 template <class Row>

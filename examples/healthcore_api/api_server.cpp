@@ -15,13 +15,13 @@
 #include <spdlog/spdlog.h>
 
 #include <domain_events/bounded_json.hpp>
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/error.hpp>
-#include <domain_events/group_commit.hpp>
-#include <domain_events/http_server.hpp>
+#include <domain_events/storage/group_commit.hpp>
+#include <domain_events/ops/http_server.hpp>
 #include <domain_events/logging.hpp>
-#include <domain_events/model_signals.hpp>
-#include <domain_events/publisher.hpp>
+#include <domain_events/publish/model_signals.hpp>
+#include <domain_events/publish/publisher.hpp>
 
 #include <healthcore/appointment.hpp>
 #include <healthcore/clinic.hpp>

@@ -10,8 +10,8 @@
 #include <string>
 
 #include <domain_events/config.hpp>
-#include <domain_events/http_server.hpp>
-#include <domain_events/relay.hpp>
+#include <domain_events/ops/http_server.hpp>
+#include <domain_events/relay/relay.hpp>
 
 namespace healthcore::api {
 

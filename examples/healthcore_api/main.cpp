@@ -13,10 +13,10 @@
 #include <spdlog/logger.h>
 
 #include <domain_events/config.hpp>
-#include <domain_events/embedded_cluster.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
 #include <domain_events/error.hpp>
 #include <domain_events/logging.hpp>
-#include <domain_events/shutdown_signals.hpp>
+#include <domain_events/ops/shutdown_signals.hpp>
 #include <healthcore/clinic.hpp>
 
 #include "api_server.hpp"

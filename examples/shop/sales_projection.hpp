@@ -16,31 +16,31 @@ inline void add_sales_handlers(de::consumer& consumer) {
     const auto customer_of = [](const de::event& e) { return e.data.at("customer_id").get<std::string>(); };
     consumer.on("customer.registered", [](const de::event& e, de::database& db) {
         db.prepare("INSERT INTO customer_sales (customer_id, name) VALUES (?, ?) ON CONFLICT DO UPDATE SET name = excluded.name")
-            .bind_all(e.aggregate_id, e.data.at("name").get<std::string>()).run();
+            ->bind_all(e.aggregate_id, e.data.at("name").get<std::string>()).run();
     });
     consumer.on("order.placed", [=](const de::event& e, de::database& db) {
         db.prepare("INSERT INTO customer_sales (customer_id, orders_placed) VALUES (?, 1) "
-                   "ON CONFLICT DO UPDATE SET orders_placed = orders_placed + 1").bind_all(customer_of(e)).run();
+                   "ON CONFLICT DO UPDATE SET orders_placed = orders_placed + 1")->bind_all(customer_of(e)).run();
     });
     consumer.on("order.paid", [=](const de::event& e, de::database& db) {
         db.prepare("INSERT INTO customer_sales (customer_id, orders_paid, paid_cents) VALUES (?, 1, ?) ON CONFLICT DO "
                    "UPDATE SET orders_paid = orders_paid + 1, paid_cents = paid_cents + excluded.paid_cents")
-            .bind_all(customer_of(e), e.data.at("total_cents").get<std::int64_t>()).run();
+            ->bind_all(customer_of(e), e.data.at("total_cents").get<std::int64_t>()).run();
     });
 }
 
 /** @brief Rows in which the projection and the shop's tables differ (0: they agree). */
 inline std::int64_t projection_differences(const std::string& sales_path, const std::string& shop_path) {
     de::database sales(sales_path);
-    sales.prepare("ATTACH ? AS shop").bind_all(shop_path).run();
-    auto& differences = sales.prepare(R"sql(
+    sales.prepare("ATTACH ? AS shop")->bind_all(shop_path).run();
+    auto differences = sales.prepare(R"sql(
         WITH expected AS (SELECT c.id, c.name, count(o.id), count(o.id) FILTER (WHERE o.status = 'paid'),
                                  coalesce(sum(o.total_cents) FILTER (WHERE o.status = 'paid'), 0)
                           FROM shop.customer c LEFT JOIN shop.orders o ON o.customer_id = c.id GROUP BY c.id),
              projected AS (SELECT customer_id, name, orders_placed, orders_paid, paid_cents FROM customer_sales)
         SELECT (SELECT count(*) FROM (SELECT * FROM expected EXCEPT SELECT * FROM projected))
              + (SELECT count(*) FROM (SELECT * FROM projected EXCEPT SELECT * FROM expected)))sql");
-    differences.step();
-    return differences.column_int64(0);
+    differences->step();
+    return differences->column_int64(0);
 }
 }  // namespace shop

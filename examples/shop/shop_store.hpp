@@ -20,24 +20,24 @@ struct store {
 
     void register_customer(const std::string& id, const std::string& name) {
         db.atomic([&] {
-            db.prepare("INSERT INTO customer VALUES (?, ?)").bind_all(id, name).run();
+            db.prepare("INSERT INTO customer VALUES (?, ?)")->bind_all(id, name).run();
             events.publish(db, "customer.registered", "customer", id, {{"name", name}});
         });
     }
     void place_order(const std::string& id, const std::string& customer_id, std::int64_t total_cents) {
         db.atomic([&] {
-            db.prepare("INSERT INTO orders VALUES (?, ?, ?, 'placed')").bind_all(id, customer_id, total_cents).run();
+            db.prepare("INSERT INTO orders VALUES (?, ?, ?, 'placed')")->bind_all(id, customer_id, total_cents).run();
             events.publish(db, "order.placed", "order", id, {{"customer_id", customer_id}, {"total_cents", total_cents}});
         });
     }
     /** @return the event as recorded, with the version the library gave it. */
     de::event pay_order(const std::string& id) {
         return db.atomic([&] {
-            auto& paid = db.prepare("UPDATE orders SET status = 'paid' WHERE id = ? AND status = 'placed' "
-                                     "RETURNING customer_id, total_cents").bind_all(id);
-            if (!paid.step()) throw de::usage_error("order " + id + " is not waiting for payment");
-            nlohmann::json data{{"customer_id", paid.column_text(0)}, {"total_cents", paid.column_int64(1)}};
-            paid.reset();  // done before the commit
+            auto paid = db.prepare("UPDATE orders SET status = 'paid' WHERE id = ? AND status = 'placed' "
+                                   "RETURNING customer_id, total_cents");
+            paid->bind_all(id);
+            if (!paid->step()) throw de::usage_error("order " + id + " is not waiting for payment");
+            nlohmann::json data{{"customer_id", paid->column_text(0)}, {"total_cents", paid->column_int64(1)}};
             return events.publish(db, "order.paid", "order", id, std::move(data));
         });
     }

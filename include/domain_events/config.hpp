@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "domain_events/envelope_format.hpp"
-#include "domain_events/http_limits.hpp"
-#include "domain_events/topic_routing.hpp"
-#include "domain_events/validation.hpp"
+#include "domain_events/publish/envelope_format.hpp"
+#include "domain_events/ops/http_limits.hpp"
+#include "domain_events/publish/topic_routing.hpp"
+#include "domain_events/publish/validation.hpp"
 
 namespace domain_events {
 

@@ -82,7 +82,7 @@ struct event {
                                                                                 std::string_view field = "timestamp");
 
 /**
- * @brief The envelope as JSON, in the shape DESIGN.md shows; a correlation or causation id
+ * @brief The envelope as JSON, in the shape docs/interop.md shows; a correlation or causation id
  *        that is not set (nullopt) is left out, and so is the trace context (sent as headers).
  * @throws std::bad_alloc only.
  */

@@ -1,10 +1,10 @@
-#include "dead_letter_json.hpp"
+#include "cli/dead_letter_json.hpp"
 
 #include "domain_events/bounded_json.hpp"
 
 namespace domain_events::cli {
 
-nlohmann::json to_json(const dead_letter& letter, bool with_envelope) {
+nlohmann::json to_json(const outbox_dead_letter& letter, bool with_envelope) {
     nlohmann::json j = {
         {"id", letter.id},
         {"original_position", letter.original_position},

@@ -5,9 +5,9 @@
 #include <iostream>
 #include <memory>
 
-#include "commands.hpp"
-#include "dead_letter_json.hpp"
-#include "settings_options.hpp"
+#include "cli/commands.hpp"
+#include "cli/dead_letter_json.hpp"
+#include "cli/settings_options.hpp"
 
 namespace domain_events::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <array>
 #include <iostream>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 #include "domain_events/domain_events.hpp"
 #include "gateway_command.hpp"
 

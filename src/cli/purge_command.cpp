@@ -4,9 +4,9 @@
 #include <iostream>
 #include <memory>
 
-#include "commands.hpp"
-#include "domain_events/outbox.hpp"
-#include "settings_options.hpp"
+#include "cli/commands.hpp"
+#include "domain_events/storage/outbox.hpp"
+#include "cli/settings_options.hpp"
 
 namespace domain_events::cli {
 namespace {

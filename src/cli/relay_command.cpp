@@ -7,12 +7,12 @@
 #include <memory>
 #include <optional>
 
-#include "../outbox_schema.hpp"
-#include "commands.hpp"
-#include "domain_events/relay.hpp"
-#include "domain_events/shutdown_signals.hpp"
-#include "relay_http.hpp"
-#include "settings_options.hpp"
+#include "storage/outbox_schema.hpp"
+#include "cli/commands.hpp"
+#include "domain_events/relay/relay.hpp"
+#include "domain_events/ops/shutdown_signals.hpp"
+#include "cli/relay_http.hpp"
+#include "cli/settings_options.hpp"
 
 namespace domain_events::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "relay_http.hpp"
+#include "cli/relay_http.hpp"
 
 #include <charconv>
 #include <limits>
@@ -6,11 +6,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "dead_letter_json.hpp"
-#include "domain_events/broker_probe.hpp"
-#include "domain_events/database.hpp"
-#include "domain_events/metrics_text.hpp"
-#include "domain_events/outbox.hpp"
+#include "cli/dead_letter_json.hpp"
+#include "domain_events/kafka/broker_probe.hpp"
+#include "domain_events/storage/database.hpp"
+#include "domain_events/ops/metrics_text.hpp"
+#include "domain_events/storage/outbox.hpp"
 
 namespace domain_events::cli {
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "domain_events/config.hpp"
-#include "domain_events/health_server.hpp"
-#include "domain_events/relay.hpp"
+#include "domain_events/ops/health_server.hpp"
+#include "domain_events/relay/relay.hpp"
 
 namespace domain_events::cli {
 

@@ -1,13 +1,13 @@
-#include "settings_options.hpp"
+#include "cli/settings_options.hpp"
 
 #include <charconv>
 #include <filesystem>
 #include <limits>
 
-#include "../outbox_schema.hpp"
+#include "storage/outbox_schema.hpp"
 #include "domain_events/error.hpp"
-#include "domain_events/outbox.hpp"
-#include "domain_events/topic_routing.hpp"
+#include "domain_events/storage/outbox.hpp"
+#include "domain_events/publish/topic_routing.hpp"
 
 namespace domain_events::cli {
 

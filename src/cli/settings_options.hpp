@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "domain_events/config.hpp"
-#include "domain_events/database.hpp"
+#include "domain_events/storage/database.hpp"
 
 namespace domain_events::cli {
 

@@ -5,12 +5,12 @@
 #include <iostream>
 #include <memory>
 
-#include "commands.hpp"
-#include "domain_events/database.hpp"
+#include "cli/commands.hpp"
+#include "domain_events/storage/database.hpp"
 #include "domain_events/event.hpp"
-#include "domain_events/outbox.hpp"
-#include "domain_events/relay_lease.hpp"
-#include "settings_options.hpp"
+#include "domain_events/storage/outbox.hpp"
+#include "domain_events/relay/relay_lease.hpp"
+#include "cli/settings_options.hpp"
 
 namespace domain_events::cli {
 namespace {

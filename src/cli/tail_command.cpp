@@ -8,15 +8,15 @@
 #include <memory>
 #include <set>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 #include "domain_events/bounded_json.hpp"
 #include "domain_events/error.hpp"
-#include "domain_events/topic_routing.hpp"
-#include "domain_events/validation.hpp"
-#include "kafka_conf.hpp"
-#include "kafka_log.hpp"
-#include "domain_events/shutdown_signals.hpp"
-#include "settings_options.hpp"
+#include "domain_events/publish/topic_routing.hpp"
+#include "domain_events/publish/validation.hpp"
+#include "kafka/kafka_conf.hpp"
+#include "kafka/kafka_log.hpp"
+#include "domain_events/ops/shutdown_signals.hpp"
+#include "cli/settings_options.hpp"
 
 namespace domain_events::cli {
 namespace {

@@ -8,11 +8,11 @@
 #include <memory>
 #include <sstream>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 #include "domain_events/bounded_json.hpp"
 #include "domain_events/error.hpp"
-#include "domain_events/topic_admin.hpp"
-#include "settings_options.hpp"
+#include "domain_events/kafka/topic_admin.hpp"
+#include "cli/settings_options.hpp"
 
 namespace domain_events::cli {
 namespace {

@@ -7,10 +7,10 @@
 #include <memory>
 #include <sstream>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 #include "domain_events/error.hpp"
-#include "domain_events/validation.hpp"
-#include "settings_options.hpp"
+#include "domain_events/publish/validation.hpp"
+#include "cli/settings_options.hpp"
 
 namespace domain_events::cli {
 namespace {

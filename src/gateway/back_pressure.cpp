@@ -4,10 +4,10 @@
 
 #include <filesystem>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/error.hpp>
 #include <domain_events/logging.hpp>
-#include <domain_events/outbox.hpp>
+#include <domain_events/storage/outbox.hpp>
 #include <spdlog/spdlog.h>
 
 namespace domain_events::gateway {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <domain_events/error.hpp>
-#include <domain_events/topic_routing.hpp>
-#include <domain_events/validation.hpp>
+#include <domain_events/publish/topic_routing.hpp>
+#include <domain_events/publish/validation.hpp>
 
 namespace domain_events::gateway {
 namespace {

@@ -3,10 +3,10 @@
 #include <bit>
 #include <optional>
 
-#include <domain_events/database.hpp>
-#include <domain_events/model_signals.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/statement.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/publish/model_signals.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/storage/statement.hpp>
 
 namespace domain_events::gateway {
 namespace {
@@ -26,11 +26,10 @@ CREATE INDEX IF NOT EXISTS domain_events_gateway_event_ids_accepted_at
 std::int64_t as_column(std::uint64_t fingerprint) noexcept { return std::bit_cast<std::int64_t>(fingerprint); }
 
 std::optional<std::int64_t> known_fingerprint(database& db, const std::string& event_id) {
-    auto& query = db.prepare("SELECT fingerprint FROM domain_events_gateway_event_ids WHERE event_id = ?");
-    query.bind_all(event_id);
+    auto query = db.prepare("SELECT fingerprint FROM domain_events_gateway_event_ids WHERE event_id = ?");
+    query->bind_all(event_id);
     std::optional<std::int64_t> found;
-    if (query.step()) found = query.column_int64(0);
-    query.reset();
+    if (query->step()) found = query->column_int64(0);
     return found;
 }
 
@@ -60,7 +59,7 @@ struct event_writer::state {
         in.e = events.publish(db, std::move(in.e));
         if (in.id_from_client) {
             db.prepare("INSERT INTO domain_events_gateway_event_ids (event_id, fingerprint, accepted_at_ms) VALUES (?, ?, ?)")
-                .bind_all(in.e.event_id, as_column(in.fingerprint), now.time_since_epoch().count())
+                ->bind_all(in.e.event_id, as_column(in.fingerprint), now.time_since_epoch().count())
                 .run();
         }
         return write_outcome::accepted;
@@ -89,7 +88,7 @@ std::size_t event_writer::forget_event_ids_before(std::chrono::system_clock::tim
         return static_cast<std::size_t>(
             db.prepare("DELETE FROM domain_events_gateway_event_ids WHERE event_id IN (SELECT event_id FROM "
                        "domain_events_gateway_event_ids WHERE accepted_at_ms < ? ORDER BY accepted_at_ms LIMIT ?)")
-                .bind_all(cutoff_ms, static_cast<std::int64_t>(max_rows))
+                ->bind_all(cutoff_ms, static_cast<std::int64_t>(max_rows))
                 .run());
     });
 }

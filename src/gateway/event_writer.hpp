@@ -10,9 +10,9 @@
 #include <vector>
 
 #include <domain_events/config.hpp>
-#include <domain_events/group_commit.hpp>
-#include <domain_events/publisher.hpp>
-#include <domain_events/relay.hpp>
+#include <domain_events/storage/group_commit.hpp>
+#include <domain_events/publish/publisher.hpp>
+#include <domain_events/relay/relay.hpp>
 
 #include "event_intake.hpp"
 

@@ -9,7 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <domain_events/shutdown_signals.hpp>
+#include <domain_events/ops/shutdown_signals.hpp>
 
 #include "cli/settings_options.hpp"
 #include "gateway_server.hpp"

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include <domain_events/metrics_text.hpp>
+#include <domain_events/ops/metrics_text.hpp>
 
 namespace domain_events::gateway {
 namespace {

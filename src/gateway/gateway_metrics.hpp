@@ -10,7 +10,7 @@
 #include <string_view>
 #include <utility>
 
-#include <domain_events/latency_histogram.hpp>
+#include <domain_events/ops/latency_histogram.hpp>
 
 #include "gateway_settings.hpp"
 

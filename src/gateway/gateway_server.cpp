@@ -7,7 +7,7 @@
 
 #include <domain_events/error.hpp>
 #include <domain_events/logging.hpp>
-#include <domain_events/metrics_text.hpp>
+#include <domain_events/ops/metrics_text.hpp>
 
 #include "gateway_openapi_document.hpp"  // generated from openapi.json by the build
 #include "gateway_state.hpp"

@@ -5,8 +5,8 @@
 #include <memory>
 
 #include <domain_events/config.hpp>
-#include <domain_events/http_server.hpp>
-#include <domain_events/relay.hpp>
+#include <domain_events/ops/http_server.hpp>
+#include <domain_events/relay/relay.hpp>
 
 #include "gateway_settings.hpp"
 

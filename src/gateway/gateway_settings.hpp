@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include <domain_events/config.hpp>
-#include <domain_events/validation.hpp>
+#include <domain_events/publish/validation.hpp>
 
 namespace domain_events::gateway {
 

@@ -9,9 +9,9 @@
 #include <string>
 
 #include <domain_events/config.hpp>
-#include <domain_events/http_server.hpp>
-#include <domain_events/relay.hpp>
-#include <domain_events/signal_connection.hpp>
+#include <domain_events/ops/http_server.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/publish/signal_connection.hpp>
 
 #include "back_pressure.hpp"
 #include "event_intake.hpp"
@@ -19,7 +19,7 @@
 #include "gateway_metrics.hpp"
 #include "gateway_server.hpp"
 #include "gateway_settings.hpp"
-#include "http/log_throttle.hpp"
+#include "ops/log_throttle.hpp"
 #include "rate_limiter.hpp"
 
 namespace spdlog { class logger; }

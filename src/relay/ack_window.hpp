@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "domain_events/outbox.hpp"
+#include "domain_events/storage/outbox.hpp"
 
 namespace domain_events::detail {
 

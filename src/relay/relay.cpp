@@ -1,4 +1,4 @@
-#include "domain_events/relay.hpp"
+#include "domain_events/relay/relay.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -8,14 +8,14 @@
 
 #include "domain_events/error.hpp"
 #include "domain_events/logging.hpp"
-#include "domain_events/outbox.hpp"
-#include "domain_events/publisher.hpp"
-#include "domain_events/topic_admin.hpp"
-#include "../kafka_conf.hpp"
-#include "../outbox_schema.hpp"
-#include "relay_producer.hpp"
-#include "relay_state.hpp"
-#include "relay_worker.hpp"
+#include "domain_events/storage/outbox.hpp"
+#include "domain_events/publish/publisher.hpp"
+#include "domain_events/kafka/topic_admin.hpp"
+#include "kafka/kafka_conf.hpp"
+#include "storage/outbox_schema.hpp"
+#include "relay/relay_producer.hpp"
+#include "relay/relay_state.hpp"
+#include "relay/relay_worker.hpp"
 
 namespace domain_events {
 namespace {

@@ -1,6 +1,6 @@
-#include "domain_events/relay_lease.hpp"
+#include "domain_events/relay/relay_lease.hpp"
 
-#include "domain_events/database.hpp"
+#include "domain_events/storage/database.hpp"
 #include "domain_events/error.hpp"
 
 namespace domain_events {
@@ -18,7 +18,7 @@ bool relay_lease::try_acquire(time_point_ms now) {
     return db_.atomic([&] {
         return db_.prepare("UPDATE domain_events_relay_lease SET owner = ?, expires_at_ms = ? "
                            "WHERE id = 1 AND (owner = ? OR owner = '' OR expires_at_ms <= ?)")
-                   .bind_all(owner_, now_count + period_.count(), owner_, now_count)
+                   ->bind_all(owner_, now_count + period_.count(), owner_, now_count)
                    .run() == 1;
     });
 }
@@ -26,7 +26,7 @@ bool relay_lease::try_acquire(time_point_ms now) {
 void relay_lease::release() {
     db_.atomic([&] {
         db_.prepare("UPDATE domain_events_relay_lease SET owner = '', expires_at_ms = 0 WHERE id = 1 AND owner = ?")
-            .bind_all(owner_)
+            ->bind_all(owner_)
             .run();
     });
 }
@@ -38,10 +38,9 @@ std::optional<lease_holder> relay_lease::holder(time_point_ms now) {
 }
 
 std::optional<lease_holder> read_lease(database& db) {
-    auto& q = db.prepare("SELECT owner, expires_at_ms FROM domain_events_relay_lease WHERE id = 1 AND owner <> ''");
+    auto q = db.prepare("SELECT owner, expires_at_ms FROM domain_events_relay_lease WHERE id = 1 AND owner <> ''");
     std::optional<lease_holder> held;
-    if (q.step()) held = lease_holder{q.column_text(0), time_point_ms{std::chrono::milliseconds{q.column_int64(1)}}};
-    q.reset();
+    if (q->step()) held = lease_holder{q->column_text(0), time_point_ms{std::chrono::milliseconds{q->column_int64(1)}}};
     return held;
 }
 

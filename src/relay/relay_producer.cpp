@@ -1,13 +1,13 @@
-#include "relay_producer.hpp"
+#include "relay/relay_producer.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
 
-#include "../kafka_conf.hpp"
+#include "kafka/kafka_conf.hpp"
 #include "domain_events/error.hpp"
-#include "domain_events/kafka_record.hpp"
+#include "domain_events/publish/kafka_record.hpp"
 
 namespace domain_events::detail {
 namespace {

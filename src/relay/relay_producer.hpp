@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "domain_events/detail/handles.hpp"
-#include "domain_events/outbox.hpp"
-#include "../record_writer.hpp"
-#include "../kafka_log.hpp"
+#include "domain_events/storage/outbox.hpp"
+#include "publish/record_writer.hpp"
+#include "kafka/kafka_log.hpp"
 
 namespace spdlog { class logger; }
 

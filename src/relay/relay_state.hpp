@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "domain_events/config.hpp"
-#include "domain_events/database.hpp"
-#include "domain_events/latency_histogram.hpp"
-#include "domain_events/relay.hpp"
+#include "domain_events/storage/database.hpp"
+#include "domain_events/ops/latency_histogram.hpp"
+#include "domain_events/relay/relay.hpp"
 
 namespace spdlog { class logger; }
 

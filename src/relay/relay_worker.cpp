@@ -1,4 +1,4 @@
-#include "relay_worker.hpp"
+#include "relay/relay_worker.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,8 +6,8 @@
 #include <set>
 
 #include "domain_events/error.hpp"
-#include "../kafka_conf.hpp"
-#include "domain_events/topic_routing.hpp"
+#include "kafka/kafka_conf.hpp"
+#include "domain_events/publish/topic_routing.hpp"
 
 namespace domain_events::detail {
 namespace {

@@ -10,15 +10,15 @@
 #include <string_view>
 #include <vector>
 
-#include "ack_window.hpp"
-#include "backoff.hpp"
-#include "domain_events/database.hpp"
-#include "domain_events/outbox.hpp"
-#include "domain_events/relay_lease.hpp"
-#include "domain_events/topic_admin.hpp"
-#include "../retry_pacer.hpp"
-#include "relay_producer.hpp"
-#include "relay_state.hpp"
+#include "relay/ack_window.hpp"
+#include "kafka/backoff.hpp"
+#include "domain_events/storage/database.hpp"
+#include "domain_events/storage/outbox.hpp"
+#include "domain_events/relay/relay_lease.hpp"
+#include "domain_events/kafka/topic_admin.hpp"
+#include "kafka/retry_pacer.hpp"
+#include "relay/relay_producer.hpp"
+#include "relay/relay_state.hpp"
 
 namespace domain_events::detail {
 

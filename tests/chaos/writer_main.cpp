@@ -1,7 +1,7 @@
 // A writer process of the concurrent-writers chaos scenario:
 //   domain_events_chaos_writer DB NAME CAP SEED PAUSE_MS
 // writes (row, event) pairs (writing.hpp) until CAP or SIGTERM/SIGINT, then prints `wrote=N`.
-#include <domain_events/shutdown_signals.hpp>
+#include <domain_events/ops/shutdown_signals.hpp>
 
 #include <atomic>
 #include <cstdlib>

@@ -1,8 +1,8 @@
 #include "writing.hpp"
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/outbox.hpp>
+#include <domain_events/storage/outbox.hpp>
 
 #include <array>
 #include <random>
@@ -32,7 +32,7 @@ std::size_t write_pairs(const std::string& db_path, const std::string& name, std
             for (std::size_t i = 0; i < size; ++i) {
                 const auto n = written + i;
                 db.prepare("INSERT INTO chaos_rows (writer, n) VALUES (?, ?)")
-                    .bind_all(name, static_cast<std::int64_t>(n))
+                    ->bind_all(name, static_cast<std::int64_t>(n))
                     .run();
                 const auto k = n % aggregates;
                 const auto version = versions[k] + 1;

@@ -6,6 +6,7 @@
 # http://127.0.0.1:PORT" in $log), and stops it on exit unless `stop_server` ran; exits 1 when it
 # dies or says no port.
 start_server() {
+  : >"$log"  # before the server: its shell opens the file only after the fork, maybe after the first read below
   "$@" 2>"$log" &
   server=$!
   trap 'stop_server >/dev/null 2>&1 || true' EXIT

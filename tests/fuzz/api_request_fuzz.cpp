@@ -4,7 +4,7 @@
 // the answer is a 2xx/4xx with a JSON body (or none); a 5xx, an exception out of `handle`, a
 // crash or a sanitizer report is a finding.
 #include <domain_events/config.hpp>
-#include <domain_events/http_server.hpp>
+#include <domain_events/ops/http_server.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "../../src/consumer/message_check.hpp"
+#include "consume/message_check.hpp"
 
 namespace de = domain_events;
 

@@ -6,7 +6,7 @@
 // crash, a sanitizer report, a disagreement, a round trip that changes the event) is a finding.
 #include <domain_events/error.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/validation.hpp>
+#include <domain_events/publish/validation.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "../../src/envelope_reader.hpp"
+#include "publish/envelope_reader.hpp"
 
 namespace de = domain_events;
 

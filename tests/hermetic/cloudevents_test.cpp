@@ -4,8 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <domain_events/dead_letter_headers.hpp>
-#include <domain_events/publish_scope.hpp>
+#include <domain_events/consume/dead_letter_topic_headers.hpp>
+#include <domain_events/publish/publish_scope.hpp>
 
 #include <map>
 #include <vector>

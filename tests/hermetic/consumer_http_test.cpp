@@ -7,11 +7,11 @@
 #include <httplib.h>
 #include <signal.h>
 
-#include <domain_events/consumer.hpp>
-#include <domain_events/consumer_http.hpp>
-#include <domain_events/embedded_cluster.hpp>
+#include <domain_events/consume/consumer.hpp>
+#include <domain_events/ops/consumer_http.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
 #include <domain_events/error.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <nlohmann/json.hpp>
 

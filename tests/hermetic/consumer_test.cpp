@@ -4,9 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <domain_events/database.hpp>
-#include <domain_events/embedded_cluster.hpp>
-#include <domain_events/idempotency_store.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
+#include <domain_events/consume/idempotency_store.hpp>
 
 #include <future>
 #include <optional>

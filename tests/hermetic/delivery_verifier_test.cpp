@@ -6,7 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <domain_events/detail/handles.hpp>
-#include <domain_events/embedded_cluster.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
 
 #include <atomic>
 #include <map>
@@ -15,7 +15,7 @@
 
 #include "delivery_verifier.hpp"
 #include "kafka_client.hpp"
-#include "../../src/kafka_conf.hpp"
+#include "kafka/kafka_conf.hpp"
 
 namespace de = domain_events;
 using namespace std::chrono_literals;

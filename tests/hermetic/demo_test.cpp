@@ -8,7 +8,7 @@
 #include <vector>
 
 #include <domain_events/config.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include "prefixed_config.hpp"
 #include "build_tree.hpp"

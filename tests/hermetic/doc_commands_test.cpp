@@ -21,9 +21,9 @@
 #include <httplib.h>
 #include <signal.h>
 
-#include <domain_events/database.hpp>
-#include <domain_events/embedded_cluster.hpp>
-#include <domain_events/outbox.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
+#include <domain_events/storage/outbox.hpp>
 
 #include <cstdlib>
 #include <filesystem>

@@ -11,13 +11,13 @@
 #include <utility>
 #include <vector>
 
-#include <domain_events/consumer_program.hpp>
-#include <domain_events/database.hpp>
+#include <domain_events/ops/consumer_program.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/publisher.hpp>
-#include <domain_events/relay.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/publish/publisher.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 #include <healthcore/appointment.hpp>
 #include <healthcore/clinic.hpp>
 #include <healthcore/consumers/notifications.hpp>
@@ -89,11 +89,10 @@ protected:
     // The outbox's events (published or not) whose type starts with `type_prefix`, in commit order.
     std::vector<de::event> committed(const std::string& type_prefix) const {
         de::database db(db_path);
-        auto& q = db.prepare("SELECT payload FROM domain_events_outbox WHERE event_type LIKE ? || '%' ORDER BY position");
-        q.bind_all(type_prefix);
+        auto q = db.prepare("SELECT payload FROM domain_events_outbox WHERE event_type LIKE ? || '%' ORDER BY position");
+        q->bind_all(type_prefix);
         std::vector<de::event> out;
-        while (q.step()) out.push_back(de::parse_event(q.column_text_view(0)));
-        q.reset();
+        while (q->step()) out.push_back(de::parse_event(q->column_text_view(0)));
         return out;
     }
 

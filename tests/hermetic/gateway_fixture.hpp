@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <domain_events/database.hpp>
-#include <domain_events/http_server.hpp>
-#include <domain_events/outbox.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/ops/http_server.hpp>
+#include <domain_events/storage/outbox.hpp>
 
 #include "gateway_server.hpp"
 #include "gateway_settings.hpp"
@@ -87,10 +87,9 @@ protected:
     /** Every row of the outbox, published or not, in commit order, through a connection of the test's own. */
     std::vector<stored_event> rows() const {
         database db(db_path);
-        auto& q = db.prepare("SELECT event_id, event_type, payload FROM domain_events_outbox ORDER BY position");
+        auto q = db.prepare("SELECT event_id, event_type, payload FROM domain_events_outbox ORDER BY position");
         std::vector<stored_event> out;
-        while (q.step()) out.push_back({q.column_text(0), q.column_text(1), nlohmann::json::parse(q.column_text(2))});
-        q.reset();
+        while (q->step()) out.push_back({q->column_text(0), q->column_text(1), nlohmann::json::parse(q->column_text(2))});
         return out;
     }
 

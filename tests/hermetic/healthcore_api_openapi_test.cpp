@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <domain_events/config.hpp>
-#include <domain_events/embedded_cluster.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
 
 #include "api_server.hpp"
 #include "build_tree.hpp"

@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include <domain_events/config.hpp>
-#include <domain_events/database.hpp>
-#include <domain_events/embedded_cluster.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <atomic>
 #include <csignal>
@@ -71,10 +71,9 @@ protected:
     std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t> written() const {
         de::database db(make_settings().database_path);
         const auto count = [&](const char* sql) {
-            auto& q = db.prepare(sql);
-            q.step();
-            const auto n = q.column_int64(0);
-            q.reset();
+            auto q = db.prepare(sql);
+            q->step();
+            const auto n = q->column_int64(0);
             return n;
         };
         return {count("SELECT count(*) FROM patient"), count("SELECT coalesce(sum(version), 0) FROM patient"),
@@ -118,9 +117,9 @@ protected:
     // Every event recorded, published or not (the relay may have published them already).
     std::vector<std::string> event_types() const {
         de::database db(make_settings().database_path);
-        auto& q = db.prepare("SELECT event_type FROM domain_events_outbox ORDER BY position");
+        auto q = db.prepare("SELECT event_type FROM domain_events_outbox ORDER BY position");
         std::vector<std::string> types;
-        while (q.step()) types.push_back(q.column_text(0));
+        while (q->step()) types.push_back(q->column_text(0));
         return types;
     }
 

@@ -3,10 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <domain_events/database.hpp>
-#include <domain_events/embedded_cluster.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -7,12 +7,12 @@
 #include <httplib.h>
 #include <signal.h>
 
-#include <domain_events/broker_probe.hpp>
-#include <domain_events/database.hpp>
-#include <domain_events/embedded_cluster.hpp>
-#include <domain_events/health_server.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/kafka/broker_probe.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
+#include <domain_events/ops/health_server.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <domain_events/database.hpp>
-#include <domain_events/embedded_cluster.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/relay_lease.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/relay/relay_lease.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -78,10 +78,9 @@ TEST_F(relay_process, sigkill_at_random_points_during_a_drain_loses_and_reorders
     de::testing::fill_outbox(db_path, {.events = total, .aggregates = 500});
     de::database observer(db_path);
     const auto published = [&] {
-        auto& q = observer.prepare("SELECT published FROM domain_events_outbox_stats WHERE id = 1");
-        q.step();
-        const auto n = q.column_int64(0);
-        q.reset();
+        auto q = observer.prepare("SELECT published FROM domain_events_outbox_stats WHERE id = 1");
+        q->step();
+        const auto n = q->column_int64(0);
         return n;
     };
     // Slow the drain down (small batches, 100 ms round trips) so that it spans all the kills.

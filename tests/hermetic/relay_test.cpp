@@ -3,15 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <domain_events/config.hpp>
-#include <domain_events/database.hpp>
-#include <domain_events/embedded_cluster.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
 #include <domain_events/error.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/model_signals.hpp>
-#include <domain_events/publisher.hpp>
-#include <domain_events/relay.hpp>
-#include <domain_events/relay_lease.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/publish/model_signals.hpp>
+#include <domain_events/publish/publisher.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/relay/relay_lease.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <atomic>
 #include <filesystem>

@@ -1,7 +1,7 @@
 // The hermetic tier's smoke test: one record through librdkafka's in-process mock cluster.
 #include <gtest/gtest.h>
 
-#include <domain_events/embedded_cluster.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
 #include <domain_events/error.hpp>
 
 #include "kafka_client.hpp"

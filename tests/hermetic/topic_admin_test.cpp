@@ -3,9 +3,9 @@
 // timeout; a cluster that cannot be reached is an error naming the topic, within the timeout.
 #include <gtest/gtest.h>
 
-#include <domain_events/embedded_cluster.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
 #include <domain_events/error.hpp>
-#include <domain_events/topic_admin.hpp>
+#include <domain_events/kafka/topic_admin.hpp>
 
 #include <chrono>
 #include <vector>

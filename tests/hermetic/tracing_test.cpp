@@ -4,9 +4,9 @@
 // has the consumer's span as its parent and the consumed event as its cause.
 #include <gtest/gtest.h>
 
-#include <domain_events/outbox.hpp>
-#include <domain_events/publish_scope.hpp>
-#include <domain_events/trace_context.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/publish/publish_scope.hpp>
+#include <domain_events/publish/trace_context.hpp>
 
 #include <optional>
 

@@ -3,13 +3,13 @@
 // was quoted whole in each, and a handler's exception text (which may quote the event) too.
 #include <gtest/gtest.h>
 
-#include <domain_events/validation.hpp>
+#include <domain_events/publish/validation.hpp>
 
 #include <string>
 
-#include "../../src/consumer/consumer_progress.hpp"
-#include "../../src/consumer/error_text.hpp"
-#include "../../src/consumer/message_check.hpp"
+#include "consume/consumer_progress.hpp"
+#include "consume/error_text.hpp"
+#include "consume/message_check.hpp"
 
 namespace de = domain_events;
 namespace dd = domain_events::detail;

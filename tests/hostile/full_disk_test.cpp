@@ -3,9 +3,9 @@
 // The disk is a 4 MiB tmpfs mounted for the test (root only: skipped otherwise).
 #include <gtest/gtest.h>
 
-#include <domain_events/consumer.hpp>
-#include <domain_events/relay.hpp>
-#include <domain_events/relay_lease.hpp>
+#include <domain_events/consume/consumer.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/relay/relay_lease.hpp>
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -163,7 +163,7 @@ TEST_F(full_disk_test, a_consumer_on_a_full_disk_backs_off_and_applies_every_eve
     de::consumer consumer(c, o);
     consumer.on("patient.created", [](const de::event& e, de::database& db) {
         // Fails with the disk full: SQLite's error, not the event's, so never dead-lettered.
-        db.prepare("INSERT INTO effects (event_id) VALUES (?)").bind_all(e.event_id).run();
+        db.prepare("INSERT INTO effects (event_id) VALUES (?)")->bind_all(e.event_id).run();
     });
     ASSERT_GT(disk.fill("filler"), 0u);
     std::vector<de::testing::outgoing> records;
@@ -181,10 +181,10 @@ TEST_F(full_disk_test, a_consumer_on_a_full_disk_backs_off_and_applies_every_eve
     EXPECT_EQ(finished.applied, 20u);
     EXPECT_EQ(finished.dead_lettered, 0u);
     de::database db(o.database_path);
-    auto& count = db.prepare("SELECT count(*), count(DISTINCT event_id) FROM effects");
-    ASSERT_TRUE(count.step());
-    EXPECT_EQ(count.column_int64(0), 20);
-    EXPECT_EQ(count.column_int64(1), 20);
+    auto count = db.prepare("SELECT count(*), count(DISTINCT event_id) FROM effects");
+    ASSERT_TRUE(count->step());
+    EXPECT_EQ(count->column_int64(0), 20);
+    EXPECT_EQ(count->column_int64(1), 20);
 }
 
 }  // namespace

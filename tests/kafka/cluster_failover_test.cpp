@@ -2,8 +2,8 @@
 // relay drains the outbox; acks=all keeps working with two replicas and nothing is lost.
 #include <gtest/gtest.h>
 
-#include <domain_events/relay.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <cstdlib>
 #include <set>

@@ -15,9 +15,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include "build_tree.hpp"
 #include "child_process.hpp"
@@ -73,10 +73,9 @@ protected:
     /** The outbox's event ids, each once per row. */
     std::vector<std::string> outbox_event_ids() const {
         de::database db(config.database_path);
-        auto& q = db.prepare("SELECT event_id FROM domain_events_outbox ORDER BY position");
+        auto q = db.prepare("SELECT event_id FROM domain_events_outbox ORDER BY position");
         std::vector<std::string> ids;
-        while (q.step()) ids.push_back(q.column_text(0));
-        q.reset();
+        while (q->step()) ids.push_back(q->column_text(0));
         return ids;
     }
 

@@ -4,12 +4,12 @@
 // produces in each mode are applied by our consumer.
 #include <gtest/gtest.h>
 
-#include <domain_events/consumer.hpp>
-#include <domain_events/database.hpp>
-#include <domain_events/publish_scope.hpp>
-#include <domain_events/publisher.hpp>
-#include <domain_events/relay.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/consume/consumer.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/publish/publish_scope.hpp>
+#include <domain_events/publish/publisher.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <nlohmann/json.hpp>
 

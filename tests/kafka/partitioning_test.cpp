@@ -3,8 +3,8 @@
 // the same partition, so per-aggregate order holds when a Java service writes to our topics.
 #include <gtest/gtest.h>
 
-#include <domain_events/relay.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <fstream>
 #include <map>

@@ -2,9 +2,9 @@
 // disabled, so every topic here exists only because the relay ensured it).
 #include <gtest/gtest.h>
 
-#include <domain_events/relay.hpp>
-#include <domain_events/topic_admin.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/kafka/topic_admin.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <set>
 

@@ -4,14 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/error.hpp>
-#include <domain_events/kafka_record.hpp>
-#include <domain_events/model_signals.hpp>
-#include <domain_events/publisher.hpp>
-#include <domain_events/relay.hpp>
-#include <domain_events/topic_admin.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/publish/kafka_record.hpp>
+#include <domain_events/publish/model_signals.hpp>
+#include <domain_events/publish/publisher.hpp>
+#include <domain_events/relay/relay.hpp>
+#include <domain_events/kafka/topic_admin.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <set>
 

@@ -4,7 +4,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <domain_events/error.hpp>
-#include <domain_events/topic_admin.hpp>
+#include <domain_events/kafka/topic_admin.hpp>
 
 #include <future>
 #include <memory>

@@ -1,5 +1,16 @@
 // Proves the installed package is usable: one include, one target, a save that records an event.
+// Built twice: against the umbrella (domain_events::domain_events) and, as outbox_only, against
+// domain_events::outbox alone, as a publishing-only program would be (run.cmake checks that one
+// has no librdkafka).
+#ifdef PACKAGE_OUTBOX_ONLY
+#include <domain_events/publish/model_writes.hpp>
+#include <domain_events/publish/publisher.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/version.hpp>
+#else
 #include <domain_events/domain_events.hpp>
+#endif
 
 #include <cstdio>
 #include <string>
@@ -18,7 +29,7 @@ int main(int argc, char** argv) {
 
     domain_events::model_change change{.model = "widget", .data = {{"name", "sprocket"}}};
     domain_events::save_model(db, signals, change, [&](domain_events::model_change& c) {
-        db.prepare("INSERT INTO widget (name, version) VALUES (?, 1)").bind_all(std::string("sprocket")).run();
+        db.prepare("INSERT INTO widget (name, version) VALUES (?, 1)")->bind_all(std::string("sprocket")).run();
         c.id = std::to_string(db.last_insert_rowid());
         c.version = 1;
         c.created = true;

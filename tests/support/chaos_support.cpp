@@ -2,10 +2,10 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/detail/handles.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/relay_lease.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/relay/relay_lease.hpp>
 
 #include <signal.h>
 

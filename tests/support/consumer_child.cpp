@@ -14,11 +14,11 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <domain_events/consumer.hpp>
-#include <domain_events/consumer_http.hpp>
-#include <domain_events/database.hpp>
+#include <domain_events/consume/consumer.hpp>
+#include <domain_events/ops/consumer_http.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/shutdown_signals.hpp>
+#include <domain_events/ops/shutdown_signals.hpp>
 
 #include <cstdlib>
 #include <iostream>
@@ -77,7 +77,7 @@ int main() {
         consumer.otherwise([&](const de::event& e, de::database& db) {
             if (delay.count() > 0) std::this_thread::sleep_for(delay);
             if (!die_on.empty() && e.event_id == die_on) std::abort();
-            db.prepare("INSERT INTO effects (event_id, pid) VALUES (?, ?)").bind_all(e.event_id, ::getpid()).run();
+            db.prepare("INSERT INTO effects (event_id, pid) VALUES (?, ?)")->bind_all(e.event_id, ::getpid()).run();
         });
         std::unique_ptr<de::consumer_http_endpoint> endpoint;
         if (const auto http = env(environment, "CONSUMER_HTTP"); !http.empty()) {

@@ -5,7 +5,7 @@
 // message whose key and headers leave its dead letter no room.
 #include <csignal>
 
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include "consumer_scenarios.hpp"
 #include "event_producer.hpp"

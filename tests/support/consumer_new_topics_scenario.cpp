@@ -11,9 +11,9 @@
 
 #include <gmock/gmock.h>
 
-#include <domain_events/database.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/relay.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/relay/relay.hpp>
 
 #include <iostream>
 #include <mutex>

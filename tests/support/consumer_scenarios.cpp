@@ -3,9 +3,9 @@
 #include <gmock/gmock.h>
 #include <signal.h>
 
-#include <domain_events/database.hpp>
-#include <domain_events/dead_letter_headers.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/consume/dead_letter_topic_headers.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include <set>
 
@@ -62,33 +62,30 @@ consumer_options consumer_scenarios::produce_for_one_batch(const std::vector<con
 }
 
 void consumer_scenarios::record_effect(const event& e, database& db) {
-    db.prepare("INSERT INTO effects (event_id) VALUES (?)").bind_all(e.event_id).run();
+    db.prepare("INSERT INTO effects (event_id) VALUES (?)")->bind_all(e.event_id).run();
 }
 
 std::map<std::string, int> consumer_scenarios::effects() const {
     de::database db(db_path);
     std::map<std::string, int> result;
-    auto& q = db.prepare("SELECT event_id, count(*) FROM effects GROUP BY event_id");
-    while (q.step()) result[q.column_text(0)] = static_cast<int>(q.column_int64(1));
-    q.reset();
+    auto q = db.prepare("SELECT event_id, count(*) FROM effects GROUP BY event_id");
+    while (q->step()) result[q->column_text(0)] = static_cast<int>(q->column_int64(1));
     return result;
 }
 
 std::int64_t consumer_scenarios::committed_effects() const {
     de::database reader(de::database_options{.path = db_path, .read_only = true});
-    auto& q = reader.prepare("SELECT count(*) FROM effects");
-    q.step();
-    const auto n = q.column_int64(0);
-    q.reset();
+    auto q = reader.prepare("SELECT count(*) FROM effects");
+    q->step();
+    const auto n = q->column_int64(0);
     return n;
 }
 
 std::vector<std::string> consumer_scenarios::effects_in_order() const {
     de::database db(db_path);
     std::vector<std::string> ids;
-    auto& q = db.prepare("SELECT event_id FROM effects ORDER BY rowid");
-    while (q.step()) ids.push_back(q.column_text(0));
-    q.reset();
+    auto q = db.prepare("SELECT event_id FROM effects ORDER BY rowid");
+    while (q->step()) ids.push_back(q->column_text(0));
     return ids;
 }
 
@@ -338,198 +335,6 @@ void consumer_scenarios::per_aggregate_routing_reads_the_aggregate_topic_and_fil
     EXPECT_FALSE(fallback_called);
     const auto applied = effects();
     for (const auto& id : created) EXPECT_EQ(applied.count(id), 1u);
-}
-
-void consumer_scenarios::a_member_joining_mid_stream_rebalances_and_every_event_takes_effect_once() {
-    create_topic(topic("patient.created"), 6);
-    const auto events = produce_events("patient.created", 3'000);
-    const auto slow_effect = [](const de::event& e, de::database& db) {
-        std::this_thread::sleep_for(2ms);  // keeps the stream going while the second member joins
-        record_effect(e, db);
-    };
-    de::consumer first(settings(), options({"patient.created"}));
-    // An eager rebalance revokes everything before assigning again: an event applied with no
-    // partition assigned was read ahead from a revoked partition and should have been dropped.
-    int applied_unassigned = 0;
-    first.on("patient.created", [&](const de::event& e, de::database& db) {
-        if (first.status().partitions.empty()) ++applied_unassigned;
-        slow_effect(e, db);
-    });
-    std::thread first_running([&] { first.run(); });
-    ASSERT_TRUE(eventually([&] { return first.counters().applied >= 50; }));
-
-    de::consumer second(settings(), options({"patient.created"}));
-    second.on("patient.created", slow_effect);
-    std::thread second_running([&] { second.run(); });
-    const bool all = eventually([&] { return effects().size() >= events.size(); });
-    first.stop();
-    second.stop();
-    first_running.join();
-    second_running.join();
-    ASSERT_TRUE(all) << "applied " << effects().size() << " of " << events.size();
-    EXPECT_GE(first.counters().rebalances, 2u);  // assigned, revoked, assigned again
-    EXPECT_EQ(applied_unassigned, 0);
-    EXPECT_GE(second.counters().applied, 1u);
-    for (const auto& [id, n] : effects()) EXPECT_EQ(n, 1) << id;
-    EXPECT_EQ(first.counters().applied + second.counters().applied, events.size());
-}
-
-// After a kill: a new member applies the rest and recognises what the killed one had committed
-// (at least the event or batch whose offsets were never stored comes again), each event once.
-// No idle exit: it waits out the killed member's session before its partitions come back.
-void consumer_scenarios::restart_and_expect_each_applied_once(const std::vector<std::string>& ids) {
-    auto restarted = start_consumer({});
-    ASSERT_TRUE(eventually([&] { return effects().size() == ids.size(); })) << restarted->output();
-    restarted->signal(SIGTERM);
-    ASSERT_EQ(restarted->wait(30s), 0) << restarted->output();
-    expect_each_applied_once(ids);
-    EXPECT_THAT(restarted->output(), ::testing::ContainsRegex("duplicates=[1-9]"));
-}
-
-void consumer_scenarios::killed_between_the_commit_and_the_offset_applies_nothing_twice_and_misses_nothing() {
-    create_topic(de::topic_for_event_type(prefix, "patient.created"), 3);
-    const auto ids = ids_of(produce_events("patient.created", 300));
-    // One event per transaction: the kill comes right after the 120th event's own commit.
-    auto crashing = start_consumer({{"CONSUMER_CRASH_AFTER", "120"}, {"CONSUMER_MAX_BATCH_EVENTS", "1"}});
-    ASSERT_EQ(crashing->wait(120s), 128 + SIGKILL) << crashing->output();
-    EXPECT_EQ(effects().size(), 120u);  // the 120th committed, and its offset never stored
-
-    restart_and_expect_each_applied_once(ids);
-}
-
-void consumer_scenarios::three_replicas_over_six_partitions_one_killed_mid_stream_apply_every_event_once() {
-    create_topic(de::topic_for_event_type(prefix, "patient.created"), 6);
-    const auto ids = ids_of(produce_events("patient.created", 3'000));
-    const std::map<std::string, std::string> slow = {{"CONSUMER_HANDLER_DELAY_US", "1000"}};
-    std::vector<std::unique_ptr<child_process>> replicas;
-    for (int i = 0; i < 3; ++i) replicas.push_back(start_consumer(slow));
-    ASSERT_TRUE(eventually([&] { return effects().size() >= 600; })) << replicas[0]->output();
-    replicas[1]->signal(SIGKILL);
-    ASSERT_EQ(replicas[1]->wait(10s), 128 + SIGKILL);
-    EXPECT_LT(effects().size(), ids.size()) << "the stream ended before the kill";
-
-    ASSERT_TRUE(eventually([&] { return effects().size() == ids.size(); }))
-        << replicas[0]->output() << replicas[2]->output();
-    for (const int survivor : {0, 2}) {
-        replicas[survivor]->signal(SIGTERM);
-        EXPECT_EQ(replicas[survivor]->wait(30s), 0) << replicas[survivor]->output();
-    }
-    expect_each_applied_once(ids);
-    if (HasFailure()) {  // which replica applied what, and what each said
-        for (std::size_t i = 0; i < replicas.size(); ++i) {
-            ADD_FAILURE() << "replica " << i << " (pid " << replicas[i]->pid() << "):\n" << replicas[i]->output();
-        }
-    }
-}
-
-void consumer_scenarios::a_handler_failing_mid_batch_keeps_the_earlier_events_once_and_applies_the_later_ones_after() {
-    create_topic(topic("patient.created"), 1);  // one partition: read in this order, back to back
-    const auto events = produce_events("patient.created", 10);
-    const auto& failing = events[4];
-    auto o = options({"patient.created"});
-    o.max_events = events.size();
-    o.max_batch_delay = 10s;  // only the failure ends the first batch
-    de::consumer consumer(settings(), o);
-    int failing_calls = 0;
-    std::int64_t committed_at_failure = -1, committed_at_retry = -1;
-    consumer.on("patient.created", [&](const de::event& e, de::database& db) {
-        record_effect(e, db);
-        if (e.event_id != failing.event_id) return;
-        if (++failing_calls == 1) {
-            committed_at_failure = committed_effects();
-            throw std::runtime_error("timeout");
-        }
-        committed_at_retry = committed_effects();
-    });
-    const auto c = consumer.run();
-    EXPECT_EQ(c.applied, events.size());
-    EXPECT_EQ(c.handler_retries, 1u);
-    EXPECT_EQ(c.dead_lettered, 0u);
-    // The four before it were in its batch, uncommitted when it failed; the failure rolled the
-    // batch back, applied the four again (a savepoint each) and committed them before the pause
-    // and the retry; its own first effect was rolled back.
-    EXPECT_EQ(committed_at_failure, 0);
-    EXPECT_EQ(committed_at_retry, 4);
-    EXPECT_EQ(effects_in_order(), ids_of(events));  // each once, the later ones after the retry
-    expect_each_applied_once(ids_of(events));
-}
-
-void consumer_scenarios::a_handler_failing_after_a_duplicate_and_a_skip_in_its_batch_counts_and_stores_each_once() {
-    const auto a = test_event("patient.created", "a");
-    const auto b = test_event("patient.created", "b");
-    const auto unsubscribed = test_event("patient.updated", "u");  // in this topic, but not subscribed: skipped
-    const auto failing = test_event("patient.created", "f");
-    const auto c = test_event("patient.created", "c");
-    // One batch until the failure. Its events went into the transaction without savepoints, so
-    // the failure rolls all of it back and applies a, b, the duplicate and the skip again, each
-    // in a savepoint.
-    auto o = produce_for_one_batch({&a, &b, &a, &unsubscribed, &failing, &c});
-    o.accept_topic_mismatch = true;  // else the patient.updated in patient.created's topic is dead-lettered
-    std::vector<std::string> hooked;
-    o.after_commit = [&](const de::event& e) { hooked.push_back(e.event_id); };
-    std::map<std::string, int> handler_calls;
-    de::consumer consumer(settings(), o);
-    consumer.on("patient.created", [&](const de::event& e, de::database& db) {
-        record_effect(e, db);  // written before the throw: must not survive it
-        if (++handler_calls[e.event_id] == 1 && e.event_id == failing.event_id) throw std::runtime_error("timeout");
-    });
-    const auto counters = consumer.run();
-    EXPECT_EQ(counters.applied, 4u);
-    EXPECT_EQ(counters.duplicates, 1u);
-    EXPECT_EQ(counters.skipped, 1u);
-    EXPECT_EQ(counters.handler_retries, 1u);
-    EXPECT_EQ(effects_in_order(), ids_of({a, b, failing, c}));
-    EXPECT_EQ(hooked, ids_of({a, b, failing, c}));  // after_commit once per committed event
-    // The events before the failure ran twice (rolled back, applied again); the failing one twice
-    // (its attempts); the one after it once.
-    EXPECT_EQ(handler_calls, (std::map<std::string, int>{{a.event_id, 2}, {b.event_id, 2}, {failing.event_id, 2},
-                                                         {c.event_id, 1}}));
-
-    // Every offset was stored, none early: the group's next run reads only what came after.
-    const auto later = test_event("patient.created", "later");
-    produce_all(bootstrap(), {as_record(later, topic("patient.created"))});
-    o.max_events = 1;
-    o.after_commit = nullptr;
-    de::consumer next_run(settings(), o);
-    next_run.on("patient.created", record_effect);
-    const auto next = next_run.run();
-    EXPECT_EQ(next.applied, 1u);
-    EXPECT_EQ(next.duplicates + next.skipped, 0u);
-    expect_each_applied_once(ids_of({a, b, failing, c, later}));
-}
-
-void consumer_scenarios::a_duplicate_within_one_batch_takes_effect_once() {
-    const auto a = test_event("patient.created", "a");
-    const auto b = test_event("patient.created", "b");
-    const auto c = test_event("patient.created", "c");
-    auto o = produce_for_one_batch({&a, &b, &a, &c, &b, &a});
-    std::vector<std::int64_t> committed_seen;
-    o.after_commit = [&](const de::event&) { committed_seen.push_back(committed_effects()); };
-    de::consumer consumer(settings(), o);
-    consumer.on("patient.created", record_effect);
-    const auto counters = consumer.run();
-    EXPECT_EQ(counters.applied, 3u);
-    EXPECT_EQ(counters.duplicates, 3u);
-    // One batch: the hook ran after its single commit, which held all three effects.
-    EXPECT_EQ(committed_seen, (std::vector<std::int64_t>{3, 3, 3}));
-    expect_each_applied_once(ids_of({a, b, c}));
-}
-
-void consumer_scenarios::killed_after_a_batch_commit_before_its_offsets_applies_nothing_twice_and_misses_nothing() {
-    create_topic(de::topic_for_event_type(prefix, "patient.created"), 3);
-    const auto ids = ids_of(produce_events("patient.created", 300));
-    // Batches of at most 50: the kill comes after the commit of the batch holding the 120th
-    // event, before any of that batch's offsets was stored. The cap leaves over 130 events
-    // for the restarted member, so it is past its start (and its signal handling) when the test
-    // sees every effect and stops it.
-    auto crashing = start_consumer({{"CONSUMER_CRASH_AFTER", "120"}, {"CONSUMER_MAX_BATCH_EVENTS", "50"}});
-    ASSERT_EQ(crashing->wait(120s), 128 + SIGKILL) << crashing->output();
-    const auto at_kill = effects().size();
-    EXPECT_GE(at_kill, 120u);  // the whole batch committed
-    ASSERT_LT(at_kill, 120u + 50u);  // at most the rest of its batch
-    for (const auto& [id, n] : effects()) EXPECT_EQ(n, 1) << id;
-
-    restart_and_expect_each_applied_once(ids);
 }
 
 }  // namespace domain_events::testing

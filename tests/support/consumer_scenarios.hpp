@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <domain_events/config.hpp>
-#include <domain_events/consumer.hpp>
+#include <domain_events/consume/consumer.hpp>
 #include <domain_events/event.hpp>
 
 #include <chrono>

@@ -4,11 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/detail/handles.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
-#include "../../src/kafka_conf.hpp"
+#include "kafka/kafka_conf.hpp"
 
 #include <algorithm>
 #include <map>
@@ -162,16 +162,15 @@ std::vector<committed_event> committed_events(const std::string& db_path, const 
     database db(database_options{.path = db_path, .read_only = true});
     std::vector<committed_event> events;
     const auto read = [&](const char* sql, bool dead) {
-        auto& rows = db.prepare(sql);
-        while (rows.step()) {
-            events.push_back({.position = rows.column_int64(0),
-                              .event_id = rows.column_text(1),
-                              .aggregate_id = rows.column_text(2),
-                              .topic = topic_for(topic_prefix_of(settings), settings.routing, rows.column_text_view(3),
-                                                 rows.column_text_view(4)),
+        auto rows = db.prepare(sql);
+        while (rows->step()) {
+            events.push_back({.position = rows->column_int64(0),
+                              .event_id = rows->column_text(1),
+                              .aggregate_id = rows->column_text(2),
+                              .topic = topic_for(topic_prefix_of(settings), settings.routing, rows->column_text_view(3),
+                                                 rows->column_text_view(4)),
                               .dead = dead});
         }
-        rows.reset();
     };
     // One read snapshot, so that a relay or a replay running meanwhile cannot move a row between
     // the two tables unseen. (Not `atomic`: BEGIN IMMEDIATE would need the write lock.)

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <tuple>
 
-#include <domain_events/subscription.hpp>
+#include <domain_events/consume/subscription.hpp>
 #include <healthcore/consumers/audit_log.hpp>
 #include <healthcore/consumers/notifications.hpp>
 #include <healthcore/consumers/patient_directory.hpp>

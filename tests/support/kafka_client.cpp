@@ -7,7 +7,7 @@
 #include "domain_events/detail/handles.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/event.hpp"
-#include "../../src/kafka_conf.hpp"
+#include "kafka/kafka_conf.hpp"
 
 namespace domain_events::testing {
 namespace {

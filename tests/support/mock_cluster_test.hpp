@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include <domain_events/database.hpp>
-#include <domain_events/embedded_cluster.hpp>
-#include <domain_events/outbox.hpp>
-#include <domain_events/topic_routing.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/kafka/embedded_cluster.hpp>
+#include <domain_events/storage/outbox.hpp>
+#include <domain_events/publish/topic_routing.hpp>
 
 #include "kafka_client.hpp"
 #include "temp_dir.hpp"

@@ -1,8 +1,8 @@
 #include "outbox_fill.hpp"
 
-#include <domain_events/database.hpp>
+#include <domain_events/storage/database.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/outbox.hpp>
+#include <domain_events/storage/outbox.hpp>
 
 #include <map>
 
@@ -14,9 +14,10 @@ std::vector<std::int64_t> fill_outbox(const std::string& db_path, const fill_pla
     outbox box(db);
     // Continue each aggregate's version where earlier fills of this file left it.
     std::map<std::string, std::int64_t> versions;
-    auto& last = db.prepare("SELECT aggregate_id, max(aggregate_version) FROM domain_events_outbox GROUP BY aggregate_id");
-    while (last.step()) versions[last.column_text(0)] = last.column_int64(1);
-    last.reset();
+    {
+        auto last = db.prepare("SELECT aggregate_id, max(aggregate_version) FROM domain_events_outbox GROUP BY aggregate_id");
+        while (last->step()) versions[last->column_text(0)] = last->column_int64(1);
+    }
 
     std::vector<std::int64_t> positions;
     positions.reserve(plan.events);

@@ -6,12 +6,12 @@
 #include <domain_events/bounded_json.hpp>
 #include <domain_events/error.hpp>
 #include <domain_events/event.hpp>
-#include <domain_events/validation.hpp>
+#include <domain_events/publish/validation.hpp>
 
 #include <string>
 
-#include "../../src/consumer/message_check.hpp"
-#include "../../src/envelope_reader.hpp"
+#include "consume/message_check.hpp"
+#include "publish/envelope_reader.hpp"
 
 namespace de = domain_events;
 using json = nlohmann::json;

@@ -2,7 +2,7 @@
 
 #include <domain_events/config.hpp>
 #include <domain_events/error.hpp>
-#include <domain_events/relay.hpp>
+#include <domain_events/relay/relay.hpp>
 
 #include "prefixed_config.hpp"
 

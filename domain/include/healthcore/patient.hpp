@@ -18,9 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <domain_events/database.hpp>
-#include <domain_events/model_signals.hpp>
-#include <domain_events/publisher.hpp>
+#include <domain_events/storage/database.hpp>
+#include <domain_events/publish/model_signals.hpp>
+#include <domain_events/publish/publisher.hpp>
 
 #include "healthcore/fields.hpp"
 

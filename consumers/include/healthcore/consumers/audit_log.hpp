@@ -3,7 +3,7 @@
  * `audit-log-consumer`: every event it is subscribed to, one row each in `audit_log` (event id,
  * type, aggregate type, id and version, timestamp, source, correlation id, the data as JSON).
  */
-#include <domain_events/consumer_program.hpp>
+#include <domain_events/ops/consumer_program.hpp>
 
 namespace healthcore::consumers {
 

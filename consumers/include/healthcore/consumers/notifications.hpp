@@ -4,7 +4,7 @@
  * appointment, `appointment.cancelled` records a cancellation notice and withdraws the reminder.
  * One `notification` row per event at most (the event id is unique there too).
  */
-#include <domain_events/consumer_program.hpp>
+#include <domain_events/ops/consumer_program.hpp>
 
 namespace healthcore::consumers {
 

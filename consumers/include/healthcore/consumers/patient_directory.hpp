@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <domain_events/consumer_program.hpp>
-#include <domain_events/database.hpp>
+#include <domain_events/ops/consumer_program.hpp>
+#include <domain_events/storage/database.hpp>
 
 namespace healthcore::consumers {
 

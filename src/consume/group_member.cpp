@@ -1,0 +1,268 @@
+#include "consume/group_member.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "domain_events/error.hpp"
+#include "kafka/kafka_conf.hpp"
+#include "kafka/topic_admin_parts.hpp"
+
+namespace domain_events::detail {
+namespace {
+
+bool cooperative(rd_kafka_t* client) { return std::strcmp(rd_kafka_rebalance_protocol(client), "COOPERATIVE") == 0; }
+
+constexpr std::chrono::milliseconds watermark_interval{500};
+
+std::vector<topic_partition> partitions_of(const rd_kafka_topic_partition_list_t* partitions) {
+    std::vector<topic_partition> list;
+    list.reserve(static_cast<std::size_t>(partitions->cnt));
+    for (int i = 0; i < partitions->cnt; ++i) list.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
+    return list;
+}
+
+std::string describe(const rd_kafka_topic_partition_list_t* partitions) {
+    std::string text;
+    for (int i = 0; i < partitions->cnt && i < 20; ++i) {
+        if (!text.empty()) text += ", ";
+        text += std::string(partitions->elems[i].topic) + "[" + std::to_string(partitions->elems[i].partition) + "]";
+    }
+    if (partitions->cnt > 20) text += ", ... (" + std::to_string(partitions->cnt) + " in all)";
+    return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> group_member_properties(const std::string& bootstrap_servers,
+                                                           const std::string& group_id, bool from_beginning,
+                                                           const std::map<std::string, std::string>& user) {
+    // Offsets are stored by hand once an event's transaction committed, and committed by hand,
+    // so Kafka never holds an offset past an event that is not applied or dead-lettered.
+    std::map<std::string, std::string> properties = {
+        {"bootstrap.servers", bootstrap_servers},
+        {"group.id", group_id},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", from_beginning ? "earliest" : "latest"},
+        {"log_level", "4"},
+        // The lag per partition comes from librdkafka's statistics (consumer_progress.hpp).
+        {"statistics.interval.ms", "1000"},
+    };
+    for (const auto& [name, value] : user) {
+        if ((name == "enable.auto.commit" || name == "enable.auto.offset.store") && value != "false") {
+            throw config_error("consumer: librdkafka property " + name + "='" + value +
+                               "' would commit offsets of events not yet applied; the consumer requires false");
+        }
+        if (name == "group.id" && value != group_id) {
+            throw config_error("consumer: librdkafka property group.id='" + value + "' contradicts group_id '" +
+                               group_id + "'; set consumer_options::group_id only");
+        }
+        properties[name] = value;
+    }
+    return properties;
+}
+
+group_member::group_member(const std::map<std::string, std::string>& properties, spdlog::logger& log_to,
+                           group_member_counters& counters)
+    : counters_(counters) {
+    logger = &log_to;
+    if (const auto reset = properties.find("auto.offset.reset"); reset != properties.end()) {
+        counters_.progress.set_from_beginning(reset->second == "earliest" || reset->second == "smallest" ||
+                                              reset->second == "beginning");
+    }
+    auto conf = make_kafka_conf(properties, "consumer");
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &group_member::on_rebalance);
+    rd_kafka_conf_set_offset_commit_cb(conf.get(), &group_member::on_commit);
+    rd_kafka_conf_set_error_cb(conf.get(), &group_member::on_error);
+    rd_kafka_conf_set_stats_cb(conf.get(), &group_member::on_statistics);
+    route_kafka_logs(conf.get(), this);
+    client_ = make_kafka_client(RD_KAFKA_CONSUMER, std::move(conf), "consumer");
+    rd_kafka_poll_set_consumer(client_.get());  // callbacks are served by poll(), on its thread
+}
+
+group_member::~group_member() { close(); }
+
+void group_member::subscribe(const std::vector<std::string>& topics) {
+    kafka_partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+    for (const auto& topic : topics) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+    if (const auto error = rd_kafka_subscribe(client_.get(), list.get()); error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw publish_error("consumer: subscribing to " + describe(list.get()) + ": " + kafka_error_text(error), error);
+    }
+}
+
+kafka_message group_member::poll(std::chrono::milliseconds timeout) {
+    if (const auto now = std::chrono::steady_clock::now(); now - watermarks_read_ >= watermark_interval) {
+        watermarks_read_ = now;
+        read_high_watermarks();
+    }
+    kafka_message message(rd_kafka_consumer_poll(client_.get(), static_cast<int>(timeout.count())));
+    if (message && message->err == RD_KAFKA_RESP_ERR_NO_ERROR) counters_.progress.received();
+    return message;
+}
+
+void group_member::read_high_watermarks() {
+    std::map<topic_partition, std::int64_t> highs;
+    for (auto& tp : counters_.progress.assignment()) {
+        std::int64_t low = RD_KAFKA_OFFSET_INVALID;
+        std::int64_t high = RD_KAFKA_OFFSET_INVALID;
+        // The fetcher's cached value: no request is sent.
+        if (rd_kafka_get_watermark_offsets(client_.get(), tp.topic.c_str(), tp.partition, &low, &high) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR &&
+            high >= 0) {
+            highs.emplace(std::move(tp), high);
+        }
+    }
+    counters_.progress.high_watermarks(highs);
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> group_member::query_watermarks(
+    const topic_partition& tp, std::chrono::milliseconds timeout) const {
+    std::int64_t low = RD_KAFKA_OFFSET_INVALID;
+    std::int64_t high = RD_KAFKA_OFFSET_INVALID;
+    if (rd_kafka_query_watermark_offsets(client_.get(), tp.topic.c_str(), tp.partition, &low, &high,
+                                         static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+        return std::nullopt;
+    }
+    return std::pair{low, high};
+}
+
+std::optional<std::vector<std::string>> group_member::cluster_topics(std::chrono::milliseconds timeout) const {
+    const rd_kafka_metadata_t* raw = nullptr;
+    const auto error = rd_kafka_metadata(client_.get(), 1 /* all topics */, nullptr, &raw, static_cast<int>(timeout.count()));
+    const admin::metadata metadata(raw);
+    if (error != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+    std::vector<std::string> names;
+    for (int i = 0; i < metadata->topic_cnt; ++i) {
+        if (metadata->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) names.emplace_back(metadata->topics[i].topic);
+    }
+    return names;
+}
+
+bool group_member::store_offsets(const offset_batch& offsets) {
+    if (offsets.empty()) return false;
+    kafka_partition_list list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.entries().size())));
+    for (const auto& e : offsets.entries()) {
+        rd_kafka_topic_partition_list_add(list.get(), e.topic.c_str(), e.partition)->offset = e.next_offset;
+    }
+    const auto error = rd_kafka_offsets_store(client_.get(), list.get());
+    bool stored = false;
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto& p = list->elems[i];
+        counters_.progress.dealt_with({p.topic, p.partition}, p.offset);  // whether or not still ours
+        if (error == RD_KAFKA_RESP_ERR_NO_ERROR && p.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            stored = true;
+            continue;
+        }
+        logger->debug("consumer: offset {} of {}[{}] not stored ({}): the partition was revoked", p.offset - 1,
+                      p.topic, p.partition, kafka_error_text(p.err != RD_KAFKA_RESP_ERR_NO_ERROR ? p.err : error));
+    }
+    return stored;
+}
+
+void group_member::commit_async() { rd_kafka_commit(client_.get(), nullptr, 1); }
+
+bool group_member::commit_sync() {
+    const auto error = rd_kafka_commit(client_.get(), nullptr, 0);
+    // The callback also sees this commit's result, and counts or logs it there.
+    return error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__NO_OFFSET;
+}
+
+void group_member::close() noexcept {
+    if (closed_ || !client_) return;
+    closed_ = true;
+    commit_sync();
+    // Leaving the group revokes the assignment (committing again in the callback) at once,
+    // instead of after the session timeout.
+    if (const auto error = rd_kafka_consumer_close(client_.get()); error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        logger->warn("consumer: closing: {}", kafka_error_text(error));
+    }
+    counters_.progress.unassigned();
+}
+
+void group_member::assign(rd_kafka_topic_partition_list_t* partitions) {
+    logger->info("consumer: assigned {}; resuming from the committed offsets", describe(partitions));
+    counters_.progress.assigned(partitions_of(partitions));
+    // Offsets left INVALID: each partition resumes from its committed offset (else auto.offset.reset).
+    rd_kafka_error_t* error = nullptr;
+    if (cooperative(client_.get())) {
+        error = rd_kafka_incremental_assign(client_.get(), partitions);
+    } else if (const auto code = rd_kafka_assign(client_.get(), partitions); code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        logger->error("consumer: assigning {}: {}", describe(partitions), kafka_error_text(code));
+    }
+    if (error != nullptr) {
+        logger->error("consumer: assigning {}: {}", describe(partitions), rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    }
+}
+
+void group_member::revoke(rd_kafka_topic_partition_list_t* partitions) {
+    // This runs inside poll(), between events: the owner commits its open batch and stores its
+    // offsets first, then the stored offsets are committed synchronously, so the next owner
+    // starts right after the last applied event.
+    const auto revoked = partitions_of(partitions);
+    if (before_revoke_) before_revoke_(revoked);
+    counters_.progress.revoked(revoked);
+    if (rd_kafka_assignment_lost(client_.get())) {
+        logger->warn("consumer: assignment lost ({}); its stored offsets cannot be committed, the next owner finds "
+                     "those events recorded",
+                     describe(partitions));
+    } else {
+        logger->info("consumer: revoked {}; committing", describe(partitions));
+        commit_sync();
+    }
+    if (cooperative(client_.get())) {
+        if (auto* error = rd_kafka_incremental_unassign(client_.get(), partitions); error != nullptr) {
+            logger->error("consumer: unassigning {}: {}", describe(partitions), rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+        }
+    } else {
+        rd_kafka_assign(client_.get(), nullptr);
+    }
+}
+
+void group_member::on_rebalance(rd_kafka_t* client, rd_kafka_resp_err_t error,
+                                rd_kafka_topic_partition_list_t* partitions, void* self_opaque) {
+    auto& self = from(self_opaque);
+    ++self.counters_.rebalances;
+    if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        self.assign(partitions);
+    } else if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        self.revoke(partitions);
+    } else {
+        self.logger->error("consumer: rebalance failed: {}; dropping the assignment", kafka_error_text(error));
+        self.counters_.progress.error("rebalance failed: " + kafka_error_text(error));
+        self.counters_.progress.unassigned();
+        rd_kafka_assign(client, nullptr);
+    }
+}
+
+void group_member::on_commit(rd_kafka_t*, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* offsets,
+                             void* self_opaque) {
+    auto& self = from(self_opaque);
+    if (error == RD_KAFKA_RESP_ERR__NO_OFFSET) return;  // nothing new was stored
+    if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        // Not fatal: the offsets stay stored and go with the next commit; meanwhile a restart
+        // reads some events again and finds them recorded.
+        self.logger->warn("consumer: committing offsets of {}: {}", describe(offsets), kafka_error_text(error));
+        self.counters_.progress.error("committing offsets: " + kafka_error_text(error));
+        return;
+    }
+    ++self.counters_.commits;
+}
+
+void group_member::on_error(rd_kafka_t* client, int error, const char* reason, void* self_opaque) {
+    auto& self = from(self_opaque);
+    report_kafka_error(client, error, reason, *self.logger, "consumer", self.fatal_);
+    self.counters_.progress.error(kafka_error_text(static_cast<rd_kafka_resp_err_t>(error)) + ": " + reason);
+}
+
+int group_member::on_statistics(rd_kafka_t*, char* json, std::size_t json_length, void* self_opaque) {
+    auto& self = from(self_opaque);
+    self.counters_.progress.statistics(std::string_view(json, json_length));
+    return 0;  // librdkafka frees the document
+}
+
+}  // namespace domain_events::detail
