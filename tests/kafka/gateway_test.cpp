@@ -62,6 +62,7 @@ protected:
         c.set_connection_timeout(5s);
         c.set_read_timeout(10s);
         c.set_keep_alive(true);
+        c.set_tcp_nodelay(true);  // else each POST's body waits for the ACK of its headers (~40 ms)
         return c;
     }
 
