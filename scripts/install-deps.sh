@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev
   openjdk-17-jre-headless maven
   prometheus curl jq
+  wrk  # the HTTP load tool of bench/gateway (scripts/bench-gateway.sh)
 )
 
 missing=()

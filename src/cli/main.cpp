@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "domain_events/domain_events.hpp"
+#include "gateway_command.hpp"
 
 int main(int argc, char** argv) {
     namespace de = domain_events;
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
             de::cli::add_relay_command(app, env),   de::cli::add_status_command(app, env),
             de::cli::add_dead_letters_command(app, env), de::cli::add_purge_command(app, env),
             de::cli::add_topics_command(app, env),  de::cli::add_tail_command(app, env),
-            de::cli::add_validate_command(app, env)};
+            de::cli::add_validate_command(app, env), de::cli::add_gateway_command(app, env)};
         try {
             app.parse(argc, argv);
         } catch (const CLI::ParseError& e) {

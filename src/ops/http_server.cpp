@@ -1,6 +1,7 @@
 #include "domain_events/ops/http_server.hpp"
 
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -105,6 +106,18 @@ MHD_Result collect(void* into, MHD_ValueKind, const char* key, const char* value
     return MHD_YES;
 }
 
+// The peer's IP address as text, for per-client policies (a gateway's rate limit); empty when unknown.
+std::string client_address(MHD_Connection* connection) {
+    const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == nullptr || info->client_addr == nullptr) return {};
+    char text[INET6_ADDRSTRLEN] = {};
+    const auto* address = info->client_addr;
+    const void* raw = address->sa_family == AF_INET6
+                          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr)
+                          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(address)->sin_addr);
+    return inet_ntop(address->sa_family, raw, text, sizeof text) != nullptr ? std::string(text) : std::string{};
+}
+
 }  // namespace
 
 struct http_server::impl {
@@ -147,6 +160,7 @@ struct http_server::impl {
             auto& r = state->request;
             MHD_get_connection_values(connection, MHD_HEADER_KIND, collect<decltype(r.headers)>, &r.headers);
             MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect<decltype(r.query)>, &r.query);
+            r.remote_address = client_address(connection);
             std::optional<http_response> refusal;
             state->route = routes.find(state->request, limits.max_body_bytes, refusal);
             auto& s = *state;

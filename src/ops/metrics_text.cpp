@@ -79,6 +79,12 @@ void metrics_text::counter(std::string_view name, std::string_view help, double 
     sample(name, labels, value);
 }
 
+void metrics_text::counter(std::string_view name, std::string_view help, std::span<const metric_sample> samples) {
+    if (!name.ends_with("_total")) throw usage_error("counter name '" + std::string(name) + "' must end in _total");
+    family(name, help, "counter");
+    for (const auto& s : samples) sample(name, s.labels, s.value);
+}
+
 void metrics_text::gauge(std::string_view name, std::string_view help, double value, const metric_labels& labels) {
     family(name, help, "gauge");
     sample(name, labels, value);

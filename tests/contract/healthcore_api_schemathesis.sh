@@ -21,34 +21,9 @@ tools=$("$repo/scripts/python-tools.sh")
 
 rm -rf "$work" && mkdir -p "$work" && work=$(cd "$work" && pwd)
 log="$work/server.log"
-: >"$log"  # before the server: its shell opens the file only after the fork, maybe after the first read below
-"$api" --port 0 --db "$work/api.db" 2>"$log" &
-server=$!
-stop_server() {  # stop_server: SIGTERM, then up to 20 s for a graceful exit; its status
-  kill -TERM "$server" 2>/dev/null || return 0
-  local i
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$server" 2>/dev/null; then
-    echo "schemathesis test: healthcore_api did not stop within 20 s of SIGTERM" >&2
-    kill -KILL "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-    return 1
-  fi
-  wait "$server"
-}
-trap 'stop_server >/dev/null 2>&1 || true' EXIT
-
-port=""
-for ((i = 0; i < 200; i++)); do
-  kill -0 "$server" 2>/dev/null || { echo "schemathesis test: healthcore_api exited at start:" >&2; cat "$log" >&2; exit 1; }
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log" | head -n 1)
-  [[ -z "$port" ]] || break
-  sleep 0.1
-done
-[[ -n "$port" ]] || { echo "schemathesis test: healthcore_api printed no port within 20 s:" >&2; cat "$log" >&2; exit 1; }
+name=healthcore_api
+. "$repo/tests/contract/server.sh"
+start_server "$api" --port 0 --db "$work/api.db"
 
 status=0
 # The checks the document can state honestly: no 5xx; only documented statuses, content types,
@@ -64,14 +39,4 @@ status=0
   --generation-database none --request-timeout 10 --no-color \
   --report junit --report-dir "$work/report") || status=$?
 
-if ! stop_server; then
-  status=1
-else
-  trap - EXIT
-fi
-if grep -q '"level":"error"\|\[error\]\|internal error' "$log"; then
-  echo "schemathesis test: healthcore_api logged errors:" >&2
-  grep '"level":"error"\|\[error\]\|internal error' "$log" | head -n 20 >&2
-  status=1
-fi
-exit "$status"
+finish "$status"

@@ -52,6 +52,7 @@ struct http_request {
     std::map<std::string, std::string, std::less<>> query;  ///< the last of repeated parameters
     std::map<std::string, std::string, header_name_less> headers;
     std::string body;
+    std::string remote_address;  ///< the client's IP address as text (empty when unknown, as without a socket)
 
     /** @brief The query parameter `name`, or `fallback` when absent. */
     [[nodiscard]] std::string param(std::string_view name, std::string fallback = {}) const;

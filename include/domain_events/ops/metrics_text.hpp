@@ -33,6 +33,11 @@ public:
      * @throws usage_error when `name` is not a metric name or does not end in `_total`.
      */
     void counter(std::string_view name, std::string_view help, double value, const metric_labels& labels = {});
+    /**
+     * @brief A counter with one sample per label set (e.g. requests per route and status).
+     * @throws usage_error when `name` is not a metric name or does not end in `_total`.
+     */
+    void counter(std::string_view name, std::string_view help, std::span<const metric_sample> samples);
     /** @throws usage_error when `name` is not a metric name. */
     void gauge(std::string_view name, std::string_view help, double value, const metric_labels& labels = {});
     /** @brief A gauge with one sample per label set (e.g. lag per partition); label values are escaped. */

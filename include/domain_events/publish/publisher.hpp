@@ -82,6 +82,14 @@ public:
     event publish(database& db, event e);
 
     /**
+     * @brief The version the aggregate's next event takes (its last published + 1, or 1), read in
+     *        `db`'s transaction: for an event built with `make_event` and a chosen `event_id`.
+     * @throws validation_error for an aggregate type in `config::versions_kept_by_application`.
+     */
+    [[nodiscard]] std::int64_t next_version(database& db, const std::string& aggregate_type,
+                                            const std::string& aggregate_id) const;
+
+    /**
      * @brief Sent (sender "outbox") after each commit that recorded at least one event; the
      *        relay connects here to wake at once instead of polling.
      */
@@ -91,8 +99,6 @@ public:
 
 private:
     void record_model_change(database& db, const model_change& change, std::string action);
-    [[nodiscard]] std::int64_t next_version(database& db, const std::string& aggregate_type,
-                                            const std::string& aggregate_id) const;
 
     config settings_;
     // Shared so that an on_commit callback outliving the publisher finds no one to wake.
