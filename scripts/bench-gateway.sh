@@ -3,21 +3,25 @@
 # connections and batches of 100, each beside the raw SQLite ceiling (the same rows inserted by
 # one connection in transactions of the same size) measured in the same run.
 #
-#   scripts/bench-gateway.sh [--build DIR] [--seconds 10] [--bootstrap-servers HOST:PORT]
+#   scripts/bench-gateway.sh [--build DIR] [--seconds 10] [--bootstrap-servers HOST:PORT] [--http-threads 32]
 #
 # Without --bootstrap-servers, Kafka is disabled (the relay does not run): the figures are then
 # what is durable in the outbox. --build: a configured build tree (default build-bench, Release).
+# --http-threads: the gateway's DOMAIN_EVENTS_HTTP_THREADS; a request waits on its loop for the
+# shared commit, so the loops bound how many requests one group commit can gather.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="$repo/build-bench"
 seconds=10
 bootstrap=""
+http_threads=32
 while (($#)); do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --bootstrap-servers) bootstrap=$2; shift 2 ;;
+    --http-threads) http_threads=$2; shift 2 ;;
     *) echo "bench-gateway.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +46,7 @@ run_case() {
   rm -f "$work"/gateway.db*
   local kafka_env=(KAFKA_ENABLED=false)
   [[ -z "$bootstrap" ]] || kafka_env=(KAFKA_BOOTSTRAP_SERVERS="$bootstrap")
-  env "${kafka_env[@]}" KAFKA_TOPIC_PREFIX="bench$RANDOM" DOMAIN_EVENTS_HTTP_THREADS=2 \
+  env "${kafka_env[@]}" KAFKA_TOPIC_PREFIX="bench$RANDOM" DOMAIN_EVENTS_HTTP_THREADS="$http_threads" \
     "$build/src/cli/domain-events" gateway --config "$repo/bench/gateway/gateway.json" --listen 127.0.0.1:0 \
     --db "$work/gateway.db" 2>"$work/$name.log" &
   gateway_pid=$!
