@@ -9,9 +9,11 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include "domain_events/error.hpp"
+#include "domain_events/logging.hpp"
 #include "domain_events/publish/publish_scope.hpp"
 
 namespace domain_events {
@@ -25,10 +27,37 @@ using clock = std::chrono::steady_clock;
 struct group_commit::request {
     const std::function<void(database&)>* body = nullptr;
     publish_context context;  // the caller's current one: its body's events take it on any thread
-    std::condition_variable turn;  // done, or at the front of the queue: leader
+    std::condition_variable own_turn;
+    std::condition_variable* turn = &own_turn;  // done, or at the front of the queue: leader
     bool done = false;
     std::exception_ptr failure;  // its body's, or the shared COMMIT's
     std::vector<database::pending_callback> callbacks;
+    // A posted one's: it owns its body, is led by the group's thread, and is told by `completed`.
+    std::function<void(database&)> posted_body;
+    completion completed;
+
+    [[nodiscard]] bool posted() const noexcept { return static_cast<bool>(completed); }
+
+    // A posted request's outcome, told after the lock is released; nothing it throws escapes.
+    void tell(std::uint64_t& errors) noexcept {
+        try {
+            if (!failure) database::run_callbacks(std::move(callbacks));
+        } catch (const std::exception& e) {
+            ++errors;
+            library_logger()->error("group_commit: an on_commit callback of posted work threw (the work is committed): {}",
+                                    e.what());
+        } catch (...) {
+            ++errors;
+        }
+        try {
+            completed(failure);
+        } catch (const std::exception& e) {
+            ++errors;
+            library_logger()->error("group_commit: a post's completion threw: {}", e.what());
+        } catch (...) {
+            ++errors;
+        }
+    }
 };
 
 struct group_commit::impl {
@@ -46,6 +75,12 @@ struct group_commit::impl {
     std::thread::id leader_thread{};  // runs the bodies (re-entry check), under `mutex`
     database db;
     group_commit_counters counters;
+    // The posted work's leader: started by the first post, stopped by the destructor once every
+    // posted request is done.
+    std::condition_variable posted_turn;
+    std::size_t posted_pending = 0;
+    bool stopping = false;
+    std::thread posted_leader;
 };
 
 group_commit::group_commit(database_options connection, group_commit_options options) {
@@ -57,7 +92,15 @@ group_commit::group_commit(database_options connection, group_commit_options opt
     impl_ = std::make_unique<impl>(std::move(connection), options);
 }
 
-group_commit::~group_commit() = default;
+group_commit::~group_commit() {
+    auto& s = *impl_;
+    {
+        std::lock_guard lock(s.mutex);
+        s.stopping = true;
+    }
+    s.posted_turn.notify_all();
+    if (s.posted_leader.joinable()) s.posted_leader.join();
+}
 
 std::size_t group_commit::waiting() const {
     std::lock_guard lock(impl_->mutex);
@@ -81,12 +124,44 @@ void group_commit::run_erased(const std::function<void(database&)>& body) {
         throw usage_error("group_commit: run() called from a body of the same group (it would wait for itself)");
     }
     s.queue.push_back(&mine);
-    if (s.leader_waiting) s.queue.front()->turn.notify_one();
-    mine.turn.wait(lock, [&] { return mine.done || s.queue.front() == &mine; });
+    if (s.leader_waiting) s.queue.front()->turn->notify_one();
+    mine.own_turn.wait(lock, [&] { return mine.done || s.queue.front() == &mine; });
     if (!mine.done) lead(lock);
     lock.unlock();
     if (mine.failure) std::rethrow_exception(mine.failure);
     database::run_callbacks(std::move(mine.callbacks));
+}
+
+void group_commit::post(std::function<void(database&)> body, completion done) {
+    auto& s = *impl_;
+    if (!body || !done) throw usage_error("group_commit: post() needs a body and a completion");
+    auto mine = std::make_unique<request>();
+    mine->posted_body = std::move(body);
+    mine->body = &mine->posted_body;
+    mine->completed = std::move(done);
+    mine->context = publish_scope::current();
+    mine->turn = &s.posted_turn;
+    std::lock_guard lock(s.mutex);
+    if (s.leader_thread == std::this_thread::get_id()) {
+        throw usage_error("group_commit: post() called from a body of the same group");
+    }
+    if (!s.posted_leader.joinable()) s.posted_leader = std::thread([this] { serve_posted(); });
+    s.queue.push_back(mine.release());
+    ++s.posted_pending;
+    if (s.leader_waiting || s.queue.size() == 1) s.queue.front()->turn->notify_one();
+}
+
+// Leads each transaction whose first request was posted; the others are led by their callers.
+void group_commit::serve_posted() noexcept {
+    auto& s = *impl_;
+    std::unique_lock lock(s.mutex);
+    for (;;) {
+        s.posted_turn.wait(lock, [&] {
+            return (!s.queue.empty() && s.queue.front()->posted()) || (s.stopping && s.posted_pending == 0);
+        });
+        if (s.queue.empty() || !s.queue.front()->posted()) return;  // stopping, nothing posted left
+        lead(lock);
+    }
 }
 
 // The leader runs the queued callers' bodies (its own first) in one transaction, each in its
@@ -102,7 +177,7 @@ void group_commit::lead(std::unique_lock<std::mutex>& lock) {
     const auto window_end = s.last_end + s.options.max_delay;
     if (!enough() && clock::now() < window_end) {
         s.leader_waiting = true;
-        s.queue.front()->turn.wait_until(lock, window_end, enough);
+        s.queue.front()->turn->wait_until(lock, window_end, enough);
         s.leader_waiting = false;
     }
     const auto size = std::min(s.queue.size(), s.options.max_batch);
@@ -149,6 +224,7 @@ void group_commit::lead(std::unique_lock<std::mutex>& lock) {
 
     lock.lock();
     s.leader_thread = std::thread::id{};
+    std::vector<std::unique_ptr<request>> posted;  // told after the lock is released
     for (auto* r : batch) {
         if (lost) {
             if (!r->failure) r->failure = lost;
@@ -156,6 +232,7 @@ void group_commit::lead(std::unique_lock<std::mutex>& lock) {
         }
         s.queue.pop_front();
         r->done = true;
+        if (r->posted()) posted.emplace_back(r);
     }
     if (lost) {
         s.counters.failed += kept;
@@ -167,8 +244,18 @@ void group_commit::lead(std::unique_lock<std::mutex>& lock) {
     s.counters.rolled_back += batch.size() - kept;
     s.expected = batch.size() + s.queue.size();
     s.last_end = clock::now();
-    for (auto* r : batch) r->turn.notify_one();
-    if (!s.queue.empty()) s.queue.front()->turn.notify_one();
+    for (auto* r : batch) {
+        if (!r->posted()) r->turn->notify_one();
+    }
+    if (!s.queue.empty()) s.queue.front()->turn->notify_one();
+    if (posted.empty()) return;
+    lock.unlock();
+    std::uint64_t errors = 0;
+    for (auto& r : posted) r->tell(errors);
+    lock.lock();
+    s.counters.completion_errors += errors;
+    s.posted_pending -= posted.size();
+    if (s.stopping && s.posted_pending == 0) s.posted_turn.notify_all();
 }
 
 }  // namespace domain_events

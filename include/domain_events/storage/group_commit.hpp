@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,7 @@ struct group_commit_counters {
     std::uint64_t rolled_back = 0;   ///< callers whose body threw (their savepoint alone rolled back)
     std::uint64_t failed = 0;        ///< callers whose work was lost with a shared COMMIT that failed
     std::size_t largest = 0;         ///< callers in the largest transaction
+    std::uint64_t completion_errors = 0;  ///< `post` completions or their `on_commit` callbacks that threw
 };
 
 /**
@@ -58,9 +60,16 @@ struct group_commit_counters {
  * context (and only that one, whichever thread runs it), so its events carry their caller's
  * trace, correlation and causation.
  *
- * Threads: `run`, `waiting` and `counters` are safe from any thread. A body must not call `run`
- * of the same group (usage_error), nor commit or roll back the shared transaction itself; it may
- * nest `atomic` scopes. Destroy the group only once every `run` has returned.
+ * `post(body, done)` queues a body the same way without waiting for it: a thread of the group's
+ * own (started by the first `post`) leads the transactions that begin with posted work, and
+ * `done` is called once that work's transaction has committed or failed. A server that must not
+ * block its event loop on a commit (the gateway) posts; its requests then share a transaction
+ * however few loop threads it has.
+ *
+ * Threads: `run`, `post`, `waiting` and `counters` are safe from any thread. A body must not call
+ * `run` or `post` of the same group (usage_error), nor commit or roll back the shared transaction
+ * itself; it may nest `atomic` scopes. Destroy the group only once every `run` has returned; the
+ * destructor finishes the posted work (each `done` called) before it returns.
  */
 class group_commit {
 public:
@@ -86,6 +95,24 @@ public:
     template <class Body>
     std::invoke_result_t<Body&, database&> run(Body&& body);
 
+    /** @brief What `post` reports: empty when the body's work is committed, else why it is not. */
+    using completion = std::function<void(std::exception_ptr failure)>;
+
+    /**
+     * @brief Queues `body(database&)` as `run` does and returns at once; `done` is called after
+     *        the shared transaction holding it has committed (`failure` empty, the body's
+     *        `on_commit` callbacks already run) or when its work is not kept: `failure` holds
+     *        what the body threw (its savepoint alone rolled back) or the storage_error of a
+     *        transaction that could not begin or commit.
+     *
+     * Both run on the thread leading that transaction (the group's, or a `run` caller's), while
+     * the next transaction waits: keep `done` short (hand the outcome over; do not write).
+     * What `done` or a callback throws is logged and counted (`completion_errors`), never
+     * propagated: the work stays committed.
+     * @throws usage_error when called from a body of this group.
+     */
+    void post(std::function<void(database&)> body, completion done);
+
     /** @brief Callers queued behind the one leading (their bodies not yet taken). */
     [[nodiscard]] std::size_t waiting() const;
 
@@ -99,6 +126,7 @@ private:
     struct request;
     void run_erased(const std::function<void(database&)>& body);
     void lead(std::unique_lock<std::mutex>& lock);
+    void serve_posted() noexcept;
     std::unique_ptr<impl> impl_;
 };
 
