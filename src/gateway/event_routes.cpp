@@ -38,56 +38,63 @@ constexpr std::string_view conflict_message =
 
 }  // namespace
 
+http_response gateway_server::state::write_failed(const std::exception_ptr& failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const storage_error& e) {
+        // A failed shared COMMIT (a full disk, an I/O error): nothing was kept, the client may retry.
+        if (std::uint64_t unlogged = 0; commit_failures.admit(std::chrono::steady_clock::now(), unlogged)) {
+            log->error("gateway: committing events failed, nothing of those requests was kept ({} more since the last such line): {}",
+                       unlogged, e.what());
+        }
+        return retry_later(503, "the events could not be committed to the outbox; nothing was written, retry",
+                           gateway.back_pressure.retry_after);
+    } catch (const std::exception& e) {
+        log->error("gateway: writing events failed, nothing of that request was kept: {}", e.what());
+    } catch (...) {
+        log->error("gateway: writing events failed, nothing of that request was kept");
+    }
+    return json_error(500, "internal error");
+}
+
 void gateway_server::state::add_event_routes() {
     const auto gate = [this](std::string route, bool writes) {
         return http_route_options{
             .admit = [this, route, writes](const http_request& request) { return admit(request, route, writes); },
             .json_body = true};
     };
-    const auto retry_after = gateway.back_pressure.retry_after;
 
-    // A failed shared COMMIT (a full disk, an I/O error): nothing was kept, the client may retry.
-    const auto commit_failed = [this, retry_after](const storage_error& e) {
-        if (std::uint64_t unlogged = 0; commit_failures.admit(std::chrono::steady_clock::now(), unlogged)) {
-            log->error("gateway: committing events failed, nothing of those requests was kept ({} more since the last such line): {}",
-                       unlogged, e.what());
-        }
-        return retry_later(503, "the events could not be committed to the outbox; nothing was written, retry", retry_after);
-    };
-
-    routes.add("POST", "/api/v1/events", measured("/api/v1/events", [this, commit_failed](const http_request& request) {
+    // Read and checked on the HTTP loop; written by the group commit, answered after its COMMIT.
+    routes.add_deferred("POST", "/api/v1/events", measured("/api/v1/events", [this](const http_request& request, http_responder answer) {
         json body;
-        incoming_event in;
+        std::vector<incoming_event> events(1);
         try {
             body = body_of(request, settings);
-            in = intake.read(body);
+            events[0] = intake.read(body);
         } catch (const validation_error& e) {
             metrics.refused(type_named_in(body));
-            return json_error(400, e.what(), e.field());
+            return answer(json_error(400, e.what(), e.field()));
         }
-        std::vector<write_outcome> outcome;
-        try {
-            outcome = writer.write({&in, 1});
-        } catch (const storage_error& e) {
-            return commit_failed(e);
-        }
-        const auto& type = in.e.event_type;
-        switch (outcome.at(0)) {
-            case write_outcome::accepted:
-                metrics.accepted(type);
-                return json_response(202, {{"status", "accepted"}, {"duplicate", false}, {"event_id", in.e.event_id},
-                                           {"aggregate_version", in.e.aggregate_version}});
-            case write_outcome::duplicate:
-                metrics.duplicate(type);
-                return json_response(202, {{"status", "accepted"}, {"duplicate", true}, {"event_id", in.e.event_id}});
-            case write_outcome::conflict:
-                break;
-        }
-        metrics.refused(type);
-        return json_error(409, conflict_message, "event_id");
+        writer.write_later(std::move(events), [this, answer](write_result&& written) {
+            if (written.failure) return answer(write_failed(written.failure));
+            const auto& e = written.events.at(0).e;
+            switch (written.outcomes.at(0)) {
+                case write_outcome::accepted:
+                    metrics.accepted(e.event_type);
+                    return answer(json_response(202, {{"status", "accepted"}, {"duplicate", false}, {"event_id", e.event_id},
+                                                      {"aggregate_version", e.aggregate_version}}));
+                case write_outcome::duplicate:
+                    metrics.duplicate(e.event_type);
+                    return answer(json_response(202, {{"status", "accepted"}, {"duplicate", true}, {"event_id", e.event_id}}));
+                case write_outcome::conflict:
+                    break;
+            }
+            metrics.refused(e.event_type);
+            answer(json_error(409, conflict_message, "event_id"));
+        });
     }), gate("/api/v1/events", true));
 
-    routes.add("POST", "/api/v1/events/batch", measured("/api/v1/events/batch", [this, commit_failed](const http_request& request) {
+    routes.add_deferred("POST", "/api/v1/events/batch", measured("/api/v1/events/batch", [this](const http_request& request, http_responder answer) {
         json body;
         try {
             body = body_of(request, settings);
@@ -102,66 +109,65 @@ void gateway_server::state::add_event_routes() {
                 throw validation_error("events", "must hold 1 to " + std::to_string(gateway.max_batch_events) + " events");
             }
         } catch (const validation_error& e) {
-            return json_error(400, e.what(), e.field());
+            return answer(json_error(400, e.what(), e.field()));
         }
         const auto& entries = body["events"];
-        std::vector<json> results(entries.size());
+        auto results = std::make_shared<std::vector<json>>(entries.size());
         std::vector<incoming_event> valid;
-        std::vector<std::size_t> index_of_valid;
+        auto index_of_valid = std::make_shared<std::vector<std::size_t>>();
         valid.reserve(entries.size());
         for (std::size_t i = 0; i < entries.size(); ++i) {
             try {
                 valid.push_back(intake.read(entries[i], "events[" + std::to_string(i) + "]."));
-                index_of_valid.push_back(i);
+                index_of_valid->push_back(i);
             } catch (const validation_error& e) {
                 metrics.refused(type_named_in(entries[i]));
-                results[i] = refusal_entry(i, e);
+                (*results)[i] = refusal_entry(i, e);
             }
         }
-        std::vector<write_outcome> outcomes;
-        if (!valid.empty()) {
-            try {
-                outcomes = writer.write(valid);
-            } catch (const storage_error& e) {
-                return commit_failed(e);
+        const auto finish = [this, answer, results, index_of_valid](const write_result& written) {
+            std::size_t accepted = 0, duplicates = 0, conflicts = 0;
+            for (std::size_t k = 0; k < written.events.size(); ++k) {
+                const auto i = (*index_of_valid)[k];
+                const auto& e = written.events[k].e;
+                switch (written.outcomes[k]) {
+                    case write_outcome::accepted:
+                        ++accepted;
+                        metrics.accepted(e.event_type);
+                        (*results)[i] = {{"index", i}, {"status", "accepted"}, {"duplicate", false}, {"event_id", e.event_id}};
+                        break;
+                    case write_outcome::duplicate:
+                        ++duplicates;
+                        metrics.duplicate(e.event_type);
+                        (*results)[i] = {{"index", i}, {"status", "accepted"}, {"duplicate", true}, {"event_id", e.event_id}};
+                        break;
+                    case write_outcome::conflict:
+                        ++conflicts;
+                        metrics.refused(e.event_type);
+                        (*results)[i] = {{"index", i}, {"status", "conflict"}, {"error", conflict_message},
+                                         {"field", "events[" + std::to_string(i) + "].event_id"}};
+                        break;
+                }
             }
-        }
-        std::size_t accepted = 0, duplicates = 0, conflicts = 0;
-        for (std::size_t k = 0; k < valid.size(); ++k) {
-            const auto i = index_of_valid[k];
-            const auto& e = valid[k].e;
-            switch (outcomes[k]) {
-                case write_outcome::accepted:
-                    ++accepted;
-                    metrics.accepted(e.event_type);
-                    results[i] = {{"index", i}, {"status", "accepted"}, {"duplicate", false}, {"event_id", e.event_id}};
-                    break;
-                case write_outcome::duplicate:
-                    ++duplicates;
-                    metrics.duplicate(e.event_type);
-                    results[i] = {{"index", i}, {"status", "accepted"}, {"duplicate", true}, {"event_id", e.event_id}};
-                    break;
-                case write_outcome::conflict:
-                    ++conflicts;
-                    metrics.refused(e.event_type);
-                    results[i] = {{"index", i}, {"status", "conflict"}, {"error", conflict_message},
-                                  {"field", "events[" + std::to_string(i) + "].event_id"}};
-                    break;
-            }
-        }
-        const auto refused = entries.size() - accepted - duplicates;
-        // 202 when anything of the batch is in the outbox (now or before); else why none is.
-        const int status = accepted + duplicates > 0 ? 202 : (conflicts == refused ? 409 : 400);
-        return json_response(status, {{"accepted", accepted}, {"duplicates", duplicates}, {"refused", refused},
-                                       {"results", std::move(results)}});
+            const auto refused = results->size() - accepted - duplicates;
+            // 202 when anything of the batch is in the outbox (now or before); else why none is.
+            const int status = accepted + duplicates > 0 ? 202 : (conflicts == refused ? 409 : 400);
+            answer(json_response(status, {{"accepted", accepted}, {"duplicates", duplicates}, {"refused", refused},
+                                          {"results", std::move(*results)}}));
+        };
+        if (valid.empty()) return finish(write_result{});
+        writer.write_later(std::move(valid), [this, answer, finish](write_result&& written) {
+            if (written.failure) return answer(write_failed(written.failure));
+            finish(written);
+        });
     }), gate("/api/v1/events/batch", true));
 
-    routes.add("POST", "/api/v1/events/validate", measured("/api/v1/events/validate", [this](const http_request& request) {
+    routes.add_deferred("POST", "/api/v1/events/validate", measured("/api/v1/events/validate", [this](const http_request& request, http_responder answer) {
         try {
             const auto in = intake.read(body_of(request, settings));
-            return json_response(200, {{"valid", true}, {"event_type", in.e.event_type}});
+            answer(json_response(200, {{"valid", true}, {"event_type", in.e.event_type}}));
         } catch (const validation_error& e) {
-            return json_error(400, e.what(), e.field());
+            answer(json_error(400, e.what(), e.field()));
         }
     }), gate("/api/v1/events/validate", false));
 }

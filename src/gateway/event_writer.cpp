@@ -71,15 +71,21 @@ event_writer::event_writer(const config& settings, std::size_t max_batch)
 
 event_writer::~event_writer() = default;
 
-std::vector<write_outcome> event_writer::write(std::span<incoming_event> events) {
-    std::vector<write_outcome> outcomes;
-    outcomes.reserve(events.size());
-    state_->writes.run([&](database& db) {
-        outcomes.clear();  // the body runs once; cleared for clarity should it ever be retried
-        const auto now = now_ms();
-        for (auto& in : events) outcomes.push_back(state_->write_one(db, in, now));
-    });
-    return outcomes;
+void event_writer::write_later(std::vector<incoming_event> events, write_done done) {
+    auto job = std::make_shared<write_result>();
+    job->events = std::move(events);
+    job->outcomes.reserve(job->events.size());
+    state_->writes.post(
+        [this, job](database& db) {
+            job->outcomes.clear();  // the body runs once; cleared for clarity should it ever be retried
+            const auto now = now_ms();
+            for (auto& in : job->events) job->outcomes.push_back(state_->write_one(db, in, now));
+        },
+        [job, done = std::move(done)](std::exception_ptr failure) {
+            job->failure = std::move(failure);
+            if (job->failure) job->outcomes.clear();
+            done(std::move(*job));
+        });
 }
 
 std::size_t event_writer::forget_event_ids_before(std::chrono::system_clock::time_point cutoff, std::size_t max_rows) {

@@ -35,6 +35,12 @@ http_response retry_later(int status, std::string_view message, std::chrono::sec
     return answer;
 }
 
+relay_options relay_tuning(const gateway_settings& gateway) {
+    relay_options options;
+    options.linger = gateway.relay_linger;
+    return options;
+}
+
 gateway_server::state::state(config c, gateway_settings g)
     : gateway(std::move(g)), settings(configured(std::move(c), gateway)), log(library_logger()),
       pressure(gateway.back_pressure, [path = settings.database_path] { return read_outbox_pressure(path); },
@@ -74,29 +80,26 @@ std::optional<http_response> gateway_server::state::admit(const http_request& re
     return refusal;
 }
 
-http_router::handler gateway_server::state::measured(std::string route, http_router::handler handler) {
-    return [this, route = std::move(route), handler = std::move(handler)](const http_request& request) {
+http_router::deferred_handler gateway_server::state::measured(std::string route, http_router::deferred_handler handler) {
+    return [this, route = std::move(route), handler = std::move(handler)](const http_request& request, http_responder answer) {
         {
             std::lock_guard lock(handlers_mutex);
             ++handlers_running;
         }
-        struct done_guard {
-            state& s;
-            ~done_guard() {
-                {
-                    std::lock_guard lock(s.handlers_mutex);
-                    --s.handlers_running;
-                }
-                s.handlers_done.notify_all();
-            }
-        } done{*this};
         const auto began = std::chrono::steady_clock::now();
-        auto answer = handler(request);
-        metrics.request(route, answer.status,
-                        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began));
-        // While draining, keep-alive clients are told to go: the server can then close at once.
-        if (draining) answer.headers.emplace_back("Connection", "close");
-        return answer;
+        // Runs once, when the handler answers (or loses its responder: then with a 500).
+        handler(request, http_responder([this, route, began, answer = std::move(answer)](http_response&& response) {
+            metrics.request(route, response.status,
+                            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began));
+            // While draining, keep-alive clients are told to go: the server can then close at once.
+            if (draining) response.headers.emplace_back("Connection", "close");
+            answer(std::move(response));
+            {
+                std::lock_guard lock(handlers_mutex);
+                --handlers_running;
+            }
+            handlers_done.notify_all();
+        }));
     };
 }
 

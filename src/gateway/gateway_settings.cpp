@@ -153,7 +153,8 @@ gateway_settings parse_gateway_settings(std::string_view text, const validation_
     }
     const object_reader top(document, "", origin);
     top.only({"event_types", "allow_unknown_event_types", "max_batch_events", "max_body_bytes", "rate_limit",
-              "back_pressure", "shutdown_timeout_ms", "idempotency_retention_hours", "group_commit_max_batch"});
+              "back_pressure", "shutdown_timeout_ms", "idempotency_retention_hours", "group_commit_max_batch",
+              "relay_linger_ms"});
     gateway_settings s;
     s.unknown_type_rules = defaults;
     if (const auto* types = top.find("event_types")) {
@@ -180,6 +181,9 @@ gateway_settings parse_gateway_settings(std::string_view text, const validation_
     long long shutdown_ms = s.shutdown_timeout.count();
     top.number("shutdown_timeout_ms", shutdown_ms, 0, 3'600'000);
     s.shutdown_timeout = std::chrono::milliseconds{shutdown_ms};
+    long long linger_ms = s.relay_linger.count();
+    top.number("relay_linger_ms", linger_ms, 0, 1'000);
+    s.relay_linger = std::chrono::milliseconds{linger_ms};
     long long retention_hours = s.idempotency_retention.count();
     top.number("idempotency_retention_hours", retention_hours, 1, 24.0 * 3650);
     s.idempotency_retention = std::chrono::hours{retention_hours};

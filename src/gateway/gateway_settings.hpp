@@ -50,6 +50,9 @@ struct gateway_settings {
     std::chrono::milliseconds shutdown_timeout{10'000};  ///< in-flight requests and the relay's flush
     std::chrono::hours idempotency_retention{24 * 7};   ///< how long an event_id is remembered
     std::size_t group_commit_max_batch = 256;           ///< callers sharing one SQLite transaction
+    /// The in-process relay's librdkafka linger.ms. A 202 never waits for Kafka, so a few ms of
+    /// gathering cost no client anything and save the broker most of its per-request work.
+    std::chrono::milliseconds relay_linger{5};
 
     /** @brief The rules for `event_type`, or nullptr when it is unknown and unknown types are refused. */
     [[nodiscard]] const validation_rules* rules_for(std::string_view event_type) const noexcept;

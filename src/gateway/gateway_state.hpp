@@ -29,6 +29,9 @@ namespace domain_events::gateway {
 /** @brief `status` with `{"error": message}` and `Retry-After: retry_after` (429, 503). */
 [[nodiscard]] http_response retry_later(int status, std::string_view message, std::chrono::seconds retry_after);
 
+/** @brief The in-process relay's options from the gateway's settings (its linger). */
+[[nodiscard]] relay_options relay_tuning(const gateway_settings& gateway);
+
 struct gateway_server::state {
     state(config c, gateway_settings g);
 
@@ -36,9 +39,6 @@ struct gateway_server::state {
     config settings;  // with the gateway's topic settings and widened validation (apply_to_config)
     std::shared_ptr<spdlog::logger> log;
     event_intake intake{gateway, settings};
-    event_writer writer{settings, gateway.group_commit_max_batch};
-    relay publisher_relay{settings};
-    scoped_connection wake = publisher_relay.wake_on_commit(writer.events());  // after the relay it wakes
     gateway_metrics metrics{gateway};
     std::optional<rate_limiter> limiter;
     back_pressure pressure;
@@ -57,12 +57,20 @@ struct gateway_server::state {
     bool stopped = false;
     bool flushed = true;
 
+    // Last, so destroyed first: the writer's destructor tells the writes still queued, whose
+    // answers use the metrics and handler counts above.
+    event_writer writer{settings, gateway.group_commit_max_batch};
+    relay publisher_relay{settings, relay_tuning(gateway)};
+    scoped_connection wake = publisher_relay.wake_on_commit(writer.events());  // after the relay it wakes
+
     /** The client a request counts against: the configured header's value, else its address. */
     [[nodiscard]] std::string client_of(const http_request& request) const;
     /** What refuses a request before its body is read: draining, rate limit, back-pressure (writes only). */
     [[nodiscard]] std::optional<http_response> admit(const http_request& request, std::string_view route, bool writes);
-    /** Wraps a handler: counts it running, records its metrics, closes connections while draining. */
-    [[nodiscard]] http_router::handler measured(std::string route, http_router::handler handler);
+    /** Wraps a handler: counts it running until it answers, records its metrics, closes connections while draining. */
+    [[nodiscard]] http_router::deferred_handler measured(std::string route, http_router::deferred_handler handler);
+    /** The answer to a write whose events were not kept: 503 for storage (logged once a minute), else 500. */
+    [[nodiscard]] http_response write_failed(const std::exception_ptr& failure);
     void add_event_routes();
     void add_health_routes();
     void housekeeping();

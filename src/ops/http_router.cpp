@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -104,9 +105,16 @@ struct http_router::route {
     std::string method;
     std::string pattern;
     std::regex path;
-    handler run;
+    handler run;                   // a plain route's
+    deferred_handler run_deferred;  // or a deferred one's
     route_options options;
 };
+
+namespace {
+
+http_response internal_error() { return http_response{500, "application/json", "{\"error\":\"internal error\"}\n", {}}; }
+
+}  // namespace
 
 struct http_router::impl {
     std::shared_ptr<spdlog::logger> log;
@@ -121,7 +129,11 @@ http_router::http_router(http_router&&) noexcept = default;
 http_router& http_router::operator=(http_router&&) noexcept = default;
 
 void http_router::add(std::string method, const std::string& path_regex, handler h, route_options options) {
-    impl_->routes.push_back({std::move(method), path_regex, std::regex(path_regex), std::move(h), std::move(options)});
+    impl_->routes.push_back({std::move(method), path_regex, std::regex(path_regex), std::move(h), {}, std::move(options)});
+}
+
+void http_router::add_deferred(std::string method, const std::string& path_regex, deferred_handler h, route_options options) {
+    impl_->routes.push_back({std::move(method), path_regex, std::regex(path_regex), {}, std::move(h), std::move(options)});
 }
 
 const http_router::route* http_router::find(http_request& request, std::size_t max_body_bytes,
@@ -190,18 +202,47 @@ const http_router::route* http_router::find(http_request& request, std::size_t m
     return found;
 }
 
-http_response http_router::respond(const route& found, const http_request& request) const noexcept {
+namespace {
+
+// The route's pattern, not the path: a path may carry what a client typed.
+void log_failure(spdlog::logger& log, const http_request& request, const std::string& pattern) noexcept {
     try {
-        return found.run(request);
+        throw;
     } catch (const std::exception& e) {
-        // The route's pattern, not the path: a path may carry what a client typed.
         try {
-            impl_->log->error("http {} {}: {}", request.method, found.pattern, e.what());
+            log.error("http {} {}: {}", request.method, pattern, e.what());
         } catch (...) {
         }
     } catch (...) {
     }
-    return http_response{500, "application/json", "{\"error\":\"internal error\"}\n", {}};
+}
+
+}  // namespace
+
+void http_router::respond(const route& found, const http_request& request, const http_responder& answer) const noexcept {
+    try {
+        if (found.run_deferred) {
+            found.run_deferred(request, answer);
+        } else {
+            answer(found.run(request));
+        }
+        return;
+    } catch (...) {
+        log_failure(*impl_->log, request, found.pattern);
+    }
+    answer(internal_error());
+}
+
+http_response http_router::respond(const route& found, const http_request& request) const noexcept {
+    try {
+        auto promised = std::make_shared<std::promise<http_response>>();
+        auto answer = promised->get_future();
+        respond(found, request, http_responder([promised](http_response&& a) { promised->set_value(std::move(a)); }));
+        return answer.get();
+    } catch (...) {
+        log_failure(*impl_->log, request, found.pattern);
+    }
+    return internal_error();
 }
 
 http_response http_router::dispatch(http_request request, std::size_t max_body_bytes) const {

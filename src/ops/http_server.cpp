@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "ops/connection_deadlines.hpp"
+#include "ops/pending_answers.hpp"
 #include "ops/open_files.hpp"
 #include "domain_events/error.hpp"
 #include "domain_events/logging.hpp"
@@ -32,6 +33,7 @@ struct request_state {
     const http_router::route* route = nullptr;
     std::optional<http_response> refusal;  // decided, sent when the request ends
     bool answered = false;
+    std::shared_ptr<detail::pending_answer> pending;  // once its handler has run
 };
 
 // Whether the headers announce a body (libmicrohttpd calls once more either way).
@@ -126,6 +128,7 @@ struct http_server::impl {
     std::shared_ptr<spdlog::logger> log;
     const http_router& routes;
     detail::connection_deadlines deadlines{limits.request_timeout};
+    std::shared_ptr<detail::pending_answers> answers = std::make_shared<detail::pending_answers>();
     std::unique_ptr<MHD_Daemon, daemon_deleter> daemon;
     int port = 0;
     std::atomic<std::uint64_t> requests{0};
@@ -204,9 +207,61 @@ struct http_server::impl {
         }
         try {
             if (state.refusal) return queue(connection, state, *state.refusal) ? MHD_YES : MHD_NO;
-            return queue(connection, state, routes.respond(*state.route, state.request)) ? MHD_YES : MHD_NO;
+            return answer(connection, state);
         } catch (...) {
             return MHD_NO;
+        }
+    }
+
+    // Runs the handler and sends its answer, or suspends the connection until the answer comes
+    // (libmicrohttpd calls again once it is resumed).
+    MHD_Result answer(MHD_Connection* connection, request_state& state) {
+        auto& shared = *answers;
+        if (state.pending) {  // resumed: the answer is in
+            std::optional<http_response> answer;
+            {
+                std::lock_guard lock(shared.mutex);
+                answer = std::move(state.pending->answer);
+                --shared.suspended;
+                shared.changed.notify_all();
+            }
+            return queue(connection, state, answer ? *answer : json_error(500, "internal error")) ? MHD_YES : MHD_NO;
+        }
+        state.pending = std::make_shared<detail::pending_answer>();
+        routes.respond(*state.route, state.request,
+                       http_responder([answers = answers, pending = state.pending](http_response&& a) {
+                           answers->deliver(*pending, std::move(a));
+                       }));
+        std::unique_lock lock(shared.mutex);
+        if (!state.pending->answer && shared.stopping) state.pending->answer = json_error(503, "the server is stopping; retry");
+        if (state.pending->answer) {
+            auto answer = *state.pending->answer;  // kept: a late answer is then dropped
+            lock.unlock();
+            return queue(connection, state, answer) ? MHD_YES : MHD_NO;
+        }
+        state.pending->suspended = connection;
+        shared.waiting.insert(state.pending.get());
+        ++shared.suspended;
+        MHD_suspend_connection(connection);
+        return MHD_YES;
+    }
+
+    // Before the daemon stops (it must not with a connection suspended): the deferred answers
+    // still missing after `request_timeout` are 503, and every suspended connection is resumed.
+    void settle_pending_answers() noexcept {
+        auto& shared = *answers;
+        std::unique_lock lock(shared.mutex);
+        shared.stopping = true;
+        shared.changed.wait_for(lock, limits.request_timeout, [&] { return shared.waiting.empty(); });
+        if (!shared.waiting.empty()) {
+            log->warn("http: {} deferred answers still missing at stop: answered 503", shared.waiting.size());
+        }
+        for (auto* pending : std::exchange(shared.waiting, {})) {
+            pending->answer = json_error(503, "the server is stopping; retry");
+            MHD_resume_connection(std::exchange(pending->suspended, nullptr));
+        }
+        if (!shared.changed.wait_for(lock, std::chrono::seconds{5}, [&] { return shared.suspended == 0; })) {
+            log->error("http: {} connections still suspended at stop", shared.suspended);
         }
     }
 
@@ -290,7 +345,7 @@ void http_server::start() {
     const auto memory = std::max<std::size_t>(i.limits.max_header_bytes + 4096, 8192);
     const unsigned threads = std::max(1u, i.limits.threads);
     const unsigned connections = detail::make_room_for_connections(std::max(1u, i.limits.max_connections), *i.log);
-    const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     i.daemon.reset(MHD_start_daemon(
         flags, 0, nullptr, nullptr, &impl::access, &i,
         MHD_OPTION_LISTEN_SOCKET, listener.get(),
@@ -313,6 +368,7 @@ void http_server::start() {
 void http_server::stop() noexcept {
     auto& i = *impl_;
     if (!i.daemon) return;
+    i.settle_pending_answers();
     i.daemon.reset();  // waits for the handlers running, closes every connection
     {
         std::lock_guard lock(i.sweeper_mutex);

@@ -5,6 +5,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "domain_events/error.hpp"
 #include "domain_events/logging.hpp"
 #include "domain_events/publish/publish_scope.hpp"
+#include "storage/background_checkpointer.hpp"
 
 namespace domain_events {
 namespace {
@@ -74,6 +76,7 @@ struct group_commit::impl {
     bool leader_waiting = false;  // for the others to queue (lead's delay)
     std::thread::id leader_thread{};  // runs the bodies (re-entry check), under `mutex`
     database db;
+    std::optional<detail::background_checkpointer> checkpointer;  // after db: it hooks db's commits
     group_commit_counters counters;
     // The posted work's leader: started by the first post, stopped by the destructor once every
     // posted request is done.
@@ -89,7 +92,11 @@ group_commit::group_commit(database_options connection, group_commit_options opt
         throw config_error("group_commit: max_delay must not be negative, got " +
                            std::to_string(options.max_delay.count()) + " us");
     }
+    if (options.checkpoint_pages < 0) {
+        throw config_error("group_commit: checkpoint_pages must not be negative, got " + std::to_string(options.checkpoint_pages));
+    }
     impl_ = std::make_unique<impl>(std::move(connection), options);
+    if (options.checkpoint_pages > 0) impl_->checkpointer.emplace(impl_->db, options.checkpoint_pages);
 }
 
 group_commit::~group_commit() {
@@ -109,7 +116,9 @@ std::size_t group_commit::waiting() const {
 
 group_commit_counters group_commit::counters() const {
     std::lock_guard lock(impl_->mutex);
-    return impl_->counters;
+    auto counters = impl_->counters;
+    if (impl_->checkpointer) counters.checkpoints = impl_->checkpointer->checkpoints();
+    return counters;
 }
 
 const group_commit_options& group_commit::options() const noexcept { return impl_->options; }

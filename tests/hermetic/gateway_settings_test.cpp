@@ -28,7 +28,7 @@ TEST(gateway_settings_test, reads_types_with_their_topics_and_rules) {
     const auto s = gw::parse_gateway_settings(R"({
       "event_types": {"order.placed": {"topic": {"partitions": 6, "replication_factor": 3, "retention_ms": 86400000},
                                        "max_payload_bytes": 4096, "sensitive_fields": ["card_number"], "sensitive_policy": "redact"}},
-      "max_batch_events": 50, "rate_limit": {"requests_per_second": 100},
+      "max_batch_events": 50, "rate_limit": {"requests_per_second": 100}, "relay_linger_ms": 20,
       "back_pressure": {"max_backlog_events": 10, "retry_after_seconds": 3}})", {}, "gateway.json");
     const auto& type = s.event_types.at("order.placed");
     ASSERT_TRUE(type.topic);
@@ -39,6 +39,7 @@ TEST(gateway_settings_test, reads_types_with_their_topics_and_rules) {
     EXPECT_EQ(type.rules.sensitive_fields, std::vector<std::string>{"card_number"});
     EXPECT_EQ(type.rules.on_sensitive, de::sensitive_field_policy::redact);
     EXPECT_EQ(s.max_batch_events, 50u);
+    EXPECT_EQ(s.relay_linger, std::chrono::milliseconds{20});
     EXPECT_EQ(s.rate_limit.burst, 100);  // a second's worth by default
     EXPECT_EQ(s.back_pressure.max_backlog_events, 10);
     EXPECT_EQ(s.rules_for("order.shipped"), nullptr);
@@ -60,6 +61,8 @@ TEST(gateway_settings_test, errors_name_the_file_and_the_path_of_the_field) {
                 HasSubstr("max_batch_events: expected a number"));
     EXPECT_THAT(error_of(R"({"event_types": {"order.placed": {}}, "rate_limit": {"rps": 1}})"),
                 HasSubstr("rate_limit.rps: is not a known setting"));
+    EXPECT_THAT(error_of(R"({"event_types": {"order.placed": {}}, "relay_linger_ms": 1001})"),
+                HasSubstr("relay_linger_ms: must be 0..1000"));
     EXPECT_THAT(error_of(R"({})"), HasSubstr("nothing would be accepted"));
     EXPECT_THAT(error_of("[1, 2"), HasSubstr("gateway.json: file"));
 }

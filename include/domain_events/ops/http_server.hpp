@@ -20,6 +20,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "domain_events/ops/http_limits.hpp"
+#include "domain_events/ops/http_responder.hpp"
 
 namespace spdlog { class logger; }
 
@@ -89,6 +90,9 @@ struct http_route_options {
 class http_router {
 public:
     using handler = std::function<http_response(const http_request& request)>;
+    /// Answers through `answer`, now or later from any thread (copy what it needs of `request`:
+    /// the reference lasts only as long as the call). The server serves other requests meanwhile.
+    using deferred_handler = std::function<void(const http_request& request, http_responder answer)>;
 
     using route_options = http_route_options;
 
@@ -102,6 +106,8 @@ public:
 
     /** @brief `method` on paths matching `path_regex` (the whole path). */
     void add(std::string method, const std::string& path_regex, handler h, route_options options = {});
+    /** @brief `method` on paths matching `path_regex`, answered when the handler calls its responder. */
+    void add_deferred(std::string method, const std::string& path_regex, deferred_handler h, route_options options = {});
 
     /**
      * @brief The route for a request whose headers have arrived, with its captures filled in;
@@ -115,9 +121,13 @@ public:
                                     std::optional<http_response>& refusal) const;
 
     /**
-     * @brief Runs the route's handler. An exception becomes 500 without its text (which is
-     *        logged): a handler turns client mistakes into 4xx itself.
+     * @brief Runs the route's handler; `answer` gets its response, at once for a plain route,
+     *        when the handler sends it for a deferred one. An exception becomes 500 without its
+     *        text (which is logged): a handler turns client mistakes into 4xx itself.
      */
+    void respond(const route& found, const http_request& request, const http_responder& answer) const noexcept;
+
+    /** @brief `respond`, waiting for a deferred route's answer (tests, fuzzing, socket-less use). */
     [[nodiscard]] http_response respond(const route& found, const http_request& request) const noexcept;
 
     /** @brief `find` then `respond`, for a request already read whole. */
@@ -142,7 +152,9 @@ struct http_server_counters {
  * Threads: `start()` and `stop()` (and the destructor) from one thread at a time, usually the
  * owner's; `port()` (once `start()` returned) and `counters()` from any thread. Handlers run on
  * the server's event-loop threads, several at once when `http_limits::threads` > 1, so what they
- * share must be thread-safe; `stop()` waits for the handlers running.
+ * share must be thread-safe. A deferred route's connection is set aside (not read, not timed out
+ * by the loop) until its responder answers, from any thread. `stop()` waits for the handlers
+ * running and, up to `request_timeout`, for deferred answers; those still missing then get 503.
  */
 class http_server {
 public:

@@ -29,6 +29,11 @@ struct group_commit_options {
     /// alone). It begins as soon as they have queued or it is full; a caller arriving later than
     /// this after the last transaction (an idle application) begins at once. 0: never wait.
     std::chrono::microseconds max_delay{500};
+    /// WAL pages after a shared COMMIT from which a thread of the group's own checkpoints the
+    /// database (PASSIVE, on a connection of its own). SQLite's auto-checkpoint would run inside
+    /// that COMMIT, and every caller of the transaction would wait for its copying and fsync.
+    /// 0: leave checkpoints to SQLite's auto-checkpoint on the group's connection.
+    int checkpoint_pages = 1000;
 };
 
 /** @brief What a `group_commit` has done since it was built. */
@@ -39,6 +44,7 @@ struct group_commit_counters {
     std::uint64_t failed = 0;        ///< callers whose work was lost with a shared COMMIT that failed
     std::size_t largest = 0;         ///< callers in the largest transaction
     std::uint64_t completion_errors = 0;  ///< `post` completions or their `on_commit` callbacks that threw
+    std::uint64_t checkpoints = 0;   ///< WAL checkpoints run by the group's own thread
 };
 
 /**

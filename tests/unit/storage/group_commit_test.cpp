@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <latch>
 #include <map>
 #include <mutex>
@@ -115,9 +116,23 @@ TEST_F(group_commit_test, a_body_calling_run_of_its_own_group_is_refused) {
     EXPECT_EQ(committed("after"), 1);
 }
 
+// SQLite would checkpoint inside the COMMIT that crosses the threshold, holding every caller of
+// that transaction; the group's own thread does it instead, and the rows reach the file.
+TEST_F(group_commit_test, a_growing_wal_is_checkpointed_by_the_groups_own_thread) {
+    const auto file_before = std::filesystem::file_size(path());
+    de::group_commit group({.path = path()}, {.checkpoint_pages = 8});
+    for (int i = 0; i < 100; ++i) group.run([&](de::database& db) { insert(db, std::string(2000, 'x') + std::to_string(i)); });
+    // The last COMMIT asks for one more checkpoint, which copies every row into the file.
+    EXPECT_TRUE(de::testing::eventually(
+        [&] { return std::filesystem::file_size(path()) >= file_before + 100 * 2000; }, 10s, 1ms))
+        << "the WAL's rows never reached the database file: " << std::filesystem::file_size(path()) << " bytes";
+    EXPECT_GT(group.counters().checkpoints, 0u);
+}
+
 TEST_F(group_commit_test, bad_options_are_refused) {
     EXPECT_THROW((de::group_commit{{.path = path()}, {.max_batch = 0}}), de::config_error);
     EXPECT_THROW((de::group_commit{{.path = path()}, {.max_delay = std::chrono::microseconds{-1}}}), de::config_error);
+    EXPECT_THROW((de::group_commit{{.path = path()}, {.checkpoint_pages = -1}}), de::config_error);
 }
 
 TEST_F(group_commit_test, a_process_killed_before_the_shared_commit_leaves_nothing_of_its_transaction) {
