@@ -133,14 +133,16 @@ incoming_event event_intake::read_fields(const json& entry) const {
         in.id_from_client = true;
     }
 
-    fingerprint_builder fingerprint;
-    fingerprint.add(in.e.event_type);
-    fingerprint.add(in.e.aggregate_type);
-    fingerprint.add(in.e.aggregate_id);
-    fingerprint.add(data->dump());  // objects dump with sorted keys: the same content, the same text
-    fingerprint.add_optional(in.e.metadata.correlation_id);
-    fingerprint.add_optional(in.e.metadata.causation_id);
-    in.fingerprint = fingerprint.value();
+    if (in.id_from_client) {  // what a retry under the same id is compared with
+        fingerprint_builder fingerprint;
+        fingerprint.add(in.e.event_type);
+        fingerprint.add(in.e.aggregate_type);
+        fingerprint.add(in.e.aggregate_id);
+        fingerprint.add(data->dump());  // objects dump with sorted keys: the same content, the same text
+        fingerprint.add_optional(in.e.metadata.correlation_id);
+        fingerprint.add_optional(in.e.metadata.causation_id);
+        in.fingerprint = fingerprint.value();
+    }
 
     auto made = make_event(in.e.event_type, in.e.aggregate_type, in.e.aggregate_id, 1, *data, in.e.metadata);
     if (in.id_from_client) made.event_id = in.e.event_id;

@@ -22,7 +22,7 @@ inline constexpr std::size_t max_id_bytes = 256;
 struct incoming_event {
     event e;                       ///< aggregate_version still 0: the writer gives the next one
     bool id_from_client = false;   ///< the client chose `event_id`: a retry with it is recognised
-    std::uint64_t fingerprint = 0; ///< of what the client sent, to tell a retry from a different event under one id
+    std::uint64_t fingerprint = 0; ///< of what the client sent, to tell a retry from a different event under its id (only with one)
 };
 
 /**

@@ -47,6 +47,7 @@ public:
 
     // Paths are built only for containers and for the error: most members are plain values.
     void visit(nlohmann::json& value, const std::string& path) const {
+        if (names_.empty()) return;  // nothing to look for: no key needs its word form
         if (value.is_object()) {
             for (auto& [key, child] : value.items()) visit_member(key, child, path);
         } else if (value.is_array()) {
