@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <array>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <thread>
-#include <type_traits>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -29,108 +29,13 @@
 #include <healthcore/patient.hpp>
 
 #include "openapi_document.hpp"  // generated from openapi.json by the build
+#include "request_reading.hpp"
 
 namespace healthcore::api {
 namespace {
 
 namespace de = domain_events;
 using json = nlohmann::json;
-
-// ---- reading requests: every refusal is a validation_error naming the field -------------------
-
-json body_object(const de::http_request& req) {
-    // The error names where the text broke, never what it said (it may hold personal data).
-    const json body = de::parse_bounded_json(req.body, {req.body.size(), de::default_max_json_depth}, "body");
-    if (!body.is_object()) throw de::validation_error("body", std::string("expected a JSON object, got ") + body.type_name());
-    return body;
-}
-
-// A name a client may have mistyped (`emial`), safe to repeat; any other key may be data.
-bool looks_like_a_field_name(std::string_view key) {
-    return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    });
-}
-
-// A typo'd field would otherwise be ignored silently and the client would think it was saved.
-void refuse_unknown_fields(const json& body, std::span<const std::string_view> known) {
-    for (const auto& [key, value] : body.items()) {
-        if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-        if (looks_like_a_field_name(key)) throw de::validation_error(key, "is not a field of this resource");
-        throw de::validation_error("body", "has a key that is not a field of this resource");
-    }
-}
-
-// The body as an object holding only `fields` (each optional here; handlers require theirs).
-json body_with(const de::http_request& req, std::span<const std::string_view> fields) {
-    auto body = body_object(req);
-    refuse_unknown_fields(body, fields);
-    return body;
-}
-
-// Type errors name the JSON type only, never the value (it may be the national id).
-std::optional<std::string> optional_string(const json& body, const char* field) {
-    const auto it = body.find(field);
-    if (it == body.end() || it->is_null()) return std::nullopt;
-    if (!it->is_string()) throw de::validation_error(field, std::string("expected a string, got a ") + it->type_name());
-    return it->get<std::string>();
-}
-
-std::string required_string(const json& body, const char* field) {
-    auto value = optional_string(body, field);
-    if (!value) throw de::validation_error(field, "is required");
-    return std::move(*value);
-}
-
-std::int64_t required_id(const json& body, const char* field) {
-    const auto it = body.find(field);
-    if (it == body.end() || it->is_null()) throw de::validation_error(field, "is required");
-    if (!it->is_number_integer()) throw de::validation_error(field, std::string("expected an integer, got a ") + it->type_name());
-    // An unsigned 2^63 or more would wrap to a negative id: refused as out of range instead.
-    if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
-        throw de::validation_error(field, "is out of range (an id is 1 to 9223372036854775807)");
-    const auto id = it->get<std::int64_t>();
-    if (id < 1) throw de::validation_error(field, "is out of range (an id is 1 to 9223372036854775807)");
-    return id;
-}
-
-// The text is not repeated: it is whatever the client put in the URL.
-std::int64_t parse_id(const char* field, const std::string& text) {
-    std::int64_t id = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || id < 0)
-        throw de::validation_error(field, "is not an id (digits, 0 to 9223372036854775807)");
-    return id;
-}
-
-std::int64_t path_id(const de::http_request& req) { return parse_id("id", req.captures.at(0)); }
-
-std::optional<std::chrono::year_month_day> optional_date(const json& body, const char* field) {
-    auto text = optional_string(body, field);
-    return text ? std::optional(parse_date(field, *text)) : std::nullopt;
-}
-
-constexpr std::size_t max_request_id_bytes = 128;
-
-// The caller's X-Request-ID becomes the events' correlation id, so a request can be traced to
-// Kafka. It goes into every event of the request and a Kafka header: bounded, and visible ASCII
-// like an id (anything else failed the envelope's serialization far from the header at fault).
-de::publish_context context_of(const de::http_request& req) {
-    de::publish_context context;
-    auto id = req.header("X-Request-ID");
-    if (id.empty()) return context;
-    if (id.size() > max_request_id_bytes)
-        throw de::validation_error("X-Request-ID", "is " + std::to_string(id.size()) + " bytes, at most " +
-                                                       std::to_string(max_request_id_bytes) + " allowed");
-    if (!std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c < 0x7f; }))
-        throw de::validation_error("X-Request-ID", "must be visible ASCII ('!' to '~'), no spaces or controls");
-    context.correlation_id = std::move(id);
-    return context;
-}
-
-constexpr std::array<std::string_view, 5> patient_fields{"name", "email", "phone", "date_of_birth", "national_id"};
-constexpr std::array<std::string_view, 4> appointment_fields{"patient_id", "doctor", "reason", "scheduled_at"};
-constexpr std::array<std::string_view, 1> cancel_fields{"reason"};
 
 // ---- writing responses -------------------------------------------------------------------------
 
@@ -159,6 +64,21 @@ de::http_response reply_created(const std::string& collection, std::int64_t id, 
     auto answer = reply(201, body);
     answer.headers.emplace_back("Location", collection + std::to_string(id));
     return answer;
+}
+
+// A refusal by the domain or of the request, as its status; nullopt for anything else.
+std::optional<de::http_response> refusal_of(const std::exception_ptr& failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const not_found& e) {
+        return de::json_error(404, e.what(), e.field());
+    } catch (const domain_error& e) {
+        return de::json_error(409, e.what(), e.field());
+    } catch (const de::validation_error& e) {
+        return de::json_error(400, e.what(), e.field());
+    } catch (...) {
+        return std::nullopt;
+    }
 }
 
 }  // namespace
@@ -190,8 +110,9 @@ struct server::state {
     };
 
     // Writes share transactions (group commit): concurrent requests' writes commit together, each
-    // in its savepoint, each answered after the shared COMMIT. The group's bodies run one at a
-    // time on its connection, so one set of repositories over it serves them all.
+    // in its savepoint, each answered after the shared COMMIT without an event loop waiting for it.
+    // The group's bodies run one at a time on its connection, so one set of repositories over it
+    // serves them all.
     de::group_commit writes{de::database_options{.path = settings.database_path}};
     struct write_scope {
         write_scope(de::database& shared, state& s) : patients(shared, s.signals), appointments(shared, s.publisher) {}
@@ -199,13 +120,38 @@ struct server::state {
         appointment_repository appointments;
     };
     std::optional<write_scope> writer;  // made by the first body, on the group's connection
+    using write = std::function<de::http_response(write_scope&)>;
 
-    template <class Write>
-    auto write(Write&& work) {
-        return writes.run([&](de::database& shared) {
-            if (!writer) writer.emplace(shared, *this);
-            return work(*writer);
-        });
+    // A write route: `prepare` reads the request on the event loop and returns the write, which
+    // the group commit runs; its answer goes out after the COMMIT.
+    template <class Prepare>
+    de::http_router::deferred_handler write_route(Prepare prepare) {
+        return [this, prepare](const de::http_request& req, de::http_responder answer) {
+            write work;
+            try {
+                work = prepare(req);
+            } catch (...) {
+                if (auto refusal = refusal_of(std::current_exception())) return answer(std::move(*refusal));
+                throw;  // the router's 500, logged with the route
+            }
+            auto result = std::make_shared<std::optional<de::http_response>>();
+            writes.post(
+                [this, work = std::move(work), result](de::database& shared) {
+                    if (!writer) writer.emplace(shared, *this);
+                    result->emplace(work(*writer));
+                },
+                [result, answer](std::exception_ptr failure) {
+                    if (!failure) return answer(std::move(**result));
+                    if (auto refusal = refusal_of(failure)) return answer(std::move(*refusal));
+                    try {
+                        std::rethrow_exception(failure);
+                    } catch (const std::exception& e) {
+                        de::library_logger()->error("healthcore_api: a write failed: {}", e.what());
+                    } catch (...) {
+                    }
+                    answer(de::json_error(500, "internal error"));
+                });
+        };
     }
 
     // Scopes kept between requests: opening a connection costs more than most requests.
@@ -228,36 +174,24 @@ struct server::state {
         idle_scopes.push_back(std::move(scope));
     }
 
-    // Wraps a handler: each error type to its status, and a pooled connection for one that reads.
+    // Wraps a reading handler: a pooled connection, and each refusal to its status.
     template <class Handler>
     de::http_router::handler guard(Handler handler) {
         return [this, handler](const de::http_request& req) -> de::http_response {
-            // A handler of the request alone writes through the group commit: no pooled connection.
-            constexpr bool takes_no_scope = std::is_invocable_v<const Handler&, const de::http_request&>;
-            std::unique_ptr<request_scope> scope;
-            if constexpr (!takes_no_scope) scope = take_scope();
-            const auto release = [&] { if (scope) give_back(std::move(scope)); };
+            auto scope = take_scope();
             try {
-                de::http_response answer;
-                if constexpr (takes_no_scope) {
-                    answer = handler(req);
-                } else {
-                    answer = handler(*scope, req);
-                }
-                release();
+                auto answer = handler(*scope, req);
+                give_back(std::move(scope));
                 return answer;
-            } catch (const not_found& e) {
-                release();
-                return de::json_error(404, e.what(), e.field());
-            } catch (const domain_error& e) {
-                release();
-                return de::json_error(409, e.what(), e.field());
-            } catch (const de::validation_error& e) {
-                release();
-                return de::json_error(400, e.what(), e.field());
+            } catch (...) {
+                // Anything but a refusal (a storage error) drops the scope's connection and becomes
+                // the router's 500, logged with the route, never with the request's content.
+                if (auto refusal = refusal_of(std::current_exception())) {
+                    give_back(std::move(scope));
+                    return std::move(*refusal);
+                }
+                throw;
             }
-            // Anything else (a storage error) drops the scope's connection and becomes the
-            // router's 500, logged with the route, never with the request's content.
         };
     }
 
@@ -285,16 +219,17 @@ void server::state::add_routes() {
         return de::http_response{200, "application/json", std::string(openapi_document), {}};
     });
 
-    routes.add("POST", patients, guard([this](request req) {
+    routes.add_deferred("POST", patients, write_route([](request req) -> write {
         const auto body = body_with(req, patient_fields);
         const new_patient input{.name = required_string(body, "name"),
                                 .email = required_string(body, "email"),
                                 .phone = optional_string(body, "phone").value_or(""),
                                 .date_of_birth = parse_date("date_of_birth", required_string(body, "date_of_birth")),
                                 .national_id = required_string(body, "national_id")};
-        const auto context = context_of(req);
-        const auto created = write([&](write_scope& w) { return w.patients.create(input, context); });
-        return reply_created("/api/v1/patients/", created.id, to_json(created));
+        return [input, context = context_of(req)](write_scope& w) {
+            const auto created = w.patients.create(input, context);
+            return reply_created("/api/v1/patients/", created.id, to_json(created));
+        };
     }), json_body);
     routes.add("GET", patients, guard([](request_scope& s, request req) {
         const auto after = req.query.contains("after_id") ? parse_id("after_id", req.param("after_id")) : 0;
@@ -305,16 +240,16 @@ void server::state::add_routes() {
     routes.add("GET", patients + id, guard([](request_scope& s, request req) {
         return reply(200, to_json(s.patients.get(path_id(req))));
     }));
-    routes.add("PUT", patients + id, guard([this](request req) {
+    routes.add_deferred("PUT", patients + id, write_route([](request req) -> write {
         const auto body = body_with(req, patient_fields);
-        const auto patient_id = path_id(req);
         const patient_changes changes{.name = optional_string(body, "name"),
                                       .email = optional_string(body, "email"),
                                       .phone = optional_string(body, "phone"),
                                       .date_of_birth = optional_date(body, "date_of_birth"),
                                       .national_id = optional_string(body, "national_id")};
-        const auto context = context_of(req);
-        return reply(200, to_json(write([&](write_scope& w) { return w.patients.update(patient_id, changes, context); })));
+        return [patient_id = path_id(req), changes, context = context_of(req)](write_scope& w) {
+            return reply(200, to_json(w.patients.update(patient_id, changes, context)));
+        };
     }), json_body);
     routes.add("GET", patients + id + "/appointments", guard([](request_scope& s, request req) {
         const auto patient_id = s.patients.get(path_id(req)).id;  // 404 for a missing patient, not []
@@ -322,38 +257,38 @@ void server::state::add_routes() {
         for (const auto& a : s.appointments.list_for_patient(patient_id)) list.push_back(to_json(a));
         return reply(200, list);
     }));
-    routes.add("DELETE", patients + id, guard([this](request req) {
-        const auto patient_id = path_id(req);
-        const auto context = context_of(req);
-        write([&](write_scope& w) { w.patients.remove(patient_id, context); });
-        return de::http_response{204, "application/json", "", {}};
+    routes.add_deferred("DELETE", patients + id, write_route([](request req) -> write {
+        return [patient_id = path_id(req), context = context_of(req)](write_scope& w) {
+            w.patients.remove(patient_id, context);
+            return de::http_response{204, "application/json", "", {}};
+        };
     }));
 
-    routes.add("POST", appointments, guard([this](request req) {
+    routes.add_deferred("POST", appointments, write_route([](request req) -> write {
         const auto body = body_with(req, appointment_fields);
         const new_appointment input{.patient_id = required_id(body, "patient_id"),
                                     .doctor = required_string(body, "doctor"),
                                     .reason = required_string(body, "reason"),
                                     .scheduled_at = parse_time("scheduled_at", required_string(body, "scheduled_at"))};
-        const auto context = context_of(req);
-        const auto booked = write([&](write_scope& w) { return w.appointments.book(input, context); });
-        return reply_created("/api/v1/appointments/", booked.id, to_json(booked));
+        return [input, context = context_of(req)](write_scope& w) {
+            const auto booked = w.appointments.book(input, context);
+            return reply_created("/api/v1/appointments/", booked.id, to_json(booked));
+        };
     }), json_body);
     routes.add("GET", appointments + id, guard([](request_scope& s, request req) {
         return reply(200, to_json(s.appointments.get(path_id(req))));
     }));
-    routes.add("POST", appointments + id + "/cancel", guard([this](request req) {
+    routes.add_deferred("POST", appointments + id + "/cancel", write_route([](request req) -> write {
         const auto body = body_with(req, cancel_fields);
-        const auto appointment_id = path_id(req);
-        const auto reason = required_string(body, "reason");
-        const auto context = context_of(req);
-        return reply(200, to_json(write([&](write_scope& w) { return w.appointments.cancel(appointment_id, reason, context); })));
+        return [appointment_id = path_id(req), reason = required_string(body, "reason"), context = context_of(req)](write_scope& w) {
+            return reply(200, to_json(w.appointments.cancel(appointment_id, reason, context)));
+        };
     }), json_body);
-    routes.add("POST", appointments + id + "/complete", guard([this](request req) {
-        if (!req.body.empty()) body_with(req, {});  // no fields, but a body must still be JSON
-        const auto appointment_id = path_id(req);
-        const auto context = context_of(req);
-        return reply(200, to_json(write([&](write_scope& w) { return w.appointments.complete(appointment_id, context); })));
+    routes.add_deferred("POST", appointments + id + "/complete", write_route([](request req) -> write {
+        if (!req.body.empty()) (void)body_with(req, {});  // no fields, but a body must still be JSON
+        return [appointment_id = path_id(req), context = context_of(req)](write_scope& w) {
+            return reply(200, to_json(w.appointments.complete(appointment_id, context)));
+        };
     }), json_body);
 }
 

@@ -256,10 +256,14 @@ struct http_server::impl {
         if (!shared.waiting.empty()) {
             log->warn("http: {} deferred answers still missing at stop: answered 503", shared.waiting.size());
         }
+        std::vector<MHD_Connection*> resume;
         for (auto* pending : std::exchange(shared.waiting, {})) {
             pending->answer = json_error(503, "the server is stopping; retry");
-            MHD_resume_connection(std::exchange(pending->suspended, nullptr));
+            resume.push_back(std::exchange(pending->suspended, nullptr));
         }
+        lock.unlock();
+        for (auto* connection : resume) MHD_resume_connection(connection);
+        lock.lock();
         if (!shared.changed.wait_for(lock, std::chrono::seconds{5}, [&] { return shared.suspended == 0; })) {
             log->error("http: {} connections still suspended at stop", shared.suspended);
         }

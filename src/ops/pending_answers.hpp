@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <vector>
 #include <utility>
 
 #include "domain_events/ops/http_server.hpp"
@@ -29,15 +30,21 @@ struct pending_answers {
     bool stopping = false;              // none may be suspended any more: the daemon is stopping
 
     // Answers `pending` (the first answer wins) and resumes its connection if it waits.
+    // Resumed outside the lock: libmicrohttpd takes its own locks there, and its loop threads
+    // take this one (suspending) while they hold none of theirs. Only the one who takes
+    // `suspended` resumes it, and the connection stays suspended (alive) until then.
     void deliver(pending_answer& pending, http_response&& answer) {
-        std::lock_guard lock(mutex);
-        if (pending.answer) return;
-        pending.answer = std::move(answer);
-        if (pending.suspended != nullptr) {
+        MHD_Connection* resume = nullptr;
+        {
+            std::lock_guard lock(mutex);
+            if (pending.answer) return;
+            pending.answer = std::move(answer);
+            if (pending.suspended == nullptr) return;
             waiting.erase(&pending);
-            MHD_resume_connection(std::exchange(pending.suspended, nullptr));
-            changed.notify_all();
+            resume = std::exchange(pending.suspended, nullptr);
         }
+        MHD_resume_connection(resume);
+        changed.notify_all();
     }
 };
 

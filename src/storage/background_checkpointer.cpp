@@ -45,7 +45,9 @@ void background_checkpointer::run() noexcept {
         int wal_pages = 0, copied = 0;
         const int rc = sqlite3_wal_checkpoint_v2(own_.native_handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
         ++checkpoints_;
-        if (rc != SQLITE_OK) {
+        // BUSY: another connection is checkpointing right now (its own auto-checkpoint): the
+        // WAL is being copied anyway, and the next commit over the threshold asks again.
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
             try {
                 library_logger()->warn("sqlite: checkpointing '{}' failed: {} (code {}); the next commit over {} pages retries",
                                        own_.path(), sqlite3_errstr(rc), rc, pages_);
