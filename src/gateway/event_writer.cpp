@@ -55,7 +55,8 @@ struct event_writer::state {
                 return *known == as_column(in.fingerprint) ? write_outcome::duplicate : write_outcome::conflict;
             }
         }
-        in.e = events.publish_next(db, std::move(in.e));
+        in.e.aggregate_version = events.next_version(db, in.e.aggregate_type, in.e.aggregate_id);
+        in.e = events.publish(db, std::move(in.e));
         if (in.id_from_client) {
             db.prepare("INSERT INTO domain_events_gateway_event_ids (event_id, fingerprint, accepted_at_ms) VALUES (?, ?, ?)")
                 ->bind_all(in.e.event_id, as_column(in.fingerprint), now.time_since_epoch().count())

@@ -41,25 +41,4 @@ void claim_aggregate_version(database& db, const event& e) {
                                                     ", so the next is " + std::to_string(last + 1));
 }
 
-std::int64_t claim_next_aggregate_version(database& db, const std::string& aggregate_type,
-                                         const std::string& aggregate_id) {
-    auto claim = db.prepare(
-        "INSERT INTO domain_events_aggregate_versions (aggregate_type, aggregate_id, version) VALUES (?, ?, 1) "
-        "ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = version + 1 RETURNING version");
-    claim->bind_all(aggregate_type, aggregate_id);
-    if (!claim->step()) throw storage_error("claiming the next version of " + aggregate_type + " returned no row", 0);
-    return claim->column_int64(0);
-}
-
-void release_aggregate_version(database& db, const std::string& aggregate_type, const std::string& aggregate_id,
-                               std::int64_t claimed) {
-    // Version 1 was a new row: the aggregate goes back to unseen (any version accepted).
-    db.prepare(claimed == 1 ? "DELETE FROM domain_events_aggregate_versions WHERE aggregate_type = ? AND aggregate_id = ? "
-                              "AND version = ?"
-                            : "UPDATE domain_events_aggregate_versions SET version = version - 1 "
-                              "WHERE aggregate_type = ? AND aggregate_id = ? AND version = ?")
-        ->bind_all(aggregate_type, aggregate_id, claimed)
-        .run();
-}
-
 }  // namespace domain_events::detail

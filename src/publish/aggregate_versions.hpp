@@ -23,12 +23,4 @@ namespace domain_events::detail {
  */
 void claim_aggregate_version(database& db, const event& e);
 
-/** @brief Claims the aggregate's next version (its last + 1, or 1) in one statement; returns it. */
-[[nodiscard]] std::int64_t claim_next_aggregate_version(database& db, const std::string& aggregate_type,
-                                                        const std::string& aggregate_id);
-
-/** @brief Gives back `claimed`, which `claim_next_aggregate_version` returned for an event then refused. */
-void release_aggregate_version(database& db, const std::string& aggregate_type, const std::string& aggregate_id,
-                               std::int64_t claimed);
-
 }  // namespace domain_events::detail

@@ -51,93 +51,51 @@ void publisher::record_model_change(database& db, const model_change& change, st
             publish_context{change.correlation_id, change.causation_id});
 }
 
-namespace {
-
-void refuse_unknown_versions(const config& settings, const std::string& aggregate_type) {
-    if (settings.versions_kept_by_application.contains(aggregate_type)) {
+std::int64_t publisher::next_version(database& db, const std::string& aggregate_type,
+                                    const std::string& aggregate_id) const {
+    if (settings_.versions_kept_by_application.contains(aggregate_type)) {
         throw validation_error("aggregate_version", "missing: the versions of " + aggregate_type +
                                                         " are kept by the application "
                                                         "(config::versions_kept_by_application), so its events need one");
     }
-}
-
-// What the call left unset comes from the operation it runs in (publish_scope.hpp).
-void take_ambient_context(event_metadata& m) {
-    const auto& ambient = publish_scope::current();
-    if (!m.correlation_id) m.correlation_id = ambient.correlation_id;
-    if (!m.causation_id) m.causation_id = ambient.causation_id;
-    if (!m.traceparent && !m.tracestate) {
-        m.traceparent = ambient.traceparent;
-        m.tracestate = ambient.tracestate;
-    }
-}
-
-}  // namespace
-
-std::int64_t publisher::next_version(database& db, const std::string& aggregate_type,
-                                    const std::string& aggregate_id) const {
-    refuse_unknown_versions(settings_, aggregate_type);
     return detail::next_aggregate_version(db, aggregate_type, aggregate_id);
 }
 
 event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
                          std::int64_t aggregate_version, nlohmann::json data, const publish_context& context) {
-    return publish(db, make_event_from(std::move(event_type), std::move(aggregate_type), std::move(aggregate_id),
-                                       aggregate_version, std::move(data), context));
-}
-
-event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
-                         nlohmann::json data, const publish_context& context) {
-    // Version 1 stands in until publish_next claims the real one.
-    return publish_next(db, make_event_from(std::move(event_type), std::move(aggregate_type), std::move(aggregate_id), 1,
-                                            std::move(data), context));
-}
-
-event publisher::make_event_from(std::string event_type, std::string aggregate_type, std::string aggregate_id,
-                                 std::int64_t aggregate_version, nlohmann::json data, const publish_context& context) const {
     event_metadata metadata;
     metadata.source = settings_.source;
     metadata.correlation_id = context.correlation_id;
     metadata.causation_id = context.causation_id;
     metadata.traceparent = context.traceparent;
     metadata.tracestate = context.tracestate;
-    return make_event(std::move(event_type), std::move(aggregate_type), std::move(aggregate_id), aggregate_version,
-                      std::move(data), std::move(metadata));
+    auto e = make_event(std::move(event_type), std::move(aggregate_type), std::move(aggregate_id), aggregate_version,
+                        std::move(data), std::move(metadata));
+    return publish(db, std::move(e));
+}
+
+event publisher::publish(database& db, std::string event_type, std::string aggregate_type, std::string aggregate_id,
+                         nlohmann::json data, const publish_context& context) {
+    const auto version = next_version(db, aggregate_type, aggregate_id);
+    return publish(db, std::move(event_type), std::move(aggregate_type), std::move(aggregate_id), version,
+                   std::move(data), context);
 }
 
 event publisher::publish(database& db, event e) {
-    take_ambient_context(e.metadata);
-    auto payload = checked_payload(e);
-    if (!db.in_transaction()) throw usage_error("publisher.publish: no open transaction on '" + db.path() + "'");
-    if (!settings_.versions_kept_by_application.contains(e.aggregate_type)) detail::claim_aggregate_version(db, e);
-    return append(db, std::move(e), payload);
-}
-
-event publisher::publish_next(database& db, event e) {
-    take_ambient_context(e.metadata);
-    refuse_unknown_versions(settings_, e.aggregate_type);
-    if (!db.in_transaction()) throw usage_error("publisher.publish_next: no open transaction on '" + db.path() + "'");
-    // Claimed first (the envelope holds the version), given back if the event is refused, so
-    // that a caller who catches the refusal and commits leaves no gap.
-    e.aggregate_version = detail::claim_next_aggregate_version(db, e.aggregate_type, e.aggregate_id);
-    std::string payload;
-    try {
-        payload = checked_payload(e);
-    } catch (...) {
-        detail::release_aggregate_version(db, e.aggregate_type, e.aggregate_id, e.aggregate_version);
-        throw;
+    // What the call left unset comes from the operation it runs in (publish_scope.hpp).
+    const auto& ambient = publish_scope::current();
+    auto& m = e.metadata;
+    if (!m.correlation_id) m.correlation_id = ambient.correlation_id;
+    if (!m.causation_id) m.causation_id = ambient.causation_id;
+    if (!m.traceparent && !m.tracestate) {
+        m.traceparent = ambient.traceparent;
+        m.tracestate = ambient.tracestate;
     }
-    return append(db, std::move(e), payload);
-}
-
-std::string publisher::checked_payload(event& e) const {
-    auto payload = validate_event(e, settings_.validation, settings_.envelope_format);
+    const auto payload = validate_event(e, settings_.validation, settings_.envelope_format);
     validate_topic_name(topic_for(topic_prefix_of(settings_), settings_.routing, e.event_type, e.aggregate_type),
                         "event_type");
-    return payload;
-}
-
-event publisher::append(database& db, event e, const std::string& payload) {
+    if (!db.in_transaction()) throw usage_error("publisher.publish: no open transaction on '" + db.path() + "'");
+    if (!settings_.versions_kept_by_application.contains(e.aggregate_type)) detail::claim_aggregate_version(db, e);
     outbox(db).append(e, payload);
     std::weak_ptr<signal<>> committed = events_committed_;
     db.on_commit(

@@ -65,8 +65,8 @@ public:
                   std::int64_t aggregate_version, nlohmann::json data, const publish_context& context = {});
 
     /**
-     * @brief As above, with the aggregate's next version (its last published + 1, or 1), claimed
-     *        in `db`'s transaction (`publish_next`): for aggregates that keep no version of their own.
+     * @brief As above, with the aggregate's next version (its last published + 1, or 1), read and
+     *        written in `db`'s transaction: for aggregates that keep no version of their own.
      * @throws as the first overload; validation_error on `aggregate_version` for an aggregate type
      *         in `config::versions_kept_by_application` (the library does not know its versions).
      */
@@ -80,16 +80,6 @@ public:
      * @return the event as written, after any redactions. @throws as the first overload.
      */
     event publish(database& db, event e);
-
-    /**
-     * @brief Records `e` as its aggregate's next version (its last published + 1, or 1), claimed
-     *        in one statement of `db`'s transaction; `e.aggregate_version` is replaced. For events
-     *        built by the caller (a chosen `event_id`) of aggregates without versions of their own.
-     *        A refused event gives its version back.
-     * @return the event as written. @throws as `publish(db, e)`; validation_error on
-     *         `aggregate_version` for a type in `config::versions_kept_by_application`.
-     */
-    event publish_next(database& db, event e);
 
     /**
      * @brief The version the aggregate's next event takes (its last published + 1, or 1), read in
@@ -109,12 +99,6 @@ public:
 
 private:
     void record_model_change(database& db, const model_change& change, std::string action);
-    [[nodiscard]] event make_event_from(std::string event_type, std::string aggregate_type, std::string aggregate_id,
-                                        std::int64_t aggregate_version, nlohmann::json data,
-                                        const publish_context& context) const;
-    /// The serialized envelope, once `e` passed validation and its topic name is legal.
-    [[nodiscard]] std::string checked_payload(event& e) const;
-    event append(database& db, event e, const std::string& payload);
 
     config settings_;
     // Shared so that an on_commit callback outliving the publisher finds no one to wake.

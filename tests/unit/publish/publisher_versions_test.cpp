@@ -83,29 +83,6 @@ TEST_F(publisher_versions, a_rolled_back_event_does_not_use_up_its_version) {
     EXPECT_EQ(publish_next("o-1"), 1);
 }
 
-// Claimed before the envelope is checked (the envelope holds the version): a refused event
-// must give it back, or a caller that catches the refusal and commits would leave a gap.
-TEST_F(publisher_versions, an_event_refused_after_its_version_was_claimed_gives_the_version_back) {
-    EXPECT_EQ(publish_next("o-1"), 1);
-    EXPECT_EQ(publish_next("o-1"), 2);
-    const auto refused = [&](const std::string& id) {
-        return de::make_event("order.paid", "order", id, 1, {{"n", std::string(2 * 1024 * 1024, 'x')}});  // over the size limit
-    };
-    db_.atomic([&] {
-        EXPECT_THROW((void)publisher_.publish_next(db_, refused("o-1")), de::validation_error);
-        EXPECT_THROW((void)publisher_.publish_next(db_, refused("o-new")), de::validation_error);
-    });  // committed, the refusals caught
-    EXPECT_EQ(publish_next("o-1"), 3) << "the refused event used up version 3";
-    db_.atomic([&] { publisher_.publish(db_, "order.paid", "order", "o-new", 5, {{"n", 1}}); });  // still unseen: any version
-    EXPECT_EQ(outbox_rows(), 4);
-}
-
-TEST_F(publisher_versions, publish_next_replaces_the_version_an_event_was_built_with) {
-    const auto e = db_.atomic([&] { return publisher_.publish_next(db_, de::make_event("order.paid", "order", "o-9", 42, {{"n", 1}})); });
-    EXPECT_EQ(e.aggregate_version, 1);
-    EXPECT_EQ(publish_next("o-9"), 2);
-}
-
 TEST_F(publisher_versions, an_aggregate_not_seen_before_starts_at_any_version_then_goes_on_from_it) {
     db_.atomic([&] { publisher_.publish(db_, "order.paid", "order", "legacy", 7, {{"n", 1}}); });
     EXPECT_EQ(publish_next("legacy"), 8);
