@@ -34,6 +34,7 @@ struct request_state {
     std::optional<http_response> refusal;  // decided, sent when the request ends
     bool answered = false;
     std::shared_ptr<detail::pending_answer> pending;  // once its handler has run
+    bool resumed = false;  // its connection was suspended for the answer, which is now being sent
 };
 
 // Whether the headers announce a body (libmicrohttpd calls once more either way).
@@ -223,6 +224,8 @@ struct http_server::impl {
                 std::lock_guard lock(shared.mutex);
                 answer = std::move(state.pending->answer);
                 --shared.suspended;
+                ++shared.sending;
+                state.resumed = true;
                 shared.changed.notify_all();
             }
             return queue(connection, state, answer ? *answer : json_error(500, "internal error")) ? MHD_YES : MHD_NO;
@@ -235,7 +238,7 @@ struct http_server::impl {
         std::unique_lock lock(shared.mutex);
         if (!state.pending->answer && shared.stopping) state.pending->answer = json_error(503, "the server is stopping; retry");
         if (state.pending->answer) {
-            auto answer = *state.pending->answer;  // kept: a late answer is then dropped
+            auto answer = std::move(*state.pending->answer);  // still engaged: a late answer is dropped
             lock.unlock();
             return queue(connection, state, answer) ? MHD_YES : MHD_NO;
         }
@@ -264,12 +267,19 @@ struct http_server::impl {
         lock.unlock();
         for (auto* connection : resume) MHD_resume_connection(connection);
         lock.lock();
-        if (!shared.changed.wait_for(lock, std::chrono::seconds{5}, [&] { return shared.suspended == 0; })) {
-            log->error("http: {} connections still suspended at stop", shared.suspended);
+        // Then until the resumed answers have gone out: stopping the daemon closes every connection.
+        if (!shared.changed.wait_for(lock, std::chrono::seconds{5}, [&] { return shared.suspended == 0 && shared.sending == 0; })) {
+            log->error("http: at stop, {} connections still suspended and {} deferred answers not sent whole",
+                       shared.suspended, shared.sending);
         }
     }
 
     void on_completed(MHD_Connection* connection, void** req_cls) noexcept {
+        if (const auto* state = static_cast<request_state*>(*req_cls); state != nullptr && state->resumed) {
+            std::lock_guard lock(answers->mutex);
+            --answers->sending;
+            answers->changed.notify_all();
+        }
         delete static_cast<request_state*>(*req_cls);
         *req_cls = nullptr;
         const auto* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);

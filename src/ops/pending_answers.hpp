@@ -27,6 +27,7 @@ struct pending_answers {
     std::condition_variable changed;
     std::set<pending_answer*> waiting;  // suspended, not answered yet (kept alive by their request)
     std::size_t suspended = 0;          // suspended connections, answered or not
+    std::size_t sending = 0;            // resumed with their answer, not yet sent whole
     bool stopping = false;              // none may be suspended any more: the daemon is stopping
 
     // Answers `pending` (the first answer wins) and resumes its connection if it waits.

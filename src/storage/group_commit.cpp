@@ -132,6 +132,10 @@ void group_commit::run_erased(const std::function<void(database&)>& body) {
     if (s.leader_thread == std::this_thread::get_id()) {
         throw usage_error("group_commit: run() called from a body of the same group (it would wait for itself)");
     }
+    if (s.posted_leader.joinable() && s.posted_leader.get_id() == std::this_thread::get_id()) {
+        throw usage_error("group_commit: run() called from a post's completion on the group's thread (it would wait "
+                          "for itself): hand the outcome over instead");
+    }
     s.queue.push_back(&mine);
     if (s.leader_waiting) s.queue.front()->turn->notify_one();
     mine.own_turn.wait(lock, [&] { return mine.done || s.queue.front() == &mine; });

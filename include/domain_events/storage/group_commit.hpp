@@ -114,7 +114,8 @@ public:
      * Both run on the thread leading that transaction (the group's, or a `run` caller's), while
      * the next transaction waits: keep `done` short (hand the outcome over; do not write).
      * What `done` or a callback throws is logged and counted (`completion_errors`), never
-     * propagated: the work stays committed.
+     * propagated: the work stays committed. `done` may `post` again, never `run` (usage_error
+     * on the group's thread, which would wait for itself).
      * @throws usage_error when called from a body of this group.
      */
     void post(std::function<void(database&)> body, completion done);
