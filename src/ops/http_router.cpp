@@ -233,8 +233,11 @@ void http_router::respond(const route& found, const http_request& request, const
     answer(internal_error());
 }
 
+bool http_router::defers(const route& found) noexcept { return static_cast<bool>(found.run_deferred); }
+
 http_response http_router::respond(const route& found, const http_request& request) const noexcept {
     try {
+        if (!found.run_deferred) return found.run(request);
         auto promised = std::make_shared<std::promise<http_response>>();
         auto answer = promised->get_future();
         respond(found, request, http_responder([promised](http_response&& a) { promised->set_value(std::move(a)); }));

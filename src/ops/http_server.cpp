@@ -2,12 +2,10 @@
 
 #include <microhttpd.h>
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -17,6 +15,7 @@
 #include <thread>
 
 #include "ops/connection_deadlines.hpp"
+#include "ops/listen_socket.hpp"
 #include "ops/pending_answers.hpp"
 #include "ops/open_files.hpp"
 #include "domain_events/error.hpp"
@@ -46,57 +45,6 @@ bool announces_body(const http_request& request) {
 struct daemon_deleter {
     void operator()(MHD_Daemon* d) const noexcept { MHD_stop_daemon(d); }
 };
-
-struct addrinfo_deleter {
-    void operator()(addrinfo* a) const noexcept { freeaddrinfo(a); }
-};
-
-// A listening socket, closed unless handed over (libmicrohttpd closes it when it stops).
-class listen_socket {
-public:
-    explicit listen_socket(int fd) noexcept : fd_(fd) {}
-    ~listen_socket() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    listen_socket(listen_socket&& other) noexcept : fd_(other.release()) {}
-    listen_socket(const listen_socket&) = delete;
-    listen_socket& operator=(const listen_socket&) = delete;
-    listen_socket& operator=(listen_socket&&) = delete;
-    [[nodiscard]] int get() const noexcept { return fd_; }
-    int release() noexcept { return std::exchange(fd_, -1); }
-
-private:
-    int fd_;
-};
-
-listen_socket bind_listener(const listen_address& address, int& port) {
-    const auto where = address.host + ":" + std::to_string(address.port);
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    addrinfo* found = nullptr;
-    const auto service = std::to_string(address.port);
-    if (getaddrinfo(address.host.c_str(), service.c_str(), &hints, &found) != 0 || found == nullptr) {
-        throw config_error("http endpoint " + where + ": the host is not an address of this machine");
-    }
-    const std::unique_ptr<addrinfo, addrinfo_deleter> owned(found);
-    listen_socket socket(::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol));
-    if (socket.get() < 0) throw config_error("http endpoint " + where + ": cannot create a socket");
-    // SO_REUSEADDR only: SO_REUSEPORT would let a second process bind the same port and take half
-    // the requests (a standby relay answering for the active one).
-    const int yes = 1;
-    setsockopt(socket.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    if (::bind(socket.get(), found->ai_addr, found->ai_addrlen) != 0 || ::listen(socket.get(), 1024) != 0) {
-        throw config_error("http endpoint " + where + ": cannot listen there (address in use, or not this host's)");
-    }
-    sockaddr_storage bound{};
-    socklen_t length = sizeof bound;
-    getsockname(socket.get(), reinterpret_cast<sockaddr*>(&bound), &length);
-    port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                                       : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-    return socket;
-}
 
 // Headers or query parameters into `Map` (a value may be absent: `?flag`).
 template <class Map>
@@ -230,6 +178,10 @@ struct http_server::impl {
             }
             return queue(connection, state, answer ? *answer : json_error(500, "internal error")) ? MHD_YES : MHD_NO;
         }
+        // A plain route answers on this call: no responder, no shared state.
+        if (!http_router::defers(*state.route)) {
+            return queue(connection, state, routes.respond(*state.route, state.request)) ? MHD_YES : MHD_NO;
+        }
         state.pending = std::make_shared<detail::pending_answer>();
         routes.respond(*state.route, state.request,
                        http_responder([answers = answers, pending = state.pending](http_response&& a) {
@@ -354,7 +306,7 @@ http_server::~http_server() { stop(); }
 void http_server::start() {
     auto& i = *impl_;
     if (i.daemon) throw usage_error("http_server: already started");
-    auto listener = bind_listener(i.address, i.port);
+    auto listener = detail::bind_listener(i.address, i.port);
     const auto idle_seconds = static_cast<unsigned>((i.limits.request_timeout.count() + 999) / 1000 + 1);
     const auto memory = std::max<std::size_t>(i.limits.max_header_bytes + 4096, 8192);
     const unsigned threads = std::max(1u, i.limits.threads);

@@ -127,6 +127,9 @@ public:
      */
     void respond(const route& found, const http_request& request, const http_responder& answer) const noexcept;
 
+    /** @brief Whether the route answers through a responder (`add_deferred`). */
+    [[nodiscard]] static bool defers(const route& found) noexcept;
+
     /** @brief `respond`, waiting for a deferred route's answer (tests, fuzzing, socket-less use). */
     [[nodiscard]] http_response respond(const route& found, const http_request& request) const noexcept;
 
