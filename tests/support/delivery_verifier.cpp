@@ -8,6 +8,7 @@
 #include <domain_events/publish/topic_routing.hpp>
 
 #include "kafka/kafka_conf.hpp"
+#include "partition_end.hpp"
 
 #include <algorithm>
 #include <map>
@@ -130,6 +131,40 @@ std::vector<std::int32_t> partitions_of(rd_kafka_t* consumer, const std::string&
                              std::to_string(timeout.count()) + " ms: " + last_error);
 }
 
+/** Asks Kafka (ListOffsets) for the end of each partition read up to an EOF whose end is not known
+ *  yet. A refusal (a new leader still catching up, a leader moving) is kept and asked again. */
+void ask_listed_ends(rd_kafka_t* consumer, std::map<topic_partition, partition_end>& reading,
+                     clock::time_point deadline, std::string& last_error) {
+    for (auto& [tp, end] : reading) {
+        if (!end.wants_listed_end()) continue;
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+        const auto err = rd_kafka_query_watermark_offsets(consumer, tp.first.c_str(), tp.second, &low, &high,
+                                                          std::clamp(remaining_ms(deadline), 1, 5'000));
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            end.listed_end(high);
+            continue;
+        }
+        last_error = where(tp) + ": end offset: " + rd_kafka_err2str(err);
+        if (permanent(err)) throw std::runtime_error("read_all: " + last_error);
+    }
+}
+
+std::string timed_out(std::chrono::milliseconds timeout, const std::map<topic_partition, partition_end>& unfinished,
+                      std::size_t read, const std::string& last_error) {
+    std::ostringstream out;
+    out << "read_all: after " << timeout.count() << " ms, " << unfinished.size()
+        << " partition(s) not read to their end:";
+    for (const auto& [tp, end] : unfinished) {
+        out << ' ' << where(tp);
+        if (const auto listed = end.listed()) out << " (at " << end.reached() << " of " << *listed << ')';
+    }
+    out << " (" << read << " messages read";
+    if (!last_error.empty()) out << "; last error: " << last_error;
+    out << ')';
+    return out.str();
+}
+
 /** Ends the read transaction `committed_events` opened, however it leaves. */
 struct read_snapshot {
     explicit read_snapshot(database& connection) noexcept : db(connection) {}
@@ -190,11 +225,11 @@ std::vector<delivered_message> read_all(const std::string& bootstrap_servers, co
 
     // Every partition of every topic from the beginning: assigned, so no group, no rebalance.
     detail::kafka_partition_list assignment(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()) * 4));
-    std::set<topic_partition> unfinished;
+    std::map<topic_partition, partition_end> unfinished;
     for (const auto& topic : std::set<std::string>(topics.begin(), topics.end())) {
         for (const auto id : partitions_of(consumer.get(), topic, deadline, timeout)) {
             rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), id)->offset = RD_KAFKA_OFFSET_BEGINNING;
-            unfinished.emplace(topic, id);
+            unfinished.try_emplace({topic, id});
         }
     }
     if (const auto err = rd_kafka_assign(consumer.get(), assignment.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -203,35 +238,34 @@ std::vector<delivered_message> read_all(const std::string& bootstrap_servers, co
 
     std::vector<delivered_message> messages;
     std::string last_error;
+    auto next_ask = clock::now();
     while (!unfinished.empty()) {
-        if (clock::now() >= deadline) {
-            std::ostringstream out;
-            out << "read_all: after " << timeout.count() << " ms, " << unfinished.size()
-                << " partition(s) not read to their end:";
-            for (const auto& tp : unfinished) out << ' ' << where(tp);
-            out << " (" << messages.size() << " messages read";
-            if (!last_error.empty()) out << "; last error: " << last_error;
-            out << ')';
-            throw std::runtime_error(out.str());
+        if (clock::now() >= deadline) throw std::runtime_error(timed_out(timeout, unfinished, messages.size(), last_error));
+        if (const detail::kafka_message m(rd_kafka_consumer_poll(consumer.get(), std::min(remaining_ms(deadline), 100)));
+            m) {
+            const std::string topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+            const auto reading = unfinished.find({topic, m->partition});
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (reading != unfinished.end()) reading->second.end_of_partition(m->offset);
+            } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                last_error = (topic.empty() ? std::string{} : where(topic_partition{topic, m->partition}) + ": ") +
+                             rd_kafka_message_errstr(m.get());
+                if (permanent(m->err)) throw std::runtime_error("read_all: " + last_error);
+            } else {
+                messages.push_back({.topic = topic,
+                                    .partition = m->partition,
+                                    .offset = m->offset,
+                                    .key = m->key ? std::string(static_cast<const char*>(m->key), m->key_len)
+                                                  : std::string{},
+                                    .event_id = event_id_of(m.get())});
+                if (reading != unfinished.end()) reading->second.read(m->offset);
+            }
         }
-        const detail::kafka_message m(rd_kafka_consumer_poll(consumer.get(), std::min(remaining_ms(deadline), 100)));
-        if (!m) continue;
-        const std::string topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            unfinished.erase({topic, m->partition});
-            continue;
+        if (clock::now() >= next_ask) {  // at most every 100 ms: a refused ask is asked again
+            ask_listed_ends(consumer.get(), unfinished, deadline, last_error);
+            next_ask = clock::now() + std::chrono::milliseconds(100);
         }
-        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            last_error = (topic.empty() ? std::string{} : where(topic_partition{topic, m->partition}) + ": ") +
-                         rd_kafka_message_errstr(m.get());
-            if (permanent(m->err)) throw std::runtime_error("read_all: " + last_error);
-            continue;
-        }
-        messages.push_back({.topic = topic,
-                            .partition = m->partition,
-                            .offset = m->offset,
-                            .key = m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : std::string{},
-                            .event_id = event_id_of(m.get())});
+        std::erase_if(unfinished, [](const auto& entry) { return entry.second.finished(); });
     }
     rd_kafka_consumer_close(consumer.get());
     return messages;

@@ -53,6 +53,10 @@ struct delivered_message {
  * read (offset order within a partition). A plain consumer with assigned partitions: no
  * subscription, no rebalance, no offsets committed.
  *
+ * The end is the one Kafka lists (ListOffsets) once the fetcher reports end-of-partition, not that
+ * report itself: after a leader change, fetches can end at a high watermark that lags what was
+ * acknowledged (partition_end.hpp), and reading on to the listed end is what finds it.
+ *
  * Throws std::runtime_error when `timeout` (counted from the call, metadata included) passes
  * first, naming each topic[partition] not read to its end and the last Kafka error seen; when a
  * topic does not exist (still unknown after 5 s) or has no partitions; when Kafka refuses a

@@ -14,6 +14,7 @@
 
 #include "prefixed_config.hpp"
 #include "delivery_verifier.hpp"
+#include "partition_end.hpp"
 #include "temp_dir.hpp"
 
 namespace de = domain_events;
@@ -299,3 +300,41 @@ TEST(committed_events, a_missing_file_is_an_error_naming_it) {
 }
 
 }  // namespace
+
+// Reading a partition back: where its end is.
+
+TEST(partition_end, an_end_of_partition_below_the_listed_end_is_read_past) {
+    // A new leader's first fetches end at the high watermark it heard from the old leader.
+    de::testing::partition_end end;
+    for (std::int64_t offset = 0; offset < 7; ++offset) end.read(offset);
+    end.end_of_partition(7);
+    EXPECT_TRUE(end.wants_listed_end());
+    end.listed_end(10);
+    EXPECT_FALSE(end.wants_listed_end()) << "asked once it is known";
+    EXPECT_FALSE(end.finished()) << "offsets 7 to 9 were acknowledged but not read yet";
+    end.read(7);
+    end.read(8);
+    EXPECT_FALSE(end.finished());
+    end.read(9);
+    EXPECT_TRUE(end.finished());
+}
+
+TEST(partition_end, nothing_is_asked_or_finished_before_an_end_of_partition) {
+    de::testing::partition_end end;
+    end.read(0);
+    EXPECT_FALSE(end.wants_listed_end()) << "reading is still under way";
+    EXPECT_FALSE(end.finished());
+}
+
+TEST(partition_end, an_empty_partition_and_one_ending_in_control_records_finish_at_the_end_of_partition) {
+    de::testing::partition_end empty;
+    empty.end_of_partition(0);
+    empty.listed_end(0);
+    EXPECT_TRUE(empty.finished());
+
+    de::testing::partition_end transactional;  // offsets 3 and 4: commit markers, never delivered
+    for (std::int64_t offset = 0; offset < 3; ++offset) transactional.read(offset);
+    transactional.end_of_partition(5);
+    transactional.listed_end(5);
+    EXPECT_TRUE(transactional.finished());
+}
