@@ -3,16 +3,27 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "domain_events/error.hpp"
 #include "kafka/kafka_conf.hpp"
+#include "kafka/kafka_handles.hpp"
 #include "kafka/kafka_properties.hpp"
 
 namespace domain_events::detail {
 namespace {
 
-bool cooperative(rd_kafka_t* client) { return std::strcmp(rd_kafka_rebalance_protocol(client), "COOPERATIVE") == 0; }
+// The rebalance callbacks need the group's protocol, and asking librdkafka for it
+// (rd_kafka_rebalance_protocol) from a callback that rd_kafka_consumer_close serves can block
+// forever or answer null. The configuration decides it: librdkafka refuses a strategy list that
+// mixes protocols, so any strategy named tells it, and the new group protocol (KIP-848) is
+// cooperative only.
+bool cooperative_by_configuration(const std::map<std::string, std::string>& properties) {
+    if (const auto group = properties.find("group.protocol"); group != properties.end() && group->second == "consumer") {
+        return true;
+    }
+    const auto strategy = properties.find("partition.assignment.strategy");
+    return strategy != properties.end() && strategy->second.find("cooperative-sticky") != std::string::npos;
+}
 
 constexpr std::chrono::milliseconds watermark_interval{500};
 
@@ -61,7 +72,8 @@ std::map<std::string, std::string> group_member_properties(const std::string& bo
 
 group_member::group_member(const std::map<std::string, std::string>& properties, spdlog::logger& log_to,
                            group_member_counters& counters)
-    : counters_(counters), client_(this, log_to, "consumer") {
+    : counters_(counters), cooperative_(cooperative_by_configuration(properties)),
+      client_(this, log_to, "consumer") {
     if (const auto reset = properties.find("auto.offset.reset"); reset != properties.end()) {
         counters_.progress.set_from_beginning(reset->second == "earliest" || reset->second == "smallest" ||
                                               reset->second == "beginning");
@@ -175,12 +187,17 @@ void group_member::close() noexcept {
     counters_.progress.unassigned();
 }
 
+std::size_t group_member::queued_events() const {
+    const kafka_queue queue(rd_kafka_queue_get_consumer(client_.get()));
+    return queue ? rd_kafka_queue_length(queue.get()) : 0;
+}
+
 void group_member::assign(rd_kafka_topic_partition_list_t* partitions) {
     client_.log().info("consumer: assigned {}; resuming from the committed offsets", describe(partitions));
     counters_.progress.assigned(partitions_of(partitions));
     // Offsets left INVALID: each partition resumes from its committed offset (else auto.offset.reset).
     rd_kafka_error_t* error = nullptr;
-    if (cooperative(client_.get())) {
+    if (cooperative_) {
         error = rd_kafka_incremental_assign(client_.get(), partitions);
     } else if (const auto code = rd_kafka_assign(client_.get(), partitions); code != RD_KAFKA_RESP_ERR_NO_ERROR) {
         client_.log().error("consumer: assigning {}: {}", describe(partitions), kafka_error_text(code));
@@ -206,7 +223,7 @@ void group_member::revoke(rd_kafka_topic_partition_list_t* partitions) {
         client_.log().info("consumer: revoked {}; committing", describe(partitions));
         commit_sync();
     }
-    if (cooperative(client_.get())) {
+    if (cooperative_) {
         if (auto* error = rd_kafka_incremental_unassign(client_.get(), partitions); error != nullptr) {
             client_.log().error("consumer: unassigning {}: {}", describe(partitions), rd_kafka_error_string(error));
             rd_kafka_error_destroy(error);

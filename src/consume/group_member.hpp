@@ -93,6 +93,9 @@ public:
      */
     [[nodiscard]] std::optional<std::vector<std::string>> cluster_topics(std::chrono::milliseconds timeout) const;
 
+    /** @brief Events waiting for the next `poll` (messages, rebalances, commit results, statistics). */
+    [[nodiscard]] std::size_t queued_events() const;
+
     /** @brief The fatal error that ended the member, if any. */
     [[nodiscard]] const std::optional<std::string>& fatal_error() const noexcept { return client_.fatal_error(); }
 
@@ -109,6 +112,7 @@ private:
     group_member_counters& counters_;
     std::function<void(const std::vector<topic_partition>&)> before_revoke_;
     bool closed_ = false;
+    const bool cooperative_;  // the rebalance protocol the properties choose
     std::chrono::steady_clock::time_point watermarks_read_{};  // when the high watermarks were last read
     kafka_client client_;  // last: destroyed first, while the members its callbacks touch live
 };
