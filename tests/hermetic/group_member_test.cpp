@@ -26,20 +26,26 @@ namespace {
 class group_member_hermetic : public de::testing::mock_cluster_test,
                               public ::testing::WithParamInterface<const char*> {
 protected:
-    group_member_hermetic() : mock_cluster_test("member") {}
+    group_member_hermetic() : mock_cluster_test("member") { create_topics({"patient.created"}, 2); }
+
+    /** A member of group `group` with the protocol under test, reading from the beginning. */
+    de::detail::group_member member_of(const std::string& group, std::map<std::string, std::string> extra = {}) {
+        extra.emplace("partition.assignment.strategy", GetParam());
+        return de::detail::group_member(
+            de::detail::group_member_properties(cluster.bootstrap_servers(), group + "-" + prefix, true, extra), *log,
+            counters);
+    }
+
+    const std::string topic = de::topic_for_event_type(prefix, "patient.created");
+    std::shared_ptr<spdlog::logger> log =
+        std::make_shared<spdlog::logger>("group_member_test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    de::detail::group_member_counters counters;
 };
 
 TEST_P(group_member_hermetic, closing_serves_an_assignment_nobody_polled_for) {
-    create_topics({"patient.created"}, 2);
-    const auto topic = de::topic_for_event_type(prefix, "patient.created");
-    // No statistics: the only event that can be queued is then the rebalance.
-    auto properties = de::detail::group_member_properties(
-        cluster.bootstrap_servers(), "closing-" + prefix, true,
-        {{"partition.assignment.strategy", GetParam()}, {"statistics.interval.ms", "0"}});
-    auto log = std::make_shared<spdlog::logger>("group_member_test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    de::detail::group_member_counters counters;
     {
-        de::detail::group_member member(properties, *log, counters);
+        // No statistics: the only event that can be queued is then the rebalance.
+        auto member = member_of("closing", {{"statistics.interval.ms", "0"}});
         member.subscribe({topic});
         // The join completes in librdkafka's threads; its assignment waits in the queue poll serves.
         for (int i = 0; i < 600 && member.queued_events() == 0; ++i) std::this_thread::sleep_for(50ms);
@@ -53,14 +59,8 @@ TEST_P(group_member_hermetic, closing_serves_an_assignment_nobody_polled_for) {
 
 TEST_P(group_member_hermetic, takes_its_assignment_and_reads_with_either_protocol) {
     // Assigning the way the other protocol does is refused by librdkafka, and nothing is fetched.
-    create_topics({"patient.created"}, 2);
-    const auto topic = de::topic_for_event_type(prefix, "patient.created");
     for (const auto* key : {"p-1", "p-2", "p-3", "p-4"}) de::testing::produce_one(cluster.bootstrap_servers(), topic, key, "{}");
-    auto properties = de::detail::group_member_properties(cluster.bootstrap_servers(), "reading-" + prefix, true,
-                                                          {{"partition.assignment.strategy", GetParam()}});
-    auto log = std::make_shared<spdlog::logger>("group_member_test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    de::detail::group_member_counters counters;
-    de::detail::group_member member(properties, *log, counters);
+    auto member = member_of("reading");
     member.subscribe({topic});
     int read = 0;
     for (int i = 0; i < 300 && read < 4; ++i) {
