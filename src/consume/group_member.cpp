@@ -27,6 +27,10 @@ bool cooperative_by_configuration(const std::map<std::string, std::string>& prop
 
 constexpr std::chrono::milliseconds watermark_interval{500};
 
+// How long closing waits for the group to settle first: the default of Kafka's Java consumer
+// for close(). Normally it takes one rebalance; a rebalance other members hold up takes longer.
+constexpr std::chrono::milliseconds settle_limit{30'000};
+
 std::vector<topic_partition> partitions_of(const rd_kafka_topic_partition_list_t* partitions) {
     std::vector<topic_partition> list;
     list.reserve(static_cast<std::size_t>(partitions->cnt));
@@ -73,6 +77,7 @@ std::map<std::string, std::string> group_member_properties(const std::string& bo
 group_member::group_member(const std::map<std::string, std::string>& properties, spdlog::logger& log_to,
                            group_member_counters& counters)
     : counters_(counters), cooperative_(cooperative_by_configuration(properties)),
+      static_member_(properties.contains("group.instance.id") && !properties.at("group.instance.id").empty()),
       client_(this, log_to, "consumer") {
     if (const auto reset = properties.find("auto.offset.reset"); reset != properties.end()) {
         counters_.progress.set_from_beginning(reset->second == "earliest" || reset->second == "smallest" ||
@@ -179,12 +184,45 @@ void group_member::close() noexcept {
     if (closed_ || !client_) return;
     closed_ = true;
     commit_sync();
-    // Leaving the group revokes the assignment (committing again in the callback) at once,
-    // instead of after the session timeout.
+    settle_before_closing();
+    // A dynamic member has left the group by now; a static one's assignment is revoked here
+    // (the callback commits again), while the group keeps its place until the session times out.
     if (const auto error = rd_kafka_consumer_close(client_.get()); error != RD_KAFKA_RESP_ERR_NO_ERROR) {
         client_.log().warn("consumer: closing: {}", kafka_error_text(error));
     }
     counters_.progress.unassigned();
+}
+
+// A rebalance that rd_kafka_consumer_close serves is unsafe in librdkafka 2.0 (Debian 12): the
+// group may finish terminating without waiting for the callback's call, which then waits forever
+// for an answer that was purged, or trips librdkafka's assertion that no assignment is in
+// progress (both seen in the hermetic test); and an assignment that arrives while closing leaves
+// the group waiting for an assign call for good (librdkafka#4527, fixed in 2.4). So a dynamic
+// member leaves the group first, serving that rebalance through poll like any other, and
+// closing has nothing left to serve. A static member (group.instance.id) keeps its membership
+// across a restart (KIP-345), so it only serves what is queued.
+void group_member::settle_before_closing() noexcept {
+    if (!static_member_) {
+        if (const auto error = rd_kafka_unsubscribe(client_.get()); error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            client_.log().warn("consumer: leaving the group before closing: {}", kafka_error_text(error));
+        }
+    }
+    const auto deadline = std::chrono::steady_clock::now() + settle_limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        // Serves the rebalance callbacks. A message read here is dropped: its offset is never
+        // stored, so the partition's next owner reads it.
+        if (const kafka_message dropped(rd_kafka_consumer_poll(client_.get(), 100)); dropped) continue;
+        if (queued_events() == 0 && (static_member_ || has_left_group())) return;
+    }
+    client_.log().warn("consumer: the group did not settle within {} s; closing anyway",
+                       std::chrono::duration_cast<std::chrono::seconds>(settle_limit).count());
+}
+
+bool group_member::has_left_group() const {
+    char* member_id = rd_kafka_memberid(client_.get());
+    const bool left = member_id == nullptr || *member_id == '\0';
+    if (member_id != nullptr) rd_kafka_mem_free(client_.get(), member_id);
+    return left && counters_.progress.assignment().empty();
 }
 
 std::size_t group_member::queued_events() const {

@@ -73,7 +73,11 @@ public:
     /** @brief Commits the stored offsets and waits; logs and returns false on failure. */
     bool commit_sync();
 
-    /** @brief Commits, leaves the group (revoking), and stops fetching. Idempotent; never throws. */
+    /**
+     * @brief Commits, leaves the group (revoking, through poll: librdkafka's close serves no
+     *        rebalance), and stops fetching. Idempotent; never throws. Waits up to 30 s for the
+     *        group to settle; a static member (group.instance.id) keeps its membership.
+     */
     void close() noexcept;
 
     /**
@@ -108,11 +112,14 @@ private:
     void assign(rd_kafka_topic_partition_list_t* partitions);
     void revoke(rd_kafka_topic_partition_list_t* partitions);
     void read_high_watermarks();
+    void settle_before_closing() noexcept;
+    [[nodiscard]] bool has_left_group() const;
 
     group_member_counters& counters_;
     std::function<void(const std::vector<topic_partition>&)> before_revoke_;
     bool closed_ = false;
-    const bool cooperative_;  // the rebalance protocol the properties choose
+    const bool cooperative_;    // the rebalance protocol the properties choose
+    const bool static_member_;  // group.instance.id set: closing keeps the membership (KIP-345)
     std::chrono::steady_clock::time_point watermarks_read_{};  // when the high watermarks were last read
     kafka_client client_;  // last: destroyed first, while the members its callbacks touch live
 };
